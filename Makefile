@@ -1,0 +1,88 @@
+# emb -- build, test and fuzz.
+#
+#   make                 library (build/libemb.a) and CLI (build/emb)
+#   make check           unit tests + CLI tests (tests/run.sh)
+#   make asan            the same tests in an ASan+UBSan build (build-asan/)
+#   make fuzz            libFuzzer harnesses (clang) in build-fuzz/
+#   make NATIVE=1        add -march=native
+#
+# One variable, BUILD, names the output folder so that the sanitizer build
+# lives beside the normal one.
+
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic -Wno-overlength-strings -Iinclude -MMD -MP
+ifeq ($(NATIVE),1)
+CFLAGS  += -march=native
+endif
+LDLIBS  += -lz -lm -lpthread
+CLI_LIBS = -ljson-c
+
+CORE_SRC   := $(filter-out %_test.c,$(wildcard src/core/*.c))
+MODEL_SRC  := $(filter-out %_test.c,$(wildcard src/models/*.c))
+EVAL_SRC   := $(filter-out %_test.c,$(wildcard src/eval/*.c))
+LIB_SRC    := $(CORE_SRC) $(MODEL_SRC) $(EVAL_SRC)
+CLI_SRC    := $(wildcard cli/*.c)
+TEST_SRC   := $(wildcard src/*/*_test.c) tests/headers_test.c
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(TEST_SRC)))
+
+.PHONY: all check asan fuzz clean tests
+all: $(BUILD)/libemb.a $(BUILD)/emb
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libemb.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/emb: $(CLI_OBJ) $(BUILD)/libemb.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemb.a $(CLI_LIBS) $(LDLIBS)
+
+# Unit tests: each *_test.c is a program linked against the library.
+$(BUILD)/tests/%: src/core/%.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+$(BUILD)/tests/%: src/models/%.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+$(BUILD)/tests/%: src/eval/%.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+# Every public header must compile alone as C and as C++.
+$(BUILD)/tests/headers_test: tests/headers_test.c $(wildcard include/emb/*.h) $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+	for h in include/emb/*.h; do \
+	  printf '#include "emb/%s"\n' $$(basename $$h) | $(CC) -std=c11 -Wall -Wextra -Werror -Iinclude -x c -fsyntax-only - || exit 1; \
+	  printf '#include "emb/%s"\n' $$(basename $$h) | c++ -std=c++17 -Wall -Werror -Iinclude -x c++ -fsyntax-only - || exit 1; \
+	done
+
+tests: $(TEST_BIN) $(BUILD)/emb
+
+check: tests
+	BUILD=$(BUILD) bash tests/run.sh $(TESTS)
+
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 CFLAGS_EXTRA= CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" check
+
+# Fuzzing (clang + libFuzzer): make fuzz, then e.g.
+#   build-fuzz/fuzz_vecs -max_total_time=300 fuzz/corpus/vecs
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined
+fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
+build-fuzz/%: fuzz/%.c $(LIB_SRC)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,64 @@
+/* cli.h -- shared plumbing for the emb command-line front end.
+ *
+ * Each command lives in its own cli/cmd_*.c file as
+ *     int cmd_NAME(int argc, char **argv);   // argv[0] is the command name
+ * and returns the process exit status. Commands parse options into the
+ * library's params structs, call the library, and print. No math here. */
+#ifndef EMB_CLI_H
+#define EMB_CLI_H
+
+#include <stdio.h>
+
+#include "emb/err.h"
+
+/* Exit statuses: 0 ok, 1 runtime failure (bad input, I/O), 2 usage error. */
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+/* Print "emb CMD: MESSAGE" for rc/err to stderr; returns CLI_EXIT_FAIL. */
+int cli_fail(const char *cmd, int rc, const struct emb_err *err);
+/* Print "emb CMD: MESSAGE" (printf style) to stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Strict number parsing for option values: the whole string must be a
+ * number in [lo, hi]. On failure prints a usage error and returns non-zero. */
+int cli_parse_ll(const char *cmd, const char *opt, const char *s, long long lo, long long hi, long long *out);
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+
+/* 1 when stderr is a terminal (progress lines are shown only then). */
+int cli_stderr_is_tty(void);
+
+/* A one-line progress display on stderr, redrawn with '\r'; silent unless
+ * enabled. cli_progress_done ends the line. */
+struct cli_progress {
+    int enabled;
+    double last_draw; /* seconds */
+    int drawn;
+};
+void cli_progress_init(struct cli_progress *p, int quiet);
+/* fraction in [0,1], rate in units/s (unit e.g. "words"), extra free text. */
+void cli_progress_draw(struct cli_progress *p, double fraction, double rate, const char *unit, double eta_s,
+                       const char *extra);
+void cli_progress_done(struct cli_progress *p);
+
+/* Monotonic clock in seconds. */
+double cli_now(void);
+
+/* --json output goes through json-c: build a json_object, then print it
+ * on one line to stdout with cli_json_print (which releases obj). */
+struct json_object;
+void cli_json_print(struct json_object *obj);
+
+/* Commands. */
+int cmd_train(int argc, char **argv);
+int cmd_neighbors(int argc, char **argv);
+int cmd_analogy(int argc, char **argv);
+int cmd_similarity(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+
+#endif

@@ -1,0 +1,127 @@
+/* io.h -- reading plain/gzip/stdin input, tokenising corpora, and writing
+ * outputs atomically.
+ *
+ * Readers: emb_reader reads any file through zlib, so plain and gzip files
+ * (and stdin, path "-") look the same. It offers whole lines of any length,
+ * exact byte counts, and delimited fields:
+ *
+ *     struct emb_reader *r = NULL;
+ *     if (emb_reader_open(&r, "corpus.txt.gz", &err) == EMB_OK)
+ *         while ((rc = emb_reader_line(r, &line, &len, &err)) == 1) use(line, len);
+ *     emb_reader_close(r);
+ *
+ * Corpus: emb_corpus splits a reader's bytes into tokens on ASCII
+ * whitespace (space, \t, \n, \v, \f, \r); every other byte, UTF-8 included,
+ * is part of a token. Each line is a sentence: EMB_TOK_EOL follows the last
+ * token of every line that had tokens. A NUL byte means the input is not
+ * text and is reported as EMB_EFORMAT. Tokens longer than
+ * EMB_MAX_TOKEN_BYTES are cut there (at a UTF-8 character boundary).
+ *
+ * Writers: emb_outfile writes to "PATH.tmp-XXXXXX" in the same directory
+ * and renames it over PATH on commit, so an interrupted run never leaves a
+ * half-written PATH. Path "-" writes to stdout directly.
+ *
+ * Native binary files (checkpoints, models) share one header layout, all
+ * little-endian:
+ *
+ *     offset  size  field
+ *     0       8     magic, e.g. "EMBCKPT\0" (names the kind of file)
+ *     8       4     format version (uint32)
+ *     12      4     header bytes that follow (uint32), key/value text
+ *     16      ...   "key=value\n" lines (params, counts, names)
+ *     ...     ...   payload: arrays written with emb_write_* helpers,
+ *                   each preceded by its element count (int64)
+ *
+ * Loaders check the magic, the version and every count against the header,
+ * and report the first mismatch. */
+#ifndef EMB_IO_H
+#define EMB_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "emb/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- readers --------------------------------------------------------- */
+
+struct emb_reader;
+
+/* Open path for reading ("-" = stdin). Plain or gzip, detected by content. */
+int emb_reader_open(struct emb_reader **out, const char *path, struct emb_err *err);
+void emb_reader_close(struct emb_reader *r);
+/* Next line without its '\n' (a trailing '\r' is kept), NUL-terminated,
+ * writable, valid until the next call. Returns 1 for a line, 0 at end of
+ * input, or a negative status. Embedded NULs are kept (len counts them). */
+int emb_reader_line(struct emb_reader *r, char **line, size_t *len, struct emb_err *err);
+/* Read exactly n bytes into buf. Returns EMB_OK, or EMB_EFORMAT if the
+ * input ends first (*got tells how many bytes came), or EMB_EIO. */
+int emb_reader_read(struct emb_reader *r, void *buf, size_t n, size_t *got, struct emb_err *err);
+/* Read bytes up to (not including) delim, consuming delim. At most max
+ * bytes: longer fields are EMB_EFORMAT. Returns 1 with the field
+ * (NUL-terminated, valid until the next call), 0 at end of input before
+ * any byte, or a negative status. */
+int emb_reader_field(struct emb_reader *r, int delim, size_t max, char **out, size_t *len, struct emb_err *err);
+/* Next byte, or -1 at end of input (errors are reported by the next call
+ * of another function). */
+int emb_reader_getc(struct emb_reader *r);
+/* Path as given to open (for messages). */
+const char *emb_reader_path(const struct emb_reader *r);
+/* Fraction of the file consumed (compressed bytes / file size), or -1 when
+ * the size is unknown (stdin, pipes). */
+double emb_reader_progress(const struct emb_reader *r);
+
+/* ---- corpus tokens --------------------------------------------------- */
+
+#define EMB_MAX_TOKEN_BYTES 1000
+
+enum emb_tok { EMB_TOK_EOF = 0, EMB_TOK_WORD = 1, EMB_TOK_EOL = 2 };
+
+struct emb_corpus;
+
+int emb_corpus_open(struct emb_corpus **out, const char *path, struct emb_err *err);
+void emb_corpus_close(struct emb_corpus *c);
+/* Next token: EMB_TOK_WORD with *tok and *len set (valid until the next call),
+ * EMB_TOK_EOL, EMB_TOK_EOF, or a negative status. */
+int emb_corpus_next(struct emb_corpus *c, const char **tok, size_t *len, struct emb_err *err);
+/* The underlying reader (for progress). */
+const struct emb_reader *emb_corpus_reader(const struct emb_corpus *c);
+
+/* ---- atomic output --------------------------------------------------- */
+
+struct emb_outfile;
+
+/* Start writing path (through a temporary file; "-" = stdout). */
+int emb_outfile_open(struct emb_outfile **out, const char *path, struct emb_err *err);
+/* The stdio stream to write to. */
+FILE *emb_outfile_stream(struct emb_outfile *f);
+/* Flush, check for write errors, sync and rename into place; frees f.
+ * On failure the temporary file is removed and path is left untouched. */
+int emb_outfile_commit(struct emb_outfile *f, struct emb_err *err);
+/* Discard: remove the temporary file; frees f. NULL is a no-op. */
+void emb_outfile_abort(struct emb_outfile *f);
+
+/* ---- native binary helpers (little-endian hosts) --------------------- */
+
+/* Write the 16-byte header plus key/value text (kv may be NULL). */
+int emb_write_header(FILE *f, const char magic[8], uint32_t version, const char *kv);
+/* Read and check magic and version (<= max_version); *kv receives the
+ * key/value text (owned by the caller, emb_free). */
+int emb_read_header(struct emb_reader *r, const char magic[8], uint32_t max_version, uint32_t *version,
+                    char **kv, struct emb_err *err);
+/* Look up "key=" in kv text; copies the value into buf. Returns 1 if found. */
+int emb_kv_get(const char *kv, const char *key, char *buf, size_t buf_bytes);
+/* An array: int64 element count, then the elements. */
+int emb_write_array(FILE *f, const void *data, int64_t n, size_t elem_bytes);
+/* Read an array whose count must equal n. */
+int emb_read_array(struct emb_reader *r, void *data, int64_t n, size_t elem_bytes, const char *what,
+                   struct emb_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,494 @@
+/* io.c -- buffered gzip-transparent reading, corpus tokens, atomic output.
+ *
+ * DESIGN: one reader type serves every input format. zlib's gzread passes
+ * plain files through unchanged, so gzip support costs nothing for plain
+ * text. The reader keeps a window buf[pos, end) over the stream; functions
+ * that need a contiguous run of bytes (a line, a field) compact the window
+ * to the front and grow the buffer when the run is longer than it. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "emb/io.h"
+
+#define READ_CHUNK (1u << 18) /* 256 KB per gzread */
+
+struct emb_reader {
+    gzFile gz;
+    char *path;
+    char *buf;
+    size_t cap, pos, end;
+    int eof, error;
+    int64_t file_bytes; /* -1 when unknown */
+};
+
+int emb_reader_open(struct emb_reader **out, const char *path, struct emb_err *err) {
+    *out = NULL;
+    struct emb_reader *r = emb_calloc(1, sizeof *r);
+    if (!r) return emb_err_set(err, EMB_ENOMEM, "out of memory opening %s", path);
+    r->path = strdup(path);
+    r->cap = READ_CHUNK + 1;
+    r->buf = emb_alloc(r->cap);
+    r->file_bytes = -1;
+    if (!r->path || !r->buf) {
+        emb_reader_close(r);
+        return emb_err_set(err, EMB_ENOMEM, "out of memory opening %s", path);
+    }
+    int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
+    if (fd < 0) {
+        int e = errno;
+        emb_reader_close(r);
+        return emb_err_set(err, EMB_EIO, "cannot open %s: %s", path, strerror(e));
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            close(fd);
+            emb_reader_close(r);
+            return emb_err_set(err, EMB_EIO, "cannot read %s: is a directory", path);
+        }
+        if (S_ISREG(st.st_mode)) r->file_bytes = st.st_size;
+    }
+    r->gz = gzdopen(fd, "rb");
+    if (!r->gz) {
+        close(fd);
+        emb_reader_close(r);
+        return emb_err_set(err, EMB_ENOMEM, "cannot open %s: out of memory", path);
+    }
+    gzbuffer(r->gz, READ_CHUNK);
+    *out = r;
+    return EMB_OK;
+}
+
+void emb_reader_close(struct emb_reader *r) {
+    if (!r) return;
+    if (r->gz) gzclose(r->gz);
+    free(r->path);
+    emb_free(r->buf);
+    emb_free(r);
+}
+
+const char *emb_reader_path(const struct emb_reader *r) { return r->path; }
+
+double emb_reader_progress(const struct emb_reader *r) {
+    if (r->file_bytes <= 0) return -1.0;
+    z_off_t off = gzoffset(r->gz);
+    double f = (double)off / (double)r->file_bytes;
+    return f > 1.0 ? 1.0 : f;
+}
+
+/* Read more bytes after buf[end). Keeps [pos, end) but may move it to the
+ * front. Returns bytes added (0 at EOF) or -1 on error. */
+static long refill(struct emb_reader *r, struct emb_err *err) {
+    if (r->eof) return 0;
+    if (r->pos > 0) {
+        memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+        r->end -= r->pos;
+        r->pos = 0;
+    }
+    if (r->cap - r->end < READ_CHUNK + 1) {
+        size_t cap = r->cap * 2;
+        char *b = emb_realloc(r->buf, cap);
+        if (!b) {
+            r->error = EMB_ENOMEM;
+            emb_err_set(err, EMB_ENOMEM, "out of memory reading %s (a line longer than %zu MB?)", r->path,
+                        r->cap >> 20);
+            return -1;
+        }
+        r->buf = b;
+        r->cap = cap;
+    }
+    int n = gzread(r->gz, r->buf + r->end, READ_CHUNK);
+    if (n < 0) {
+        int zerr = 0;
+        const char *msg = gzerror(r->gz, &zerr);
+        r->error = EMB_EIO;
+        emb_err_set(err, zerr == Z_DATA_ERROR ? EMB_EFORMAT : EMB_EIO, "cannot read %s: %s", r->path,
+                    zerr == Z_ERRNO ? strerror(errno) : msg);
+        if (zerr == Z_DATA_ERROR) r->error = EMB_EFORMAT;
+        return -1;
+    }
+    if (n == 0) {
+        /* A gzip stream cut short reads as EOF with Z_BUF_ERROR pending. */
+        int zerr = 0;
+        gzerror(r->gz, &zerr);
+        if (zerr == Z_BUF_ERROR) {
+            r->error = EMB_EFORMAT;
+            emb_err_set(err, EMB_EFORMAT, "cannot read %s: truncated gzip file", r->path);
+            return -1;
+        }
+        r->eof = 1;
+    }
+    r->end += (size_t)n;
+    return n;
+}
+
+int emb_reader_line(struct emb_reader *r, char **line, size_t *len, struct emb_err *err) {
+    size_t scanned = 0; /* bytes after pos already known to hold no '\n' */
+    for (;;) {
+        char *nl = memchr(r->buf + r->pos + scanned, '\n', r->end - r->pos - scanned);
+        if (nl) {
+            *line = r->buf + r->pos;
+            *len = (size_t)(nl - *line);
+            *nl = '\0';
+            r->pos += *len + 1;
+            return 1;
+        }
+        scanned = r->end - r->pos;
+        long n = refill(r, err);
+        if (n < 0) return r->error;
+        if (n == 0) {
+            if (r->end == r->pos) return 0;
+            /* Last line without '\n': there is always room for the NUL. */
+            *line = r->buf + r->pos;
+            *len = r->end - r->pos;
+            r->buf[r->end] = '\0';
+            r->pos = r->end;
+            return 1;
+        }
+    }
+}
+
+int emb_reader_read(struct emb_reader *r, void *buf, size_t n, size_t *got, struct emb_err *err) {
+    char *dst = buf;
+    size_t done = 0;
+    while (done < n) {
+        if (r->pos == r->end) {
+            r->pos = r->end = 0;
+            long k = refill(r, err);
+            if (k < 0) {
+                if (got) *got = done;
+                return r->error;
+            }
+            if (k == 0) {
+                if (got) *got = done;
+                return emb_err_set(err, EMB_EFORMAT, "%s: unexpected end of file", r->path);
+            }
+        }
+        size_t take = r->end - r->pos < n - done ? r->end - r->pos : n - done;
+        memcpy(dst + done, r->buf + r->pos, take);
+        r->pos += take;
+        done += take;
+    }
+    if (got) *got = done;
+    return EMB_OK;
+}
+
+int emb_reader_field(struct emb_reader *r, int delim, size_t max, char **out, size_t *len, struct emb_err *err) {
+    size_t scanned = 0;
+    for (;;) {
+        size_t avail = r->end - r->pos;
+        char *d = memchr(r->buf + r->pos + scanned, delim, avail - scanned);
+        if (d) {
+            size_t n = (size_t)(d - (r->buf + r->pos));
+            if (n > max) return emb_err_set(err, EMB_EFORMAT, "%s: field longer than %zu bytes", r->path, max);
+            *out = r->buf + r->pos;
+            *len = n;
+            *d = '\0';
+            r->pos += n + 1;
+            return 1;
+        }
+        if (avail > max) return emb_err_set(err, EMB_EFORMAT, "%s: field longer than %zu bytes", r->path, max);
+        scanned = avail;
+        long k = refill(r, err);
+        if (k < 0) return r->error;
+        if (k == 0) {
+            if (r->end == r->pos) return 0;
+            return emb_err_set(err, EMB_EFORMAT, "%s: unexpected end of file", r->path);
+        }
+    }
+}
+
+int emb_reader_getc(struct emb_reader *r) {
+    if (r->pos == r->end) {
+        r->pos = r->end = 0;
+        if (refill(r, NULL) <= 0) return -1;
+    }
+    return (unsigned char)r->buf[r->pos++];
+}
+
+/* ---- corpus tokens --------------------------------------------------- */
+
+enum { C_TOKEN = 0, C_SPACE = 1, C_NEWLINE = 2, C_NUL = 3 };
+
+struct emb_corpus {
+    struct emb_reader *r;
+    unsigned char cls[256];
+    int line_has_tokens;
+    int64_t offset; /* bytes consumed before buf[0] (for messages) */
+    char tok[EMB_MAX_TOKEN_BYTES + 8];
+};
+
+int emb_corpus_open(struct emb_corpus **out, const char *path, struct emb_err *err) {
+    *out = NULL;
+    struct emb_corpus *c = emb_calloc(1, sizeof *c);
+    if (!c) return emb_err_set(err, EMB_ENOMEM, "out of memory");
+    int rc = emb_reader_open(&c->r, path, err);
+    if (rc != EMB_OK) {
+        emb_free(c);
+        return rc;
+    }
+    c->cls[' '] = c->cls['\t'] = c->cls['\v'] = c->cls['\f'] = c->cls['\r'] = C_SPACE;
+    c->cls['\n'] = C_NEWLINE;
+    c->cls[0] = C_NUL;
+    *out = c;
+    return EMB_OK;
+}
+
+void emb_corpus_close(struct emb_corpus *c) {
+    if (!c) return;
+    emb_reader_close(c->r);
+    emb_free(c);
+}
+
+const struct emb_reader *emb_corpus_reader(const struct emb_corpus *c) { return c->r; }
+
+/* Cut a token at a UTF-8 character boundary at or before n bytes. */
+static size_t utf8_cut(const char *s, size_t n) {
+    size_t i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--; /* continuation bytes */
+    if (i == 0) return n;                                           /* not UTF-8: plain cut */
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return (n - (i - 1) >= need) ? n : i - 1;
+}
+
+static int nul_error(struct emb_corpus *c, struct emb_err *err) {
+    return emb_err_set(err, EMB_EFORMAT, "%s: NUL byte near offset %lld: the corpus looks like binary data, not text",
+                       c->r->path, (long long)(c->offset + (int64_t)c->r->pos));
+}
+
+int emb_corpus_next(struct emb_corpus *c, const char **tok, size_t *len, struct emb_err *err) {
+    struct emb_reader *r = c->r;
+    const unsigned char *cls = c->cls;
+    /* Skip separators, reporting end of line after a line with tokens. */
+    for (;;) {
+        while (r->pos < r->end) {
+            unsigned char k = cls[(unsigned char)r->buf[r->pos]];
+            if (k == C_TOKEN) goto token;
+            if (k == C_NUL) return nul_error(c, err);
+            r->pos++;
+            if (k == C_NEWLINE && c->line_has_tokens) {
+                c->line_has_tokens = 0;
+                return EMB_TOK_EOL;
+            }
+        }
+        c->offset += (int64_t)r->end;
+        r->pos = r->end = 0;
+        long n = refill(r, err);
+        if (n < 0) return r->error;
+        if (n == 0) {
+            if (c->line_has_tokens) {
+                c->line_has_tokens = 0;
+                return EMB_TOK_EOL;
+            }
+            return EMB_TOK_EOF;
+        }
+    }
+token:;
+    /* Fast path: the whole token is inside the window. */
+    size_t start = r->pos, i = start;
+    while (i < r->end && cls[(unsigned char)r->buf[i]] == C_TOKEN) i++;
+    if (i < r->end && i - start <= EMB_MAX_TOKEN_BYTES) {
+        if (cls[(unsigned char)r->buf[i]] == C_NUL) {
+            r->pos = i;
+            return nul_error(c, err);
+        }
+        *tok = r->buf + start;
+        *len = i - start;
+        r->pos = i;
+        c->line_has_tokens = 1;
+        return EMB_TOK_WORD;
+    }
+    /* Slow path: the token crosses the window's end or is too long. */
+    size_t n_tok = 0;
+    for (;;) {
+        while (r->pos < r->end) {
+            unsigned char k = cls[(unsigned char)r->buf[r->pos]];
+            if (k != C_TOKEN) {
+                if (k == C_NUL) return nul_error(c, err);
+                goto done;
+            }
+            if (n_tok < EMB_MAX_TOKEN_BYTES) c->tok[n_tok++] = r->buf[r->pos];
+            r->pos++;
+        }
+        c->offset += (int64_t)r->end;
+        r->pos = r->end = 0;
+        long n = refill(r, err);
+        if (n < 0) return r->error;
+        if (n == 0) break;
+    }
+done:
+    if (n_tok == EMB_MAX_TOKEN_BYTES) n_tok = utf8_cut(c->tok, n_tok);
+    c->tok[n_tok] = '\0';
+    *tok = c->tok;
+    *len = n_tok;
+    c->line_has_tokens = 1;
+    return EMB_TOK_WORD;
+}
+
+/* ---- atomic output --------------------------------------------------- */
+
+struct emb_outfile {
+    FILE *f;
+    char *path, *tmp; /* tmp == NULL for stdout */
+};
+
+int emb_outfile_open(struct emb_outfile **out, const char *path, struct emb_err *err) {
+    *out = NULL;
+    struct emb_outfile *o = emb_calloc(1, sizeof *o);
+    if (!o) return emb_err_set(err, EMB_ENOMEM, "out of memory");
+    if (strcmp(path, "-") == 0) {
+        o->f = stdout;
+        *out = o;
+        return EMB_OK;
+    }
+    size_t n = strlen(path);
+    o->path = strdup(path);
+    o->tmp = emb_alloc(n + 16);
+    if (!o->path || !o->tmp) {
+        emb_outfile_abort(o);
+        return emb_err_set(err, EMB_ENOMEM, "out of memory");
+    }
+    memcpy(o->tmp, path, n);
+    memcpy(o->tmp + n, ".tmp-XXXXXX", 12);
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        int e = errno;
+        emb_free(o->tmp);
+        o->tmp = NULL;
+        emb_outfile_abort(o);
+        return emb_err_set(err, EMB_EIO, "cannot create %s: %s", path, strerror(e));
+    }
+    /* mkstemp makes the file 0600; give it the usual 0666 & ~umask. */
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    o->f = fdopen(fd, "wb");
+    if (!o->f) {
+        close(fd);
+        unlink(o->tmp);
+        emb_outfile_abort(o);
+        return emb_err_set(err, EMB_ENOMEM, "cannot create %s", path);
+    }
+    setvbuf(o->f, NULL, _IOFBF, 1 << 20);
+    *out = o;
+    return EMB_OK;
+}
+
+FILE *emb_outfile_stream(struct emb_outfile *f) { return f->f; }
+
+int emb_outfile_commit(struct emb_outfile *o, struct emb_err *err) {
+    int rc = EMB_OK;
+    if (!o->tmp) { /* stdout */
+        if (fflush(o->f) != 0 || ferror(o->f)) rc = emb_err_set(err, EMB_EIO, "write to stdout failed: %s", strerror(errno));
+        emb_free(o);
+        return rc;
+    }
+    int bad = fflush(o->f) != 0 || ferror(o->f);
+    int e = errno;
+    if (!bad && fsync(fileno(o->f)) != 0 && errno != EINVAL) bad = 1, e = errno;
+    if (fclose(o->f) != 0 && !bad) bad = 1, e = errno;
+    o->f = NULL;
+    if (!bad && rename(o->tmp, o->path) != 0) bad = 1, e = errno;
+    if (bad) {
+        unlink(o->tmp);
+        rc = emb_err_set(err, EMB_EIO, "cannot write %s: %s", o->path, strerror(e));
+    }
+    free(o->path);
+    emb_free(o->tmp);
+    emb_free(o);
+    return rc;
+}
+
+void emb_outfile_abort(struct emb_outfile *o) {
+    if (!o) return;
+    if (o->tmp) {
+        if (o->f) fclose(o->f);
+        unlink(o->tmp);
+    }
+    free(o->path);
+    emb_free(o->tmp);
+    emb_free(o);
+}
+
+/* ---- native binary helpers ------------------------------------------- */
+
+int emb_write_header(FILE *f, const char magic[8], uint32_t version, const char *kv) {
+    uint32_t kv_bytes = kv ? (uint32_t)strlen(kv) : 0;
+    if (fwrite(magic, 1, 8, f) != 8 || fwrite(&version, 4, 1, f) != 1 || fwrite(&kv_bytes, 4, 1, f) != 1)
+        return EMB_EIO;
+    if (kv_bytes && fwrite(kv, 1, kv_bytes, f) != kv_bytes) return EMB_EIO;
+    return EMB_OK;
+}
+
+/* Header text larger than this is not one of ours. */
+#define MAX_KV_BYTES (1u << 24)
+
+int emb_read_header(struct emb_reader *r, const char magic[8], uint32_t max_version, uint32_t *version,
+                    char **kv, struct emb_err *err) {
+    char m[8];
+    uint32_t v, n;
+    *kv = NULL;
+    if (emb_reader_read(r, m, 8, NULL, NULL) != EMB_OK || memcmp(m, magic, 8) != 0)
+        return emb_err_set(err, EMB_EFORMAT, "%s: not an emb %.7s file (bad magic)", r->path, magic);
+    if (emb_reader_read(r, &v, 4, NULL, NULL) != EMB_OK || emb_reader_read(r, &n, 4, NULL, NULL) != EMB_OK)
+        return emb_err_set(err, EMB_EFORMAT, "%s: truncated header", r->path);
+    if (v == 0 || v > max_version)
+        return emb_err_set(err, EMB_EFORMAT, "%s: format version %u, this emb reads up to %u", r->path, v, max_version);
+    if (n > MAX_KV_BYTES) return emb_err_set(err, EMB_EFORMAT, "%s: header of %u bytes is too large", r->path, n);
+    char *text = emb_alloc((size_t)n + 1);
+    if (!text) return emb_err_set(err, EMB_ENOMEM, "out of memory");
+    if (emb_reader_read(r, text, n, NULL, NULL) != EMB_OK) {
+        emb_free(text);
+        return emb_err_set(err, EMB_EFORMAT, "%s: truncated header", r->path);
+    }
+    text[n] = '\0';
+    if (memchr(text, '\0', n)) {
+        emb_free(text);
+        return emb_err_set(err, EMB_EFORMAT, "%s: corrupt header", r->path);
+    }
+    *version = v;
+    *kv = text;
+    return EMB_OK;
+}
+
+int emb_kv_get(const char *kv, const char *key, char *buf, size_t buf_bytes) {
+    size_t klen = strlen(key);
+    for (const char *p = kv; p && *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t llen = eol ? (size_t)(eol - p) : strlen(p);
+        if (llen > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+            size_t vlen = llen - klen - 1;
+            if (vlen >= buf_bytes) vlen = buf_bytes - 1;
+            memcpy(buf, p + klen + 1, vlen);
+            buf[vlen] = '\0';
+            return 1;
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    return 0;
+}
+
+int emb_write_array(FILE *f, const void *data, int64_t n, size_t elem_bytes) {
+    if (fwrite(&n, 8, 1, f) != 1) return EMB_EIO;
+    if (n > 0 && fwrite(data, elem_bytes, (size_t)n, f) != (size_t)n) return EMB_EIO;
+    return EMB_OK;
+}
+
+int emb_read_array(struct emb_reader *r, void *data, int64_t n, size_t elem_bytes, const char *what,
+                   struct emb_err *err) {
+    int64_t m;
+    if (emb_reader_read(r, &m, 8, NULL, NULL) != EMB_OK)
+        return emb_err_set(err, EMB_EFORMAT, "%s: truncated before %s", r->path, what);
+    if (m != n)
+        return emb_err_set(err, EMB_EFORMAT, "%s: %s has %lld elements, expected %lld", r->path, what, (long long)m,
+                           (long long)n);
+    if (n > 0 && emb_reader_read(r, data, (size_t)n * elem_bytes, NULL, NULL) != EMB_OK)
+        return emb_err_set(err, EMB_EFORMAT, "%s: truncated in %s", r->path, what);
+    return EMB_OK;
+}

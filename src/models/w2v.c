@@ -1,0 +1,725 @@
+/* w2v.c -- word2vec (Mikolov et al. 2013): skip-gram and CBOW with negative
+ * sampling or hierarchical softmax.
+ *
+ * Objective (skip-gram, negative sampling): for a centre word w and each
+ * context word c in a window around it, maximise
+ *     log s(u_w . v_c) + sum_{n ~ P^0.75} log s(-u_n . v_c)
+ * where v are the input vectors (the embedding, syn0), u the output vectors
+ * (syn1neg) and s the logistic function. SGD step with g = (label - s(f))*lr:
+ *     u_t += g v_c     (each target t: the centre word and k negatives)
+ *     v_c += sum_t g u_t
+ * This is word2vec.c's formulation: the context word's input vector
+ * predicts the centre word. CBOW averages the context inputs into h and
+ * predicts the centre word from h; hierarchical softmax replaces the k
+ * negatives by the inner nodes on the centre word's Huffman path.
+ *
+ * Layout of this file: constants and state -> params -> new/free ->
+ * steps (sg_batch, sg_plain, sg_hs, cbow) -> sentence -> train (threads,
+ * schedule, checkpoints) -> checkpoint save/load. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emb/huffman.h"
+#include "emb/io.h"
+#include "emb/pool.h"
+#include "emb/rng.h"
+#include "emb/sample.h"
+#include "emb/w2v.h"
+
+/* word2vec.c's sigmoid table: s(x) tabulated on [-MAX_EXP, MAX_EXP] in
+ * EXP_TABLE_SIZE steps; outside it the gradient is taken as saturated. */
+#define EXP_TABLE_SIZE 1000
+#define MAX_EXP 6
+
+/* Tokens a thread processes between updates of the shared word counter
+ * (which drives the learning rate): word2vec.c uses the same 10000. */
+#define FLUSH_WORDS 10000
+
+/* Per-thread scratch, allocated once (hot loops allocate nothing). */
+struct w2v_thread {
+    struct emb_rng rng;
+    int32_t *raw, *sen;     /* (max_sentence) decoded and subsampled ids */
+    float *neu1, *neu1e;    /* (dim_padded) CBOW hidden layer and its gradient */
+    float *grad;            /* (2*window, dim_padded) input gradients (batch kernel) */
+    float *corr;            /* (2*window, negative+1) scores, then coefficients */
+    float *coef_t;          /* (negative+1, 2*window) transposed coefficients */
+    const float **in_rows;  /* (2*window) */
+    const float **out_rows; /* (negative+1) */
+    float **in_rows_w;      /* (2*window) writable aliases of in_rows */
+    int64_t words_pending;  /* processed, not yet added to words_done */
+};
+
+struct emb_w2v {
+    struct emb_w2v_params p;
+    const struct emb_vocab *vocab;
+    struct emb_vocab *own_vocab; /* set when loaded from a checkpoint */
+    int32_t n_words;
+    struct emb_table *syn0, *syn1; /* input (n_words) and output rows */
+    struct emb_alias *neg;         /* unigram^0.75 sampler (NS) */
+    struct emb_huffman *huff;      /* codes (HS) */
+    uint64_t *keep;                /* (n_words) subsampling: keep if rand32 < keep[w] */
+    float exp_table[EXP_TABLE_SIZE];
+    struct emb_vec_ops ops;
+    struct w2v_thread *ts; /* (n_ts) */
+    int n_ts;
+    /* Training position; saved in checkpoints. */
+    _Atomic int64_t next_chunk; /* over all epochs: epoch * n_chunks_epoch + chunk */
+    _Atomic int64_t words_done; /* stream tokens processed, all epochs */
+    int64_t n_chunks_epoch;     /* of the stream trained on (0 before training) */
+    int64_t stream_tokens;
+};
+
+/* ---- params ----------------------------------------------------------- */
+
+struct emb_w2v_params emb_w2v_default_params(void) {
+    struct emb_w2v_params p;
+    memset(&p, 0, sizeof p);
+    p.model = EMB_W2V_CBOW;
+    p.loss = EMB_W2V_NS;
+    p.kernel = EMB_W2V_KERNEL_BATCH;
+    p.dim = 100;
+    p.window = 5;
+    p.negative = 5;
+    p.epochs = 5;
+    p.n_threads = 1;
+    p.alpha = 0;
+    p.sample = 1e-3;
+    p.seed = 1;
+    p.max_sentence = 10000;
+    p.simd = EMB_SIMD_AUTO;
+    p.checkpoint_every = 600;
+    return p;
+}
+
+int emb_w2v_params_check(const struct emb_w2v_params *p, struct emb_err *err) {
+    if (p->model != EMB_W2V_SG && p->model != EMB_W2V_CBOW) return emb_err_set(err, EMB_EINVAL, "unknown model");
+    if (p->loss != EMB_W2V_NS && p->loss != EMB_W2V_HS) return emb_err_set(err, EMB_EINVAL, "unknown loss");
+    if (p->dim < 1 || p->dim > 10000) return emb_err_set(err, EMB_EINVAL, "dim must be in 1..10000, got %d", p->dim);
+    if (p->window < 1 || p->window > 1000) return emb_err_set(err, EMB_EINVAL, "window must be in 1..1000, got %d", p->window);
+    if (p->loss == EMB_W2V_NS && (p->negative < 1 || p->negative > 1000))
+        return emb_err_set(err, EMB_EINVAL, "negative must be in 1..1000, got %d", p->negative);
+    if (p->epochs < 1 || p->epochs > 100000) return emb_err_set(err, EMB_EINVAL, "epochs must be >= 1, got %d", p->epochs);
+    if (p->n_threads < 1 || p->n_threads > 1024) return emb_err_set(err, EMB_EINVAL, "threads must be in 1..1024, got %d", p->n_threads);
+    if (!(p->alpha >= 0) || p->alpha > 10) return emb_err_set(err, EMB_EINVAL, "alpha must be in (0, 10], got %g", p->alpha);
+    if (!(p->sample >= 0) || p->sample >= 1) return emb_err_set(err, EMB_EINVAL, "sample must be in [0, 1), got %g", p->sample);
+    if (p->max_sentence < 1) return emb_err_set(err, EMB_EINVAL, "max_sentence must be >= 1");
+    if (!(p->checkpoint_every > 0)) return emb_err_set(err, EMB_EINVAL, "checkpoint interval must be > 0");
+    return EMB_OK;
+}
+
+/* ---- new / free ------------------------------------------------------- */
+
+static void free_threads(struct emb_w2v *m) {
+    for (int i = 0; i < m->n_ts; i++) {
+        struct w2v_thread *t = &m->ts[i];
+        emb_free(t->raw);
+        emb_free(t->sen);
+        emb_free_aligned(t->neu1);
+        emb_free_aligned(t->neu1e);
+        emb_free_aligned(t->grad);
+        emb_free(t->corr);
+        emb_free(t->coef_t);
+        emb_free(t->in_rows);
+        emb_free(t->out_rows);
+        emb_free(t->in_rows_w);
+    }
+    emb_free(m->ts);
+    m->ts = NULL;
+    m->n_ts = 0;
+}
+
+/* (Re)create n thread states; RNG stream i of the seed, offset by `salt`
+ * (0 for a fresh run; a resumed run with another thread count uses the
+ * chunk position so its streams differ from the first run's). */
+static int make_threads(struct emb_w2v *m, int n, uint64_t salt, struct emb_err *err) {
+    free_threads(m);
+    m->ts = emb_calloc((size_t)n, sizeof *m->ts);
+    if (!m->ts) return emb_err_set(err, EMB_ENOMEM, "out of memory");
+    m->n_ts = n;
+    int64_t dp = m->syn0->dim_padded, w2 = 2 * (int64_t)m->p.window, k1 = m->p.negative + 1;
+    for (int i = 0; i < n; i++) {
+        struct w2v_thread *t = &m->ts[i];
+        emb_rng_seed(&t->rng, m->p.seed, (uint64_t)i + salt * 0x10000ULL);
+        t->raw = emb_alloc((size_t)m->p.max_sentence * sizeof *t->raw);
+        t->sen = emb_alloc((size_t)m->p.max_sentence * sizeof *t->sen);
+        t->neu1 = emb_alloc_aligned((size_t)dp * sizeof(float));
+        t->neu1e = emb_alloc_aligned((size_t)dp * sizeof(float));
+        t->grad = emb_alloc_aligned((size_t)(w2 * dp) * sizeof(float));
+        t->corr = emb_alloc((size_t)(w2 * k1) * sizeof(float));
+        t->coef_t = emb_alloc((size_t)(w2 * k1) * sizeof(float));
+        t->in_rows = emb_alloc((size_t)w2 * sizeof *t->in_rows);
+        t->out_rows = emb_alloc((size_t)k1 * sizeof *t->out_rows);
+        t->in_rows_w = emb_alloc((size_t)w2 * sizeof *t->in_rows_w);
+        if (!t->raw || !t->sen || !t->neu1 || !t->neu1e || !t->grad || !t->corr || !t->coef_t || !t->in_rows ||
+            !t->out_rows || !t->in_rows_w) {
+            free_threads(m);
+            return emb_err_set(err, EMB_ENOMEM, "out of memory for thread scratch");
+        }
+    }
+    return EMB_OK;
+}
+
+int emb_w2v_new(struct emb_w2v **out, const struct emb_vocab *vocab, const struct emb_w2v_params *p,
+                struct emb_err *err) {
+    *out = NULL;
+    int rc = emb_w2v_params_check(p, err);
+    if (rc != EMB_OK) return rc;
+    int32_t n = emb_vocab_size(vocab);
+    if (n < 1) return emb_err_set(err, EMB_EEMPTY, "empty vocabulary");
+    struct emb_w2v *m = emb_calloc(1, sizeof *m);
+    int64_t *counts = emb_alloc((size_t)n * sizeof *counts);
+    if (!m || !counts) {
+        emb_free(m);
+        emb_free(counts);
+        return emb_err_set(err, EMB_ENOMEM, "out of memory");
+    }
+    m->p = *p;
+    if (m->p.alpha == 0) m->p.alpha = p->model == EMB_W2V_SG ? 0.025f : 0.05f;
+    m->vocab = vocab;
+    m->n_words = n;
+    m->ops = emb_vec_ops_get(p->simd);
+    for (int i = 0; i < EXP_TABLE_SIZE; i++) {
+        double e = exp((i / (double)EXP_TABLE_SIZE * 2 - 1) * MAX_EXP);
+        m->exp_table[i] = (float)(e / (e + 1));
+    }
+    for (int32_t i = 0; i < n; i++) counts[i] = emb_vocab_count(vocab, i);
+    if ((rc = emb_table_new(&m->syn0, n, p->dim, err)) != EMB_OK) goto done;
+    emb_table_init_uniform(m->syn0, 0.5f / (float)p->dim, p->seed);
+    if (p->loss == EMB_W2V_NS) {
+        if ((rc = emb_table_new(&m->syn1, n, p->dim, err)) != EMB_OK) goto done;
+        if ((rc = emb_alias_new_pow(&m->neg, counts, n, 0.75, err)) != EMB_OK) {
+            /* all-zero counts (e.g. a vocabulary without counts): sample uniformly */
+            for (int32_t i = 0; i < n; i++) counts[i] = 1;
+            if ((rc = emb_alias_new_pow(&m->neg, counts, n, 0.75, err)) != EMB_OK) goto done;
+        }
+    } else {
+        if ((rc = emb_table_new(&m->syn1, n > 1 ? n - 1 : 1, p->dim, err)) != EMB_OK) goto done;
+        if ((rc = emb_huffman_new(&m->huff, counts, n, err)) != EMB_OK) goto done;
+    }
+    /* Subsampling (word2vec.c): keep w with probability
+     * (sqrt(f/t) + 1) * t/f, where f = count/total and t = sample. */
+    m->keep = emb_alloc((size_t)n * sizeof *m->keep);
+    if (!m->keep) {
+        rc = emb_err_set(err, EMB_ENOMEM, "out of memory");
+        goto done;
+    }
+    double total = (double)emb_vocab_total(vocab);
+    for (int32_t i = 0; i < n; i++) {
+        double c = (double)counts[i], keep = 1.0;
+        if (p->sample > 0 && c > 0 && total > 0) keep = (sqrt(c / (p->sample * total)) + 1) * (p->sample * total) / c;
+        m->keep[i] = keep >= 1.0 ? (1ULL << 32) : (uint64_t)(keep * 4294967296.0);
+    }
+    rc = make_threads(m, p->n_threads, 0, err);
+done:
+    emb_free(counts);
+    if (rc != EMB_OK) {
+        emb_w2v_free(m);
+        return rc;
+    }
+    *out = m;
+    return EMB_OK;
+}
+
+void emb_w2v_free(struct emb_w2v *m) {
+    if (!m) return;
+    free_threads(m);
+    emb_table_free(m->syn0);
+    emb_table_free(m->syn1);
+    emb_alias_free(m->neg);
+    emb_huffman_free(m->huff);
+    emb_free(m->keep);
+    emb_vocab_free(m->own_vocab);
+    emb_free(m);
+}
+
+const struct emb_table *emb_w2v_vectors(const struct emb_w2v *m) { return m->syn0; }
+const struct emb_table *emb_w2v_output(const struct emb_w2v *m) { return m->syn1; }
+const struct emb_w2v_params *emb_w2v_params(const struct emb_w2v *m) { return &m->p; }
+const struct emb_vocab *emb_w2v_vocab(const struct emb_w2v *m) { return m->vocab; }
+int64_t emb_w2v_words_done(const struct emb_w2v *m) { return atomic_load(&m->words_done); }
+
+/* ---- steps ------------------------------------------------------------ */
+
+/* (label - s(f)) * alpha with word2vec.c's saturation outside +-MAX_EXP. */
+static inline float ns_grad(const struct emb_w2v *m, float f, float label, float alpha) {
+    if (f > MAX_EXP) return (label - 1) * alpha;
+    if (f < -MAX_EXP) return label * alpha;
+    return (label - m->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))]) * alpha;
+}
+
+/* Skip-gram, negative sampling, shared negatives (pWord2Vec). Inputs are
+ * the n_in context rows, outputs the centre word's row and k negatives.
+ *     C = X U^T      X: (n_in, d) context rows, U: (n_out, d) output rows
+ *     G = (labels - s(C)) * alpha           (n_in, n_out)
+ *     grad_X = G U,  U += G^T X,  X += grad_X
+ * All scores are computed before any row changes, as in a matrix step. */
+static void sg_batch(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen, int64_t n, int64_t i, int32_t b,
+                     float alpha) {
+    const int64_t dp = m->syn0->dim_padded;
+    const int32_t w = m->p.window - b, word = sen[i];
+    int n_in = 0;
+    for (int64_t j = i - w; j <= i + w; j++) {
+        if (j < 0 || j >= n || j == i) continue;
+        float *row = emb_table_row(m->syn0, sen[j]);
+        t->in_rows[n_in] = row;
+        t->in_rows_w[n_in++] = row;
+    }
+    if (n_in == 0) return;
+    int n_out = 0;
+    t->out_rows[n_out++] = emb_table_row(m->syn1, word);
+    for (int k = 0; k < m->p.negative; k++) {
+        int32_t target = emb_alias_sample(m->neg, &t->rng);
+        if (target == word) continue; /* as word2vec.c: that negative is skipped */
+        t->out_rows[n_out++] = emb_table_row(m->syn1, target);
+    }
+    float *corr = t->corr, *ct = t->coef_t;
+    for (int a = 0; a < n_in; a++) m->ops.dot_many(dp, t->in_rows[a], n_out, t->out_rows, corr + a * n_out);
+    for (int a = 0; a < n_in; a++)
+        for (int o = 0; o < n_out; o++) {
+            float g = ns_grad(m, corr[a * n_out + o], o == 0 ? 1.0f : 0.0f, alpha);
+            corr[a * n_out + o] = g;
+            ct[o * n_in + a] = g;
+        }
+    for (int a = 0; a < n_in; a++) {
+        float *g = t->grad + a * dp;
+        memset(g, 0, (size_t)dp * sizeof *g);
+        m->ops.axpy_many(dp, n_out, corr + a * n_out, t->out_rows, g);
+    }
+    for (int o = 0; o < n_out; o++) m->ops.axpy_many(dp, n_in, ct + o * n_in, t->in_rows, (float *)t->out_rows[o]);
+    for (int a = 0; a < n_in; a++) m->ops.axpy(dp, 1.0f, t->grad + a * dp, t->in_rows_w[a]);
+}
+
+/* Output side of one example with input (hidden) vector l1: negative
+ * sampling or hierarchical softmax. Accumulates the gradient for l1 in
+ * neu1e and updates output rows in place. */
+static void output_step(struct emb_w2v *m, struct w2v_thread *t, const float *l1, int32_t word, float alpha,
+                        float *neu1e) {
+    const int64_t dp = m->syn0->dim_padded;
+    if (m->p.loss == EMB_W2V_NS) {
+        for (int d = 0; d <= m->p.negative; d++) {
+            int32_t target = word;
+            float label = 1.0f;
+            if (d > 0) {
+                target = emb_alias_sample(m->neg, &t->rng);
+                if (target == word) continue;
+                label = 0.0f;
+            }
+            float *l2 = emb_table_row(m->syn1, target);
+            float g = ns_grad(m, m->ops.dot(dp, l1, l2), label, alpha);
+            m->ops.axpy(dp, g, l2, neu1e);
+            m->ops.axpy(dp, g, l1, l2);
+        }
+    } else {
+        const struct emb_huffman *h = m->huff;
+        const int32_t *point = h->point + h->offset[word];
+        const uint8_t *code = h->code + h->offset[word];
+        for (int d = 0; d < h->len[word]; d++) {
+            float *l2 = emb_table_row(m->syn1, point[d]);
+            float f = m->ops.dot(dp, l1, l2);
+            if (f <= -MAX_EXP || f >= MAX_EXP) continue;
+            f = m->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
+            float g = (1.0f - code[d] - f) * alpha;
+            m->ops.axpy(dp, g, l2, neu1e);
+            m->ops.axpy(dp, g, l1, l2);
+        }
+    }
+}
+
+/* Skip-gram, one context word at a time (word2vec.c's loop): the plain
+ * Hogwild reference for negative sampling, and the HS path. */
+static void sg_plain(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen, int64_t n, int64_t i, int32_t b,
+                     float alpha) {
+    const int64_t dp = m->syn0->dim_padded;
+    const int32_t w = m->p.window - b;
+    for (int64_t j = i - w; j <= i + w; j++) {
+        if (j < 0 || j >= n || j == i) continue;
+        float *l1 = emb_table_row(m->syn0, sen[j]);
+        memset(t->neu1e, 0, (size_t)dp * sizeof(float));
+        output_step(m, t, l1, sen[i], alpha, t->neu1e);
+        m->ops.axpy(dp, 1.0f, t->neu1e, l1);
+    }
+}
+
+/* CBOW: h = mean of the context inputs predicts the centre word; every
+ * context input receives the whole gradient of h (as word2vec.c). */
+static void cbow(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen, int64_t n, int64_t i, int32_t b,
+                 float alpha) {
+    const int64_t dp = m->syn0->dim_padded;
+    const int32_t w = m->p.window - b;
+    int cw = 0;
+    for (int64_t j = i - w; j <= i + w; j++) {
+        if (j < 0 || j >= n || j == i) continue;
+        t->in_rows_w[cw] = emb_table_row(m->syn0, sen[j]);
+        t->in_rows[cw] = t->in_rows_w[cw];
+        cw++;
+    }
+    if (cw == 0) return;
+    memset(t->neu1, 0, (size_t)dp * sizeof(float));
+    memset(t->neu1e, 0, (size_t)dp * sizeof(float));
+    float inv = 1.0f / (float)cw;
+    for (int a = 0; a < cw; a++) m->ops.axpy(dp, inv, t->in_rows[a], t->neu1);
+    output_step(m, t, t->neu1, sen[i], alpha, t->neu1e);
+    for (int a = 0; a < cw; a++) m->ops.axpy(dp, 1.0f, t->neu1e, t->in_rows_w[a]);
+}
+
+static void train_sentence(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen, int64_t n, float alpha) {
+    int batch = m->p.model == EMB_W2V_SG && m->p.loss == EMB_W2V_NS && m->p.kernel == EMB_W2V_KERNEL_BATCH;
+    for (int64_t i = 0; i < n; i++) {
+        /* word2vec.c shrinks the window by b in [0, window) per position. */
+        int32_t b = (int32_t)emb_rng_below(&t->rng, (uint64_t)m->p.window);
+        if (m->p.model == EMB_W2V_CBOW) cbow(m, t, sen, n, i, b, alpha);
+        else if (batch) sg_batch(m, t, sen, n, i, b, alpha);
+        else sg_plain(m, t, sen, n, i, b, alpha);
+    }
+}
+
+void emb_w2v_train_sentence(struct emb_w2v *m, int ith, const int32_t *ids, int64_t n, float alpha) {
+    train_sentence(m, &m->ts[ith], ids, n, alpha);
+}
+
+/* ---- train -------------------------------------------------------------- */
+
+static double now_sec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+struct train_job {
+    struct emb_w2v *m;
+    const struct emb_stream *stream;
+    int64_t total_chunks, total_words;
+    _Atomic int pause;  /* set by thread 0 when a checkpoint is due */
+    double t_start, t_last_report, t_next_ckpt;
+    int64_t words_at_start;
+};
+
+static float current_alpha(const struct emb_w2v *m, const struct train_job *j, int64_t pending) {
+    double done = (double)(atomic_load_explicit(&m->words_done, memory_order_relaxed) + pending);
+    double a = m->p.alpha * (1.0 - done / (double)(j->total_words + 1));
+    double lo = m->p.alpha * 0.0001;
+    return (float)(a < lo ? lo : a);
+}
+
+static void report(struct emb_w2v *m, struct train_job *j, double now) {
+    if (!m->p.progress) return;
+    int64_t done = atomic_load(&m->words_done);
+    struct emb_w2v_progress pr;
+    double elapsed = now - j->t_start;
+    pr.fraction = (double)done / (double)(j->total_words ? j->total_words : 1);
+    if (pr.fraction > 1) pr.fraction = 1;
+    pr.words_per_sec = elapsed > 0 ? (double)(done - j->words_at_start) / elapsed : 0;
+    pr.alpha = current_alpha(m, j, 0);
+    pr.eta_sec = pr.words_per_sec > 0 ? (double)(j->total_words - done) / pr.words_per_sec : -1;
+    int64_t chunk = atomic_load(&m->next_chunk);
+    pr.epoch = (int)((chunk < j->total_chunks ? chunk : j->total_chunks - 1) / m->n_chunks_epoch) + 1;
+    m->p.progress(m->p.progress_ctx, &pr);
+}
+
+static void train_worker(void *ctx, int ith, int nth) {
+    (void)nth;
+    struct train_job *j = ctx;
+    struct emb_w2v *m = j->m;
+    struct w2v_thread *t = &m->ts[ith];
+    for (;;) {
+        if ((m->p.stop && *m->p.stop) || atomic_load(&j->pause)) break;
+        int64_t c = atomic_fetch_add(&m->next_chunk, 1);
+        if (c >= j->total_chunks) break;
+        struct emb_stream_cursor cur;
+        emb_stream_chunk(j->stream, c % m->n_chunks_epoch, &cur);
+        int64_t n_raw;
+        while ((n_raw = emb_stream_next_sentence(&cur, t->raw, m->p.max_sentence)) >= 0) {
+            int64_t n = 0;
+            for (int64_t i = 0; i < n_raw; i++) {
+                int32_t w = t->raw[i];
+                if (m->keep[w] <= 0xFFFFFFFFULL && (emb_rng_next(&t->rng) >> 32) >= m->keep[w]) continue;
+                t->sen[n++] = w;
+            }
+            train_sentence(m, t, t->sen, n, current_alpha(m, j, t->words_pending));
+            t->words_pending += n_raw;
+            if (t->words_pending >= FLUSH_WORDS) {
+                atomic_fetch_add(&m->words_done, t->words_pending);
+                t->words_pending = 0;
+                if (ith == 0) {
+                    double now = now_sec();
+                    if (now - j->t_last_report >= 0.2) {
+                        report(m, j, now);
+                        j->t_last_report = now;
+                    }
+                    if (m->p.checkpoint_path && now >= j->t_next_ckpt) atomic_store(&j->pause, 1);
+                }
+            }
+        }
+        /* Chunk boundaries are the unit of resumption: flush here so the
+         * saved counter covers exactly the chunks done. */
+        atomic_fetch_add(&m->words_done, t->words_pending);
+        t->words_pending = 0;
+    }
+}
+
+int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb_err *err) {
+    int64_t n_chunks = emb_stream_n_chunks(stream), n_tok = emb_stream_n_tokens(stream);
+    if (n_tok == 0) return emb_err_set(err, EMB_EEMPTY, "nothing to train on");
+    if (m->n_chunks_epoch == 0) {
+        m->n_chunks_epoch = n_chunks;
+        m->stream_tokens = n_tok;
+    } else if (m->n_chunks_epoch != n_chunks || m->stream_tokens != n_tok) {
+        return emb_err_set(err, EMB_EINVAL,
+                           "the corpus differs from the one this checkpoint was made on (%lld tokens in %lld chunks, "
+                           "checkpoint: %lld in %lld)",
+                           (long long)n_tok, (long long)n_chunks, (long long)m->stream_tokens,
+                           (long long)m->n_chunks_epoch);
+    }
+    struct emb_pool *pool = NULL;
+    int rc = emb_pool_new(&pool, m->n_ts, err);
+    if (rc != EMB_OK) return rc;
+    struct train_job j;
+    memset(&j, 0, sizeof j);
+    j.m = m;
+    j.stream = stream;
+    j.total_chunks = (int64_t)m->p.epochs * n_chunks;
+    j.total_words = (int64_t)m->p.epochs * n_tok;
+    j.t_start = j.t_last_report = now_sec();
+    j.t_next_ckpt = j.t_start + m->p.checkpoint_every;
+    j.words_at_start = atomic_load(&m->words_done);
+    for (;;) {
+        atomic_store(&j.pause, 0);
+        emb_pool_run(pool, train_worker, &j);
+        if (atomic_load(&m->next_chunk) > j.total_chunks) atomic_store(&m->next_chunk, j.total_chunks);
+        if (atomic_load(&m->next_chunk) >= j.total_chunks) break;
+        if (m->p.stop && *m->p.stop) {
+            rc = EMB_EINTR;
+            if (m->p.checkpoint_path) {
+                rc = emb_w2v_checkpoint_save(m, m->p.checkpoint_path, err);
+                if (rc == EMB_OK)
+                    rc = emb_err_set(err, EMB_EINTR, "interrupted; state saved to %s (continue with --resume)",
+                                     m->p.checkpoint_path);
+            } else {
+                emb_err_set(err, EMB_EINTR, "interrupted (no --checkpoint given, nothing saved)");
+            }
+            break;
+        }
+        if (m->p.checkpoint_path) {
+            if ((rc = emb_w2v_checkpoint_save(m, m->p.checkpoint_path, err)) != EMB_OK) break;
+            j.t_next_ckpt = now_sec() + m->p.checkpoint_every;
+        }
+    }
+    emb_pool_free(pool);
+    if (rc == EMB_OK) {
+        report(m, &j, now_sec());
+        int64_t bad = emb_table_find_nonfinite(m->syn0);
+        if (bad >= 0)
+            rc = emb_err_set(err, EMB_ENUMERIC, "training diverged: non-finite value in the vectors (try a lower --alpha)");
+    }
+    return rc;
+}
+
+/* ---- checkpoints -------------------------------------------------------- */
+
+static const char CKPT_MAGIC[8] = {'E', 'M', 'B', 'W', '2', 'V', 'C', 'K'};
+#define CKPT_VERSION 1
+
+int emb_w2v_checkpoint_save(const struct emb_w2v *m, const char *path, struct emb_err *err) {
+    struct emb_outfile *o = NULL;
+    char *kv = NULL, *words = NULL;
+    int64_t *counts = NULL;
+    uint64_t *rng = NULL;
+    int rc = emb_outfile_open(&o, path, err);
+    if (rc != EMB_OK) return rc;
+    FILE *f = emb_outfile_stream(o);
+    const struct emb_w2v_params *p = &m->p;
+    int64_t word_bytes = 0;
+    for (int32_t i = 0; i < m->n_words; i++) word_bytes += (int64_t)strlen(emb_vocab_word(m->vocab, i)) + 1;
+    kv = emb_alloc(2048);
+    words = emb_alloc((size_t)word_bytes);
+    counts = emb_alloc((size_t)m->n_words * sizeof *counts);
+    rng = emb_alloc((size_t)m->n_ts * 4 * sizeof *rng);
+    rc = EMB_ENOMEM;
+    if (!kv || !words || !counts || !rng) goto done;
+    char *wp = words;
+    for (int32_t i = 0; i < m->n_words; i++) {
+        const char *s = emb_vocab_word(m->vocab, i);
+        size_t len = strlen(s) + 1;
+        memcpy(wp, s, len);
+        wp += len;
+        counts[i] = emb_vocab_count(m->vocab, i);
+    }
+    for (int i = 0; i < m->n_ts; i++) memcpy(rng + 4 * i, m->ts[i].rng.s, sizeof m->ts[i].rng.s);
+    snprintf(kv, 2048,
+             "kind=word2vec\nmodel=%d\nloss=%d\nkernel=%d\ndim=%d\nwindow=%d\nnegative=%d\nepochs=%d\n"
+             "alpha=%.9g\nsample=%.17g\nseed=%llu\nmax_sentence=%d\nn_words=%d\nword_bytes=%lld\n"
+             "syn1_rows=%lld\nn_threads=%d\nnext_chunk=%lld\nwords_done=%lld\nn_chunks_epoch=%lld\n"
+             "stream_tokens=%lld\n",
+             (int)p->model, (int)p->loss, (int)p->kernel, p->dim, p->window, p->negative, p->epochs, p->alpha,
+             p->sample, (unsigned long long)p->seed, p->max_sentence, m->n_words, (long long)word_bytes,
+             (long long)m->syn1->n_rows, m->n_ts, (long long)atomic_load(&m->next_chunk),
+             (long long)atomic_load(&m->words_done), (long long)m->n_chunks_epoch, (long long)m->stream_tokens);
+    rc = EMB_EIO;
+    if (emb_write_header(f, CKPT_MAGIC, CKPT_VERSION, kv) != EMB_OK) goto done;
+    if (emb_write_array(f, words, word_bytes, 1) != EMB_OK) goto done;
+    if (emb_write_array(f, counts, m->n_words, sizeof *counts) != EMB_OK) goto done;
+    if (emb_write_array(f, m->syn0->data, m->syn0->n_rows * m->syn0->dim_padded, sizeof(float)) != EMB_OK) goto done;
+    if (emb_write_array(f, m->syn1->data, m->syn1->n_rows * m->syn1->dim_padded, sizeof(float)) != EMB_OK) goto done;
+    if (emb_write_array(f, rng, (int64_t)m->n_ts * 4, sizeof *rng) != EMB_OK) goto done;
+    rc = emb_outfile_commit(o, err);
+    o = NULL;
+done:
+    if (o) {
+        emb_outfile_abort(o);
+        rc = rc == EMB_ENOMEM ? emb_err_set(err, rc, "out of memory writing checkpoint")
+                              : emb_err_set(err, rc, "cannot write checkpoint %s", path);
+    }
+    emb_free(kv);
+    emb_free(words);
+    emb_free(counts);
+    emb_free(rng);
+    return rc;
+}
+
+static int kv_ll(const char *kv, const char *key, long long lo, long long hi, long long *out, const char *path,
+                 struct emb_err *err) {
+    char buf[64];
+    char *end;
+    if (!emb_kv_get(kv, key, buf, sizeof buf)) return emb_err_set(err, EMB_EFORMAT, "%s: checkpoint lacks '%s'", path, key);
+    long long v = strtoll(buf, &end, 10);
+    if (end == buf || *end || v < lo || v > hi)
+        return emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint value %s=%s", path, key, buf);
+    *out = v;
+    return EMB_OK;
+}
+
+int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct emb_w2v_params *hooks,
+                            struct emb_err *err) {
+    *out = NULL;
+    struct emb_reader *r = NULL;
+    struct emb_vocab *v = NULL;
+    struct emb_w2v *m = NULL;
+    char *kv = NULL, *words = NULL;
+    int64_t *counts = NULL;
+    uint64_t *rng = NULL;
+    uint32_t version;
+    int rc = emb_reader_open(&r, path, err);
+    if (rc != EMB_OK) return rc;
+    if ((rc = emb_read_header(r, CKPT_MAGIC, CKPT_VERSION, &version, &kv, err)) != EMB_OK) goto done;
+    struct emb_w2v_params p = emb_w2v_default_params();
+    long long model, loss, kernel, dim, window, negative, epochs, seed, max_sentence, n_words, word_bytes, syn1_rows,
+        n_threads, next_chunk, words_done, n_chunks_epoch, stream_tokens;
+    char buf[64];
+    if ((rc = kv_ll(kv, "model", 0, 1, &model, path, err)) || (rc = kv_ll(kv, "loss", 0, 1, &loss, path, err)) ||
+        (rc = kv_ll(kv, "kernel", 0, 1, &kernel, path, err)) || (rc = kv_ll(kv, "dim", 1, 10000, &dim, path, err)) ||
+        (rc = kv_ll(kv, "window", 1, 1000, &window, path, err)) ||
+        (rc = kv_ll(kv, "negative", 0, 1000, &negative, path, err)) ||
+        (rc = kv_ll(kv, "epochs", 1, 100000, &epochs, path, err)) ||
+        (rc = kv_ll(kv, "seed", 0, INT64_MAX, &seed, path, err)) ||
+        (rc = kv_ll(kv, "max_sentence", 1, INT32_MAX, &max_sentence, path, err)) ||
+        (rc = kv_ll(kv, "n_words", 1, INT32_MAX, &n_words, path, err)) ||
+        (rc = kv_ll(kv, "word_bytes", 2, INT64_MAX / 2, &word_bytes, path, err)) ||
+        (rc = kv_ll(kv, "syn1_rows", 1, INT32_MAX, &syn1_rows, path, err)) ||
+        (rc = kv_ll(kv, "n_threads", 1, 1024, &n_threads, path, err)) ||
+        (rc = kv_ll(kv, "next_chunk", 0, INT64_MAX, &next_chunk, path, err)) ||
+        (rc = kv_ll(kv, "words_done", 0, INT64_MAX, &words_done, path, err)) ||
+        (rc = kv_ll(kv, "n_chunks_epoch", 1, INT64_MAX, &n_chunks_epoch, path, err)) ||
+        (rc = kv_ll(kv, "stream_tokens", 1, INT64_MAX, &stream_tokens, path, err)))
+        goto done;
+    p.model = (enum emb_w2v_model)model;
+    p.loss = (enum emb_w2v_loss)loss;
+    p.kernel = (enum emb_w2v_kernel)kernel;
+    p.dim = (int32_t)dim;
+    p.window = (int32_t)window;
+    p.negative = (int32_t)negative;
+    p.epochs = (int32_t)epochs;
+    p.seed = (uint64_t)seed;
+    p.max_sentence = (int32_t)max_sentence;
+    if (!emb_kv_get(kv, "alpha", buf, sizeof buf) || !((p.alpha = strtof(buf, NULL)) > 0)) {
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint alpha", path);
+        goto done;
+    }
+    if (!emb_kv_get(kv, "sample", buf, sizeof buf) || !((p.sample = strtod(buf, NULL)) >= 0)) {
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint sample", path);
+        goto done;
+    }
+    p.n_threads = hooks ? hooks->n_threads : (int32_t)n_threads;
+    if (hooks) {
+        p.progress = hooks->progress;
+        p.progress_ctx = hooks->progress_ctx;
+        p.stop = hooks->stop;
+        p.checkpoint_path = hooks->checkpoint_path;
+        p.checkpoint_every = hooks->checkpoint_every;
+        p.simd = hooks->simd;
+    }
+    /* Vocabulary: NUL-separated words, then counts. */
+    words = emb_alloc((size_t)word_bytes);
+    counts = emb_alloc((size_t)n_words * sizeof *counts);
+    rng = emb_alloc((size_t)n_threads * 4 * sizeof *rng);
+    if (!words || !counts || !rng) {
+        rc = emb_err_set(err, EMB_ENOMEM, "out of memory reading %s", path);
+        goto done;
+    }
+    if ((rc = emb_read_array(r, words, word_bytes, 1, "words", err)) != EMB_OK) goto done;
+    if ((rc = emb_read_array(r, counts, n_words, sizeof *counts, "counts", err)) != EMB_OK) goto done;
+    if (words[word_bytes - 1] != '\0') {
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word list", path);
+        goto done;
+    }
+    if ((rc = emb_vocab_new(&v, err)) != EMB_OK) goto done;
+    const char *wp = words, *wend = words + word_bytes;
+    for (int32_t i = 0; i < n_words; i++) {
+        size_t len = strlen(wp);
+        if (wp >= wend || len == 0 || counts[i] < 0 || emb_vocab_find(v, wp, len) >= 0) {
+            rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word list at word %d", path, i);
+            goto done;
+        }
+        if ((rc = emb_vocab_add(v, wp, len, counts[i], NULL, err)) != EMB_OK) goto done;
+        wp += len + 1;
+    }
+    if (wp != wend) {
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word list (size)", path);
+        goto done;
+    }
+    if ((rc = emb_w2v_new(&m, v, &p, err)) != EMB_OK) goto done;
+    m->own_vocab = v;
+    v = NULL;
+    if (m->syn1->n_rows != syn1_rows) {
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: output table has %lld rows, expected %lld", path, syn1_rows,
+                         (long long)m->syn1->n_rows);
+        goto done;
+    }
+    if ((rc = emb_read_array(r, m->syn0->data, m->syn0->n_rows * m->syn0->dim_padded, sizeof(float), "input vectors",
+                             err)) != EMB_OK)
+        goto done;
+    if ((rc = emb_read_array(r, m->syn1->data, m->syn1->n_rows * m->syn1->dim_padded, sizeof(float), "output vectors",
+                             err)) != EMB_OK)
+        goto done;
+    if ((rc = emb_read_array(r, rng, n_threads * 4, sizeof *rng, "rng states", err)) != EMB_OK) goto done;
+    if (emb_table_find_nonfinite(m->syn0) >= 0 || emb_table_find_nonfinite(m->syn1) >= 0) {
+        rc = emb_err_set(err, EMB_ENUMERIC, "%s: checkpoint holds non-finite values", path);
+        goto done;
+    }
+    if (m->n_ts == n_threads) {
+        for (int i = 0; i < m->n_ts; i++) memcpy(m->ts[i].rng.s, rng + 4 * i, sizeof m->ts[i].rng.s);
+    } else if ((rc = make_threads(m, m->n_ts, (uint64_t)next_chunk + 1, err)) != EMB_OK) {
+        goto done;
+    }
+    atomic_store(&m->next_chunk, next_chunk);
+    atomic_store(&m->words_done, words_done);
+    m->n_chunks_epoch = n_chunks_epoch;
+    m->stream_tokens = stream_tokens;
+done:
+    emb_reader_close(r);
+    emb_free(kv);
+    emb_free(words);
+    emb_free(counts);
+    emb_free(rng);
+    emb_vocab_free(v);
+    if (rc != EMB_OK) {
+        emb_w2v_free(m);
+        return rc;
+    }
+    m->vocab = m->own_vocab;
+    *out = m;
+    return EMB_OK;
+}
