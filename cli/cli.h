@@ -24,6 +24,10 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 #endif
     ;
 
+/* For getopt_long with optstring ":" and opterr = 0: report the option
+ * that getopt_long rejected (c is '?' or ':') as a usage error. */
+int cli_getopt_error(const char *cmd, int c, char **argv);
+
 /* Strict number parsing for option values: the whole string must be a
  * number in [lo, hi]. On failure prints a usage error and returns non-zero. */
 int cli_parse_ll(const char *cmd, const char *opt, const char *s, long long lo, long long hi, long long *out);

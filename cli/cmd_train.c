@@ -46,6 +46,7 @@ static const char *W2V_USAGE =
     "  --read-vocab FILE     use this vocabulary instead of counting the corpus\n"
     "run:\n"
     "  --threads N           worker threads (default: number of CPUs)\n"
+    "  --simd auto|ref|avx2|avx512  vector kernels (default: best the CPU has)\n"
     "  --seed N              random seed (1); with --threads 1 output is reproducible\n"
     "  --format text|bin|npy output format (default from the extension)\n"
     "  --checkpoint FILE     save state every --checkpoint-every seconds (600) and\n"
@@ -124,8 +125,9 @@ static int train_word2vec(int argc, char **argv) {
     struct emb_err err = {0};
     p.n_threads = emb_cpu_count();
     optind = 1;
+    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "", w2v_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":", w2v_options, NULL)) != -1) {
         switch (c) {
         case OPT_INPUT: input = optarg; break;
         case OPT_OUTPUT: output = optarg; break;
@@ -148,7 +150,8 @@ static int train_word2vec(int argc, char **argv) {
             if (!strcmp(optarg, "auto")) p.simd = EMB_SIMD_AUTO;
             else if (!strcmp(optarg, "ref")) p.simd = EMB_SIMD_REF;
             else if (!strcmp(optarg, "avx2")) p.simd = EMB_SIMD_AVX2;
-            else return cli_usage_error(cmd, "--simd must be auto, ref or avx2, got '%s'", optarg);
+            else if (!strcmp(optarg, "avx512")) p.simd = EMB_SIMD_AVX512;
+            else return cli_usage_error(cmd, "--simd must be auto, ref, avx2 or avx512, got '%s'", optarg);
             break;
         case OPT_DIM:
             if (cli_parse_ll(cmd, "--dim", optarg, 1, 10000, &v)) return CLI_EXIT_USAGE;
@@ -205,7 +208,7 @@ static int train_word2vec(int argc, char **argv) {
         case OPT_QUIET: quiet = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_HELP: fputs(W2V_USAGE, stdout); return 0;
-        default: return cli_usage_error(cmd, "unknown option (see emb train word2vec --help)");
+        default: return cli_getopt_error(cmd, c, argv);
         }
     }
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);

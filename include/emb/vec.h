@@ -1,7 +1,7 @@
 /* vec.h -- float32 vector kernels with a scalar reference and an AVX2/FMA path.
  *
  * Every kernel exists as a plain C reference (emb_vec_*_ref) and, where the
- * CPU allows, an AVX2+FMA version. The choice is made once and kept in a
+ * CPU allows, AVX2+FMA and AVX-512F versions. The choice is made once and kept in a
  * struct emb_vec_ops that the caller stores in its own object:
  *
  *     struct emb_vec_ops ops = emb_vec_ops_get(EMB_SIMD_AUTO);
@@ -23,6 +23,7 @@ enum emb_simd {
     EMB_SIMD_AUTO = 0, /* best the CPU supports */
     EMB_SIMD_REF = 1,  /* scalar reference */
     EMB_SIMD_AVX2 = 2, /* AVX2 + FMA (falls back to REF if unsupported) */
+    EMB_SIMD_AVX512 = 3, /* AVX-512F (falls back to AVX2, then REF) */
 };
 
 struct emb_vec_ops {
@@ -40,7 +41,8 @@ struct emb_vec_ops {
     void (*axpy_many)(int64_t n, int m, const float *a, const float *const *xs, float *y);
 };
 
-/* The kernels for `want`; AVX2 is used only when the CPU has AVX2 and FMA. */
+/* The kernels for `want`: AUTO takes AVX-512F, else AVX2+FMA, else REF;
+ * a named level falls back to the next one the CPU supports. */
 struct emb_vec_ops emb_vec_ops_get(enum emb_simd want);
 
 /* Name of an emb_simd value ("ref", "avx2"). */

@@ -76,14 +76,29 @@ AVX2 static void scale_avx2(int64_t n, float a, float *x) {
     for (; i < n; i++) x[i] *= a;
 }
 
-/* Up to 4 dot products share each load of x: 4 independent FMA chains. */
+/* Dot products of x with up to 4 rows at a time. Each row gets two
+ * accumulators (even and odd 8-float steps), so 8 independent FMA chains
+ * hide the FMA latency, and each load of x feeds 4 FMAs. */
 AVX2 static void dot_many_avx2(int64_t n, const float *x, int m, const float *const *ys, float *out) {
     int j = 0;
     for (; j + 4 <= m; j += 4) {
         const float *y0 = ys[j], *y1 = ys[j + 1], *y2 = ys[j + 2], *y3 = ys[j + 3];
         __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
         __m256 s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+        __m256 t0 = _mm256_setzero_ps(), t1 = _mm256_setzero_ps();
+        __m256 t2 = _mm256_setzero_ps(), t3 = _mm256_setzero_ps();
         int64_t i = 0;
+        for (; i + 16 <= n; i += 16) {
+            __m256 vx = _mm256_loadu_ps(x + i), wx = _mm256_loadu_ps(x + i + 8);
+            s0 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y0 + i), s0);
+            s1 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y1 + i), s1);
+            s2 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y2 + i), s2);
+            s3 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y3 + i), s3);
+            t0 = _mm256_fmadd_ps(wx, _mm256_loadu_ps(y0 + i + 8), t0);
+            t1 = _mm256_fmadd_ps(wx, _mm256_loadu_ps(y1 + i + 8), t1);
+            t2 = _mm256_fmadd_ps(wx, _mm256_loadu_ps(y2 + i + 8), t2);
+            t3 = _mm256_fmadd_ps(wx, _mm256_loadu_ps(y3 + i + 8), t3);
+        }
         for (; i + 8 <= n; i += 8) {
             __m256 vx = _mm256_loadu_ps(x + i);
             s0 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y0 + i), s0);
@@ -91,24 +106,77 @@ AVX2 static void dot_many_avx2(int64_t n, const float *x, int m, const float *co
             s2 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y2 + i), s2);
             s3 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y3 + i), s3);
         }
-        float r0 = hsum256(s0), r1 = hsum256(s1), r2 = hsum256(s2), r3 = hsum256(s3);
+        float r0 = hsum256(_mm256_add_ps(s0, t0)), r1 = hsum256(_mm256_add_ps(s1, t1));
+        float r2 = hsum256(_mm256_add_ps(s2, t2)), r3 = hsum256(_mm256_add_ps(s3, t3));
         for (; i < n; i++) {
             r0 += x[i] * y0[i]; r1 += x[i] * y1[i];
             r2 += x[i] * y2[i]; r3 += x[i] * y3[i];
         }
         out[j] = r0; out[j + 1] = r1; out[j + 2] = r2; out[j + 3] = r3;
     }
-    for (; j < m; j++) out[j] = dot_avx2(n, x, ys[j]);
+    for (; j + 2 <= m; j += 2) {
+        const float *y0 = ys[j], *y1 = ys[j + 1];
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        __m256 t0 = _mm256_setzero_ps(), t1 = _mm256_setzero_ps();
+        int64_t i = 0;
+        for (; i + 16 <= n; i += 16) {
+            __m256 vx = _mm256_loadu_ps(x + i), wx = _mm256_loadu_ps(x + i + 8);
+            s0 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y0 + i), s0);
+            s1 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y1 + i), s1);
+            t0 = _mm256_fmadd_ps(wx, _mm256_loadu_ps(y0 + i + 8), t0);
+            t1 = _mm256_fmadd_ps(wx, _mm256_loadu_ps(y1 + i + 8), t1);
+        }
+        for (; i + 8 <= n; i += 8) {
+            __m256 vx = _mm256_loadu_ps(x + i);
+            s0 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y0 + i), s0);
+            s1 = _mm256_fmadd_ps(vx, _mm256_loadu_ps(y1 + i), s1);
+        }
+        float r0 = hsum256(_mm256_add_ps(s0, t0)), r1 = hsum256(_mm256_add_ps(s1, t1));
+        for (; i < n; i++) {
+            r0 += x[i] * y0[i];
+            r1 += x[i] * y1[i];
+        }
+        out[j] = r0;
+        out[j + 1] = r1;
+    }
+    if (j < m) out[j] = dot_avx2(n, x, ys[j]);
 }
 
-/* y is loaded and stored once per 8 floats whatever m is. */
+/* y += sum_j a[j] xs[j]. Four 8-float steps of y are in flight at once
+ * (32 floats), each with its own FMA chain over j, so the FMA latency is
+ * hidden; y is loaded and stored once whatever m is. */
 AVX2 static void axpy_many_avx2(int64_t n, int m, const float *a, const float *const *xs, float *y) {
     int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256 c0 = _mm256_loadu_ps(y + i), c1 = _mm256_loadu_ps(y + i + 8);
+        __m256 c2 = _mm256_loadu_ps(y + i + 16), c3 = _mm256_loadu_ps(y + i + 24);
+        for (int j = 0; j < m; j++) {
+            __m256 va = _mm256_broadcast_ss(a + j);
+            const float *x = xs[j] + i;
+            c0 = _mm256_fmadd_ps(va, _mm256_loadu_ps(x), c0);
+            c1 = _mm256_fmadd_ps(va, _mm256_loadu_ps(x + 8), c1);
+            c2 = _mm256_fmadd_ps(va, _mm256_loadu_ps(x + 16), c2);
+            c3 = _mm256_fmadd_ps(va, _mm256_loadu_ps(x + 24), c3);
+        }
+        _mm256_storeu_ps(y + i, c0);
+        _mm256_storeu_ps(y + i + 8, c1);
+        _mm256_storeu_ps(y + i + 16, c2);
+        _mm256_storeu_ps(y + i + 24, c3);
+    }
+    for (; i + 16 <= n; i += 16) {
+        __m256 c0 = _mm256_loadu_ps(y + i), c1 = _mm256_loadu_ps(y + i + 8);
+        for (int j = 0; j < m; j++) {
+            __m256 va = _mm256_broadcast_ss(a + j);
+            c0 = _mm256_fmadd_ps(va, _mm256_loadu_ps(xs[j] + i), c0);
+            c1 = _mm256_fmadd_ps(va, _mm256_loadu_ps(xs[j] + i + 8), c1);
+        }
+        _mm256_storeu_ps(y + i, c0);
+        _mm256_storeu_ps(y + i + 8, c1);
+    }
     for (; i + 8 <= n; i += 8) {
-        __m256 acc = _mm256_loadu_ps(y + i);
-        for (int j = 0; j < m; j++)
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(a[j]), _mm256_loadu_ps(xs[j] + i), acc);
-        _mm256_storeu_ps(y + i, acc);
+        __m256 c0 = _mm256_loadu_ps(y + i);
+        for (int j = 0; j < m; j++) c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(a + j), _mm256_loadu_ps(xs[j] + i), c0);
+        _mm256_storeu_ps(y + i, c0);
     }
     for (; i < n; i++) {
         float acc = y[i];
@@ -116,9 +184,116 @@ AVX2 static void axpy_many_avx2(int64_t n, int m, const float *a, const float *c
         y[i] = acc;
     }
 }
+
+/* ---- AVX-512F ---------------------------------------------------------
+ * The same kernels on 16-float registers; tails use masked loads/stores,
+ * so there is no scalar loop. Rows padded to 16 floats (emb_table) never
+ * need the mask. */
+#define AVX512 __attribute__((target("avx512f")))
+
+AVX512 static inline __mmask16 tail_mask(int64_t rem) { return (__mmask16)((1u << rem) - 1u); }
+
+AVX512 static float dot_avx512(int64_t n, const float *x, const float *y) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(y + i + 16), a1);
+    }
+    for (; i + 16 <= n; i += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), a0);
+    if (i < n) {
+        __mmask16 k = tail_mask(n - i);
+        a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, y + i), a1);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
+}
+
+AVX512 static void axpy_avx512(int64_t n, float a, const float *x, float *y) {
+    __m512 va = _mm512_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+    if (i < n) {
+        __mmask16 k = tail_mask(n - i);
+        _mm512_mask_storeu_ps(y + i, k, _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(k, x + i), _mm512_maskz_loadu_ps(k, y + i)));
+    }
+}
+
+AVX512 static void scale_avx512(int64_t n, float a, float *x) {
+    __m512 va = _mm512_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(x + i, _mm512_mul_ps(va, _mm512_loadu_ps(x + i)));
+    if (i < n) {
+        __mmask16 k = tail_mask(n - i);
+        _mm512_mask_storeu_ps(x + i, k, _mm512_mul_ps(va, _mm512_maskz_loadu_ps(k, x + i)));
+    }
+}
+
+/* 4 rows at a time, one accumulator each; the tail step is masked. With
+ * 16-float steps a 112-float row is 7 steps, so 4 chains of 7 FMAs. */
+AVX512 static void dot_many_avx512(int64_t n, const float *x, int m, const float *const *ys, float *out) {
+    int j = 0;
+    for (; j + 4 <= m; j += 4) {
+        const float *y0 = ys[j], *y1 = ys[j + 1], *y2 = ys[j + 2], *y3 = ys[j + 3];
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+        __m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+        int64_t i = 0;
+        for (; i + 16 <= n; i += 16) {
+            __m512 vx = _mm512_loadu_ps(x + i);
+            s0 = _mm512_fmadd_ps(vx, _mm512_loadu_ps(y0 + i), s0);
+            s1 = _mm512_fmadd_ps(vx, _mm512_loadu_ps(y1 + i), s1);
+            s2 = _mm512_fmadd_ps(vx, _mm512_loadu_ps(y2 + i), s2);
+            s3 = _mm512_fmadd_ps(vx, _mm512_loadu_ps(y3 + i), s3);
+        }
+        if (i < n) {
+            __mmask16 k = tail_mask(n - i);
+            __m512 vx = _mm512_maskz_loadu_ps(k, x + i);
+            s0 = _mm512_fmadd_ps(vx, _mm512_maskz_loadu_ps(k, y0 + i), s0);
+            s1 = _mm512_fmadd_ps(vx, _mm512_maskz_loadu_ps(k, y1 + i), s1);
+            s2 = _mm512_fmadd_ps(vx, _mm512_maskz_loadu_ps(k, y2 + i), s2);
+            s3 = _mm512_fmadd_ps(vx, _mm512_maskz_loadu_ps(k, y3 + i), s3);
+        }
+        out[j] = _mm512_reduce_add_ps(s0);
+        out[j + 1] = _mm512_reduce_add_ps(s1);
+        out[j + 2] = _mm512_reduce_add_ps(s2);
+        out[j + 3] = _mm512_reduce_add_ps(s3);
+    }
+    for (; j < m; j++) out[j] = dot_avx512(n, x, ys[j]);
+}
+
+/* y += sum_j a[j] xs[j], two 16-float steps in flight. */
+AVX512 static void axpy_many_avx512(int64_t n, int m, const float *a, const float *const *xs, float *y) {
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 c0 = _mm512_loadu_ps(y + i), c1 = _mm512_loadu_ps(y + i + 16);
+        for (int j = 0; j < m; j++) {
+            __m512 va = _mm512_set1_ps(a[j]);
+            c0 = _mm512_fmadd_ps(va, _mm512_loadu_ps(xs[j] + i), c0);
+            c1 = _mm512_fmadd_ps(va, _mm512_loadu_ps(xs[j] + i + 16), c1);
+        }
+        _mm512_storeu_ps(y + i, c0);
+        _mm512_storeu_ps(y + i + 16, c1);
+    }
+    for (; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : tail_mask(n - i);
+        __m512 c0 = _mm512_maskz_loadu_ps(k, y + i);
+        for (int j = 0; j < m; j++)
+            c0 = _mm512_fmadd_ps(_mm512_set1_ps(a[j]), _mm512_maskz_loadu_ps(k, xs[j] + i), c0);
+        _mm512_mask_storeu_ps(y + i, k, c0);
+    }
+}
 #endif
 
 /* ---- dispatch -------------------------------------------------------- */
+
+static int cpu_has_avx512(void) {
+#ifdef EMB_HAVE_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
 
 static int cpu_has_avx2(void) {
 #ifdef EMB_HAVE_X86
@@ -133,7 +308,14 @@ struct emb_vec_ops emb_vec_ops_get(enum emb_simd want) {
     struct emb_vec_ops ops = {EMB_SIMD_REF, emb_vec_dot_ref, emb_vec_axpy_ref, emb_vec_scale_ref,
                               emb_vec_dot_many_ref, emb_vec_axpy_many_ref};
 #ifdef EMB_HAVE_X86
-    if (want != EMB_SIMD_REF && cpu_has_avx2()) {
+    if ((want == EMB_SIMD_AUTO || want == EMB_SIMD_AVX512) && cpu_has_avx512()) {
+        ops.kind = EMB_SIMD_AVX512;
+        ops.dot = dot_avx512;
+        ops.axpy = axpy_avx512;
+        ops.scale = scale_avx512;
+        ops.dot_many = dot_many_avx512;
+        ops.axpy_many = axpy_many_avx512;
+    } else if (want != EMB_SIMD_REF && cpu_has_avx2()) {
         ops.kind = EMB_SIMD_AVX2;
         ops.dot = dot_avx2;
         ops.axpy = axpy_avx2;
@@ -150,6 +332,7 @@ struct emb_vec_ops emb_vec_ops_get(enum emb_simd want) {
 const char *emb_simd_name(enum emb_simd kind) {
     switch (kind) {
     case EMB_SIMD_AVX2: return "avx2";
+    case EMB_SIMD_AVX512: return "avx512";
     case EMB_SIMD_REF: return "ref";
     default: return "auto";
     }

@@ -50,6 +50,7 @@ struct w2v_thread {
     const float **in_rows;  /* (2*window) */
     const float **out_rows; /* (negative+1) */
     float **in_rows_w;      /* (2*window) writable aliases of in_rows */
+    int32_t *neg_next;      /* (negative) negatives drawn one position ahead */
     int64_t words_pending;  /* processed, not yet added to words_done */
 };
 
@@ -126,6 +127,7 @@ static void free_threads(struct emb_w2v *m) {
         emb_free(t->in_rows);
         emb_free(t->out_rows);
         emb_free(t->in_rows_w);
+        emb_free(t->neg_next);
     }
     emb_free(m->ts);
     m->ts = NULL;
@@ -154,7 +156,8 @@ static int make_threads(struct emb_w2v *m, int n, uint64_t salt, struct emb_err 
         t->in_rows = emb_alloc((size_t)w2 * sizeof *t->in_rows);
         t->out_rows = emb_alloc((size_t)k1 * sizeof *t->out_rows);
         t->in_rows_w = emb_alloc((size_t)w2 * sizeof *t->in_rows_w);
-        if (!t->raw || !t->sen || !t->neu1 || !t->neu1e || !t->grad || !t->corr || !t->coef_t || !t->in_rows ||
+        t->neg_next = emb_alloc((size_t)k1 * sizeof *t->neg_next);
+        if (!t->neg_next || !t->raw || !t->sen || !t->neu1 || !t->neu1e || !t->grad || !t->corr || !t->coef_t || !t->in_rows ||
             !t->out_rows || !t->in_rows_w) {
             free_threads(m);
             return emb_err_set(err, EMB_ENOMEM, "out of memory for thread scratch");
@@ -251,6 +254,21 @@ static inline float ns_grad(const struct emb_w2v *m, float f, float label, float
     return (label - m->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))]) * alpha;
 }
 
+/* Rows are touched at random places of tables much larger than the
+ * caches; asking for them one step ahead hides most of the miss latency. */
+static inline void prefetch_row(const float *row, int64_t dp) {
+    for (int64_t k = 0; k < dp; k += 16) __builtin_prefetch(row + k);
+}
+
+/* Draw the negatives for the next position and start loading their rows. */
+static void draw_negatives(struct emb_w2v *m, struct w2v_thread *t) {
+    const int64_t dp = m->syn1->dim_padded;
+    for (int k = 0; k < m->p.negative; k++) {
+        t->neg_next[k] = emb_alias_sample(m->neg, &t->rng);
+        prefetch_row(emb_table_row(m->syn1, t->neg_next[k]), dp);
+    }
+}
+
 /* Skip-gram, negative sampling, shared negatives (pWord2Vec). Inputs are
  * the n_in context rows, outputs the centre word's row and k negatives.
  *     C = X U^T      X: (n_in, d) context rows, U: (n_out, d) output rows
@@ -272,10 +290,11 @@ static void sg_batch(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen
     int n_out = 0;
     t->out_rows[n_out++] = emb_table_row(m->syn1, word);
     for (int k = 0; k < m->p.negative; k++) {
-        int32_t target = emb_alias_sample(m->neg, &t->rng);
+        int32_t target = t->neg_next[k];
         if (target == word) continue; /* as word2vec.c: that negative is skipped */
         t->out_rows[n_out++] = emb_table_row(m->syn1, target);
     }
+    draw_negatives(m, t);
     float *corr = t->corr, *ct = t->coef_t;
     for (int a = 0; a < n_in; a++) m->ops.dot_many(dp, t->in_rows[a], n_out, t->out_rows, corr + a * n_out);
     for (int a = 0; a < n_in; a++)
@@ -368,7 +387,11 @@ static void cbow(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen, in
 
 static void train_sentence(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen, int64_t n, float alpha) {
     int batch = m->p.model == EMB_W2V_SG && m->p.loss == EMB_W2V_NS && m->p.kernel == EMB_W2V_KERNEL_BATCH;
+    const int64_t dp = m->syn0->dim_padded;
+    if (batch) draw_negatives(m, t);
     for (int64_t i = 0; i < n; i++) {
+        if (i + 1 < n) prefetch_row(emb_table_row(m->syn1, sen[i + 1]), dp);
+        if (i + 1 + m->p.window < n) prefetch_row(emb_table_row(m->syn0, sen[i + 1 + m->p.window]), dp);
         /* word2vec.c shrinks the window by b in [0, window) per position. */
         int32_t b = (int32_t)emb_rng_below(&t->rng, (uint64_t)m->p.window);
         if (m->p.model == EMB_W2V_CBOW) cbow(m, t, sen, n, i, b, alpha);
