@@ -13,10 +13,12 @@ BUILD   ?= build
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic -Wno-overlength-strings -Iinclude -MMD -MP
+# Flags the build cannot do without; CFLAGS (overridable) comes last.
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic -Wno-overlength-strings -Iinclude -MMD -MP
 ifeq ($(NATIVE),1)
-CFLAGS  += -march=native
+BASE_CFLAGS += -march=native
 endif
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 LDLIBS  += -lz -lm -lpthread
 CLI_LIBS = -ljson-c
 
@@ -36,29 +38,29 @@ all: $(BUILD)/libemb.a $(BUILD)/emb
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libemb.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
 $(BUILD)/emb: $(CLI_OBJ) $(BUILD)/libemb.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemb.a $(CLI_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemb.a $(CLI_LIBS) $(LDLIBS)
 
 # Unit tests: each *_test.c is a program linked against the library.
 $(BUILD)/tests/%: src/core/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 $(BUILD)/tests/%: src/models/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 $(BUILD)/tests/%: src/eval/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 # Every public header must compile alone as C and as C++.
 $(BUILD)/tests/headers_test: tests/headers_test.c $(wildcard include/emb/*.h) $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 	for h in include/emb/*.h; do \
 	  printf '#include "emb/%s"\n' $$(basename $$h) | $(CC) -std=c11 -Wall -Wextra -Werror -Iinclude -x c -fsyntax-only - || exit 1; \
 	  printf '#include "emb/%s"\n' $$(basename $$h) | c++ -std=c++17 -Wall -Werror -Iinclude -x c++ -fsyntax-only - || exit 1; \
@@ -71,7 +73,7 @@ check: tests
 
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
-	$(MAKE) BUILD=build-asan OPT=-O1 CFLAGS_EXTRA= CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" check
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" check
 
 # Fuzzing (clang + libFuzzer): make fuzz, then e.g.
 #   build-fuzz/fuzz_vecs -max_total_time=300 fuzz/corpus/vecs

@@ -116,7 +116,7 @@ struct emb_analogy_params {
     int64_t restrict_vocab;         /* candidates: first N rows; 0 = all (default 30000) */
     enum emb_analogy_method method; /* default EMB_ANALOGY_ADD */
     int n_threads;                  /* default 1 */
-    int64_t mem_bytes;              /* scratch budget for similarity blocks (default 64 MB) */
+    int64_t mem_bytes;              /* scratch budget for similarity blocks (default 8 MB) */
 };
 
 struct emb_analogy_params emb_analogy_default_params(void);
@@ -157,6 +157,8 @@ struct emb_analogy_result {
  * Speed: the cosines of each distinct question word against all
  * candidates are computed once (a blocked matrix product on the pool),
  * then each question combines three of those rows.
+ *
+ * p may be NULL for the defaults.
  *
  * Errors: EMB_EIO (cannot read), EMB_EFORMAT (a line without exactly four
  * words, with its line number), EMB_EEMPTY (no question), EMB_EINVAL

@@ -13,8 +13,9 @@
  *
  * Formats (exactly what word2vec.c and gensim's save/load_word2vec_format
  * read and write):
- *   text  "N D\n" then per word "word v1 v2 ... vD\n" (values separated by
- *         single spaces; a trailing space before '\n' is accepted).
+ *   text  "N D\n" then per word "word v1 v2 ... vD\n" (written with single
+ *         spaces; on reading, runs of spaces/tabs, a trailing space as
+ *         word2vec.c writes, CRLF and blank lines are accepted).
  *   bin   "N D\n" then per word "word " + D little-endian float32 + "\n"
  *         (the '\n' after a row is optional on reading, as in word2vec.c).
  *   npy   NumPy .npy, float32 (little-endian, C order, shape (N, D)); the
@@ -22,9 +23,14 @@
  *         (default: the .npy path with ".vocab" in place of ".npy").
  * Any of them may be gzip-compressed when reading.
  *
- * Loading rejects, with the line or row number: a bad header, rows with
- * too few or too many values, numbers that do not parse, NaN or infinite
- * values, duplicate words, and files that end early. Saving writes a
+ * Loading rejects, with the line or row number: a bad header (not two
+ * positive integers, N > INT32_MAX, D > EMB_VECS_MAX_DIM), rows with too
+ * few or too many values, numbers that do not parse, words with a NUL
+ * byte, and files that end early or hold more rows than announced
+ * (EMB_EFORMAT); NaN or infinite values (EMB_ENUMERIC); duplicate words
+ * (EMB_EDUP); an empty file or N = 0 (EMB_EEMPTY); a missing file
+ * (EMB_EIO). Memory grows with the rows actually read, never with what a
+ * header claims. Saving writes a
  * temporary file and renames it, so PATH is never half-written. Words that
  * contain ASCII whitespace cannot be written to text/bin (EMB_EINVAL). */
 #ifndef EMB_VECS_H
@@ -64,9 +70,11 @@ const char *emb_vec_format_name(enum emb_vec_format f);
 int emb_vec_format_detect(const char *path, enum emb_vec_format *out, struct emb_err *err);
 
 /* Load vectors. fmt EMB_FMT_AUTO picks by extension, except that a file
- * named otherwise is sniffed (text vs binary). limit > 0 keeps only the
- * first `limit` rows (like gensim's limit=). vocab_path is for NPY only
- * (NULL = default name). On error *out is NULL. */
+ * named otherwise is sniffed (see emb_vec_format_detect). limit > 0 keeps
+ * only the first `limit` rows (like gensim's limit=) and reads no further;
+ * limit <= 0 reads all. vocab_path is for NPY only (NULL = default name;
+ * required when path is "-"). On success *out is owned by the caller
+ * (emb_vecs_free); on error *out is NULL and err says why. */
 int emb_vecs_load(struct emb_vecs **out, const char *path, enum emb_vec_format fmt, int64_t limit,
                   const char *vocab_path, struct emb_err *err);
 void emb_vecs_free(struct emb_vecs *v);
@@ -75,7 +83,11 @@ void emb_vecs_free(struct emb_vecs *v);
  * which must not exceed t->n_rows). fmt EMB_FMT_AUTO picks by extension.
  * For NPY the vocabulary file is written too (vocab_path or the default).
  * Text values are printed with the fewest digits that read back to the
- * same float32, so text round trips are exact too. */
+ * same float32, so text round trips are exact too. Nothing is created
+ * when the input is refused: n = 0 (EMB_EEMPTY), more words than rows,
+ * words with whitespace (for NPY: with '\n' or '\r') (EMB_EINVAL), NaN or
+ * infinite values (EMB_ENUMERIC). For NPY the vocabulary file is renamed
+ * into place first, then the .npy. */
 int emb_vecs_save(const struct emb_vocab *vocab, const struct emb_table *t, const char *path,
                   enum emb_vec_format fmt, const char *vocab_path, struct emb_err *err);
 

@@ -30,7 +30,9 @@ int emb_reader_open(struct emb_reader **out, const char *path, struct emb_err *e
     *out = NULL;
     struct emb_reader *r = emb_calloc(1, sizeof *r);
     if (!r) return emb_err_set(err, EMB_ENOMEM, "out of memory opening %s", path);
-    r->path = strdup(path);
+    size_t path_len = strlen(path);
+    r->path = emb_alloc(path_len + 1);
+    if (r->path) memcpy(r->path, path, path_len + 1);
     r->cap = READ_CHUNK + 1;
     r->buf = emb_alloc(r->cap);
     r->file_bytes = -1;
@@ -67,7 +69,7 @@ int emb_reader_open(struct emb_reader **out, const char *path, struct emb_err *e
 void emb_reader_close(struct emb_reader *r) {
     if (!r) return;
     if (r->gz) gzclose(r->gz);
-    free(r->path);
+    emb_free(r->path);
     emb_free(r->buf);
     emb_free(r);
 }
@@ -306,6 +308,7 @@ token:;
     }
     /* Slow path: the token crosses the window's end or is too long. */
     size_t n_tok = 0;
+    int too_long = 0; /* bytes were dropped: cut at a character boundary */
     for (;;) {
         while (r->pos < r->end) {
             unsigned char k = cls[(unsigned char)r->buf[r->pos]];
@@ -314,6 +317,7 @@ token:;
                 goto done;
             }
             if (n_tok < EMB_MAX_TOKEN_BYTES) c->tok[n_tok++] = r->buf[r->pos];
+            else too_long = 1;
             r->pos++;
         }
         c->offset += (int64_t)r->end;
@@ -323,7 +327,7 @@ token:;
         if (n == 0) break;
     }
 done:
-    if (n_tok == EMB_MAX_TOKEN_BYTES) n_tok = utf8_cut(c->tok, n_tok);
+    if (too_long) n_tok = utf8_cut(c->tok, n_tok);
     c->tok[n_tok] = '\0';
     *tok = c->tok;
     *len = n_tok;
@@ -348,26 +352,31 @@ int emb_outfile_open(struct emb_outfile **out, const char *path, struct emb_err 
         return EMB_OK;
     }
     size_t n = strlen(path);
-    o->path = strdup(path);
-    o->tmp = emb_alloc(n + 16);
+    o->path = emb_alloc(n + 1);
+    o->tmp = emb_alloc(n + 32);
     if (!o->path || !o->tmp) {
         emb_outfile_abort(o);
         return emb_err_set(err, EMB_ENOMEM, "out of memory");
     }
-    memcpy(o->tmp, path, n);
-    memcpy(o->tmp + n, ".tmp-XXXXXX", 12);
-    int fd = mkstemp(o->tmp);
+    memcpy(o->path, path, n + 1);
+    /* A fresh name beside path, created with O_EXCL and mode 0666 so the
+     * umask applies as for any new file (mkstemp would make it 0600, and
+     * reading the umask means changing it, which is not thread-safe). */
+    int fd = -1, e = 0;
+    static _Atomic unsigned counter = 0;
+    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+        unsigned salt = (unsigned)getpid() * 2654435761u + ++counter * 40503u + (unsigned)attempt;
+        snprintf(o->tmp, n + 32, "%s.tmp-%08x", path, salt);
+        fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        e = errno;
+        if (fd < 0 && e != EEXIST) break;
+    }
     if (fd < 0) {
-        int e = errno;
         emb_free(o->tmp);
         o->tmp = NULL;
         emb_outfile_abort(o);
         return emb_err_set(err, EMB_EIO, "cannot create %s: %s", path, strerror(e));
     }
-    /* mkstemp makes the file 0600; give it the usual 0666 & ~umask. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
     o->f = fdopen(fd, "wb");
     if (!o->f) {
         close(fd);
@@ -399,7 +408,7 @@ int emb_outfile_commit(struct emb_outfile *o, struct emb_err *err) {
         unlink(o->tmp);
         rc = emb_err_set(err, EMB_EIO, "cannot write %s: %s", o->path, strerror(e));
     }
-    free(o->path);
+    emb_free(o->path);
     emb_free(o->tmp);
     emb_free(o);
     return rc;
@@ -411,7 +420,7 @@ void emb_outfile_abort(struct emb_outfile *o) {
         if (o->f) fclose(o->f);
         unlink(o->tmp);
     }
-    free(o->path);
+    emb_free(o->path);
     emb_free(o->tmp);
     emb_free(o);
 }

@@ -100,6 +100,9 @@ static inline int32_t map_id(const struct emb_stream_cursor *c, uint32_t v) {
 
 int emb_stream_finish(struct emb_stream *s, int64_t chunk_tokens, struct emb_err *err) {
     if (emb_stream_end_sentence(s, err) != EMB_OK) return EMB_ENOMEM;
+    /* An empty stream has no buffer yet: give it one, so that cursors never
+     * compute NULL + 0 (undefined in C; UBSan stops on it). */
+    if (!s->buf && reserve(s, 1, err) != EMB_OK) return EMB_ENOMEM;
     if (chunk_tokens < 1) chunk_tokens = 1;
     /* First count the chunks, then fill the offsets. */
     struct emb_stream_cursor c = {s->buf, s->buf + s->n_bytes, s->map, s->n_map};

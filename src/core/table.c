@@ -7,7 +7,7 @@
 
 int emb_table_new(struct emb_table **out, int64_t n_rows, int32_t dim, struct emb_err *err) {
     *out = NULL;
-    if (dim < 1 || n_rows < 0)
+    if (dim < 1 || dim > (1 << 24) || n_rows < 0)
         return emb_err_set(err, EMB_EINVAL, "bad table shape %lld x %d", (long long)n_rows, dim);
     struct emb_table *t = emb_calloc(1, sizeof *t);
     if (!t) return emb_err_set(err, EMB_ENOMEM, "out of memory for table");

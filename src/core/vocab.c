@@ -5,6 +5,8 @@
  * probing, power-of-two capacity kept under half full. Word bytes are
  * carved out of large arena blocks, so a 400k-word vocabulary costs a
  * handful of allocations. */
+#include <errno.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,13 @@ int emb_vocab_add(struct emb_vocab *v, const char *word, size_t len, int64_t cou
         }
     }
     if (v->n == INT32_MAX) return emb_err_set(err, EMB_EINVAL, "vocabulary exceeds 2^31-1 words");
+    /* Grow the table before inserting, so a failed allocation leaves the
+     * vocabulary unchanged. */
+    if ((uint64_t)(v->n + 1) * 2 > v->n_slots) {
+        if (rehash(v, v->n_slots * 2) != EMB_OK) return emb_err_set(err, EMB_ENOMEM, "out of memory growing vocabulary");
+        mask = v->n_slots - 1;
+        for (i = h & mask; v->slots[i] >= 0; i = (i + 1) & mask) {}
+    }
     if (v->n == v->cap_e) {
         int64_t cap = v->cap_e ? (int64_t)v->cap_e * 2 : 1024;
         if (cap > INT32_MAX) cap = INT32_MAX;
@@ -151,8 +160,6 @@ int emb_vocab_add(struct emb_vocab *v, const char *word, size_t len, int64_t cou
     v->e[id] = (struct entry){copy, count, h, (uint32_t)len};
     v->total += count;
     v->slots[i] = id;
-    if ((uint64_t)v->n * 2 > v->n_slots && rehash(v, v->n_slots * 2) != EMB_OK)
-        return emb_err_set(err, EMB_ENOMEM, "out of memory growing vocabulary");
     if (id_out) *id_out = id;
     return EMB_OK;
 }
@@ -231,16 +238,21 @@ int emb_vocab_load(struct emb_vocab **out, const char *path, struct emb_err *err
     int64_t lineno = 0;
     while ((rc = emb_reader_line(in, &line, &len, err)) == 1) {
         lineno++;
-        while (len && (line[len - 1] == '\r' || line[len - 1] == ' ')) line[--len] = '\0';
+        while (len && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t')) line[--len] = '\0';
         if (len == 0) continue;
-        char *sp = memchr(line, ' ', len);
+        if (memchr(line, '\0', len)) {
+            rc = emb_err_set(err, EMB_EFORMAT, "%s:%lld: NUL byte in line", path, (long long)lineno);
+            goto done;
+        }
+        char *sp = strpbrk(line, " \t");
         if (!sp || sp == line) {
             rc = emb_err_set(err, EMB_EFORMAT, "%s:%lld: expected 'word count'", path, (long long)lineno);
             goto done;
         }
         char *end = NULL;
+        errno = 0;
         long long count = strtoll(sp + 1, &end, 10);
-        if (end == sp + 1 || *end != '\0' || count < 0) {
+        if (end == sp + 1 || *end != '\0' || count < 0 || errno == ERANGE) {
             rc = emb_err_set(err, EMB_EFORMAT, "%s:%lld: bad count '%s'", path, (long long)lineno, sp + 1);
             goto done;
         }

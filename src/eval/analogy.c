@@ -43,7 +43,7 @@ struct emb_analogy_params emb_analogy_default_params(void) {
         .restrict_vocab = 30000, /* word2vec compute-accuracy's and gensim's default */
         .method = EMB_ANALOGY_ADD,
         .n_threads = 1,
-        .mem_bytes = 64 << 20,
+        .mem_bytes = 8 << 20, /* S blocks near L2/L3 size: the answer pass is bandwidth-bound */
     };
     return p;
 }
@@ -148,9 +148,14 @@ AVX2 static int64_t argmax_mul_avx2(int64_t n, const float *sa, const float *sb,
 }
 #endif
 
+/* The kernel for m, chosen once per evaluation: AVX2 unless the vector ops
+ * were asked to be scalar or the CPU lacks AVX2/FMA (the AVX-512 dot
+ * kernels in vec.c say nothing about AVX2 by themselves, so ask the CPU). */
 static argmax_fn pick_argmax(const struct emb_vec_ops *ops, enum emb_analogy_method m) {
 #ifdef HAVE_AVX2_KERNELS
-    if (ops->kind == EMB_SIMD_AVX2) return m == EMB_ANALOGY_MUL ? argmax_mul_avx2 : argmax_add_avx2;
+    __builtin_cpu_init();
+    if (ops->kind != EMB_SIMD_REF && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return m == EMB_ANALOGY_MUL ? argmax_mul_avx2 : argmax_add_avx2;
 #else
     (void)ops;
 #endif
@@ -463,8 +468,10 @@ static void add_score(struct emb_analogy_score *to, const struct emb_analogy_sco
 int emb_eval_analogy(const struct emb_vecs *vecs, const char *questions_path, const struct emb_analogy_params *p,
                      struct emb_analogy_result *res, struct emb_err *err) {
     struct eval e = {0};
+    struct emb_analogy_params defaults = emb_analogy_default_params();
     int rc = EMB_ENOMEM;
     memset(res, 0, sizeof *res);
+    if (!p) p = &defaults;
     if (!vecs || !vecs->vocab || !vecs->table)
         return emb_err_set(err, EMB_EINVAL, "analogy evaluation needs a vocabulary and a table");
     if (p->restrict_vocab < 0 || p->n_threads < 1 || p->mem_bytes <= 0 ||

@@ -273,6 +273,10 @@ static int test_eval_analogy_royal(void) {
     CHECK(r.restrict_vocab == 11);
     emb_analogy_result_free(&r);
     emb_analogy_result_free(NULL);
+    /* NULL params: the defaults. */
+    CHECK_OK(emb_eval_analogy(v, path, NULL, &r, &err));
+    CHECK(r.all.correct == 4 && r.all.covered == 6);
+    emb_analogy_result_free(&r);
 
     /* Restriction: with only the first 3 rows, "queen" is not a candidate:
      * nothing is covered. With 4, the first two questions are. */
