@@ -443,6 +443,22 @@ static void report(struct emb_w2v *m, struct train_job *j, double now) {
     m->p.progress(m->p.progress_ctx, &pr);
 }
 
+/* Add a thread's pending words to the shared counter; thread 0 then
+ * reports progress (at most 5 times a second) and asks for a pause when a
+ * checkpoint is due. */
+static void flush_words(struct train_job *j, struct w2v_thread *t, int ith) {
+    struct emb_w2v *m = j->m;
+    atomic_fetch_add(&m->words_done, t->words_pending);
+    t->words_pending = 0;
+    if (ith != 0) return;
+    double now = now_sec();
+    if (now - j->t_last_report >= 0.2) {
+        report(m, j, now);
+        j->t_last_report = now;
+    }
+    if (m->p.checkpoint_path && now >= j->t_next_ckpt) atomic_store(&j->pause, 1);
+}
+
 static void train_worker(void *ctx, int ith, int nth) {
     (void)nth;
     struct train_job *j = ctx;
@@ -464,23 +480,11 @@ static void train_worker(void *ctx, int ith, int nth) {
             }
             train_sentence(m, t, t->sen, n, current_alpha(m, j, t->words_pending));
             t->words_pending += n_raw;
-            if (t->words_pending >= FLUSH_WORDS) {
-                atomic_fetch_add(&m->words_done, t->words_pending);
-                t->words_pending = 0;
-                if (ith == 0) {
-                    double now = now_sec();
-                    if (now - j->t_last_report >= 0.2) {
-                        report(m, j, now);
-                        j->t_last_report = now;
-                    }
-                    if (m->p.checkpoint_path && now >= j->t_next_ckpt) atomic_store(&j->pause, 1);
-                }
-            }
+            if (t->words_pending >= FLUSH_WORDS) flush_words(j, t, ith);
         }
         /* Chunk boundaries are the unit of resumption: flush here so the
          * saved counter covers exactly the chunks done. */
-        atomic_fetch_add(&m->words_done, t->words_pending);
-        t->words_pending = 0;
+        flush_words(j, t, ith);
     }
 }
 
@@ -506,7 +510,8 @@ int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb
     j.stream = stream;
     j.total_chunks = (int64_t)m->p.epochs * n_chunks;
     j.total_words = (int64_t)m->p.epochs * n_tok;
-    j.t_start = j.t_last_report = now_sec();
+    j.t_start = now_sec();
+    j.t_last_report = j.t_start - 1; /* first report at the first flush */
     j.t_next_ckpt = j.t_start + m->p.checkpoint_every;
     j.words_at_start = atomic_load(&m->words_done);
     for (;;) {

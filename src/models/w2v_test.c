@@ -1,0 +1,269 @@
+/* w2v_test.c -- word2vec on a corpus with planted structure.
+ *
+ * The synthetic corpus has N_TOPICS topics of WORDS_PER_TOPIC words; each
+ * sentence draws 90% of its words from one topic. Good vectors put every
+ * word's nearest neighbour in its own topic. We check that for every
+ * model/loss/kernel combination and for the scalar and SIMD kernels, check
+ * that one-thread training is deterministic, that training moves the
+ * vectors, and that a checkpoint reloads exactly and rejects corruption. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "emb/rng.h"
+#include "emb/stream.h"
+#include "emb/vec.h"
+#include "emb/vocab.h"
+#include "emb/w2v.h"
+#include "test.h"
+
+#define N_TOPICS 5
+#define WORDS_PER_TOPIC 20
+#define N_WORDS (N_TOPICS * WORDS_PER_TOPIC)
+#define N_SENT 4000
+
+static struct emb_vocab *vocab;
+static struct emb_stream *stream;
+
+/* Words are "w<id>"; counts are the real corpus counts, sorted so that id
+ * order is frequency order (the trainer expects a finalized vocabulary). */
+static int make_corpus(void) {
+    struct emb_err err = {0};
+    int64_t counts[N_WORDS] = {0};
+    struct emb_rng r;
+    emb_rng_seed(&r, 99, 0);
+    CHECK_OK(emb_stream_new(&stream, &err));
+    for (int s = 0; s < N_SENT; s++) {
+        int topic = (int)emb_rng_below(&r, N_TOPICS), len = 8 + (int)emb_rng_below(&r, 12);
+        for (int i = 0; i < len; i++) {
+            int w = emb_rng_uniform(&r) < 0.9f ? topic * WORDS_PER_TOPIC + (int)emb_rng_below(&r, WORDS_PER_TOPIC)
+                                               : (int)emb_rng_below(&r, N_WORDS);
+            counts[w]++;
+            CHECK_OK(emb_stream_push(stream, w, &err));
+        }
+        CHECK_OK(emb_stream_end_sentence(stream, &err));
+    }
+    CHECK_OK(emb_stream_finish(stream, 2000, &err));
+    CHECK(emb_stream_n_chunks(stream) > 4);
+    CHECK_OK(emb_vocab_new(&vocab, &err));
+    for (int w = 0; w < N_WORDS; w++) {
+        char name[16];
+        snprintf(name, sizeof name, "w%d", w);
+        CHECK_OK(emb_vocab_add(vocab, name, strlen(name), counts[w], NULL, &err));
+    }
+    return 0;
+}
+
+/* Share of words whose nearest neighbour (cosine) is in the same topic. */
+static double topic_purity(const struct emb_table *t) {
+    struct emb_vec_ops ops = emb_vec_ops_get(EMB_SIMD_REF);
+    int good = 0;
+    for (int a = 0; a < N_WORDS; a++) {
+        const float *x = emb_table_row(t, a);
+        float best = -2;
+        int arg = -1;
+        for (int b = 0; b < N_WORDS; b++) {
+            if (b == a) continue;
+            const float *y = emb_table_row(t, b);
+            float c = ops.dot(t->dim, x, y) / sqrtf(ops.dot(t->dim, x, x) * ops.dot(t->dim, y, y));
+            if (c > best) best = c, arg = b;
+        }
+        good += arg / WORDS_PER_TOPIC == a / WORDS_PER_TOPIC;
+    }
+    return good / (double)N_WORDS;
+}
+
+static struct emb_w2v_params small_params(void) {
+    struct emb_w2v_params p = emb_w2v_default_params();
+    p.dim = 24;
+    p.epochs = 3;
+    p.sample = 0;
+    p.seed = 5;
+    return p;
+}
+
+static int test_quality_all_variants(void) {
+    struct emb_err err = {0};
+    const struct {
+        enum emb_w2v_model model;
+        enum emb_w2v_loss loss;
+        enum emb_w2v_kernel kernel;
+        const char *name;
+    } cfg[] = {
+        {EMB_W2V_SG, EMB_W2V_NS, EMB_W2V_KERNEL_BATCH, "sg ns batch"},
+        {EMB_W2V_SG, EMB_W2V_NS, EMB_W2V_KERNEL_PLAIN, "sg ns plain"},
+        {EMB_W2V_SG, EMB_W2V_HS, EMB_W2V_KERNEL_BATCH, "sg hs"},
+        {EMB_W2V_CBOW, EMB_W2V_NS, EMB_W2V_KERNEL_BATCH, "cbow ns"},
+        {EMB_W2V_CBOW, EMB_W2V_HS, EMB_W2V_KERNEL_BATCH, "cbow hs"},
+    };
+    const enum emb_simd simd[] = {EMB_SIMD_REF, EMB_SIMD_AUTO};
+    for (size_t c = 0; c < sizeof cfg / sizeof cfg[0]; c++)
+        for (int s = 0; s < 2; s++) {
+            struct emb_w2v_params p = small_params();
+            p.model = cfg[c].model;
+            p.loss = cfg[c].loss;
+            p.kernel = cfg[c].kernel;
+            p.simd = simd[s];
+            p.n_threads = 2;
+            struct emb_w2v *m = NULL;
+            CHECK_OK(emb_w2v_new(&m, vocab, &p, &err));
+            double before = topic_purity(emb_w2v_vectors(m));
+            CHECK_OK(emb_w2v_train(m, stream, &err));
+            double after = topic_purity(emb_w2v_vectors(m));
+            printf("%-12s %-4s purity %.2f -> %.2f\n", cfg[c].name, s ? "simd" : "ref", before, after);
+            /* Random vectors: ~1/N_TOPICS. Trained: nearly all. */
+            CHECK(before < 0.5);
+            CHECK(after >= 0.9);
+            CHECK(emb_w2v_words_done(m) == p.epochs * emb_stream_n_tokens(stream));
+            emb_w2v_free(m);
+        }
+    return 0;
+}
+
+static int train_bytes(const struct emb_w2v_params *p, float **out, size_t *n_bytes) {
+    struct emb_err err = {0};
+    struct emb_w2v *m = NULL;
+    CHECK_OK(emb_w2v_new(&m, vocab, p, &err));
+    CHECK_OK(emb_w2v_train(m, stream, &err));
+    const struct emb_table *t = emb_w2v_vectors(m);
+    *n_bytes = (size_t)t->n_rows * t->dim_padded * sizeof(float);
+    *out = malloc(*n_bytes);
+    memcpy(*out, t->data, *n_bytes);
+    emb_w2v_free(m);
+    return 0;
+}
+
+static int test_determinism(void) {
+    struct emb_w2v_params p = small_params();
+    p.model = EMB_W2V_SG;
+    p.sample = 1e-2; /* exercise the subsampling draws too */
+    float *a = NULL, *b = NULL, *c = NULL;
+    size_t na, nb, nc;
+    CHECK(train_bytes(&p, &a, &na) == 0);
+    CHECK(train_bytes(&p, &b, &nb) == 0);
+    p.seed = 6;
+    CHECK(train_bytes(&p, &c, &nc) == 0);
+    CHECK(na == nb && memcmp(a, b, na) == 0);
+    CHECK(memcmp(a, c, na) != 0);
+    free(a);
+    free(b);
+    free(c);
+    return 0;
+}
+
+/* Stop after the first chunk through the stop flag, checkpoint, reload,
+ * finish: same bytes as an uninterrupted run. */
+static volatile sig_atomic_t stop_flag;
+static void stop_on_progress(void *ctx, const struct emb_w2v_progress *pr) {
+    (void)ctx;
+    (void)pr;
+    stop_flag = 1;
+}
+
+static int test_checkpoint_resume(void) {
+    struct emb_err err = {0};
+    char dir[] = "/tmp/emb-w2v-test-XXXXXX";
+    CHECK(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/ck", dir);
+    struct emb_w2v_params p = small_params();
+    p.model = EMB_W2V_SG;
+    p.epochs = 4;
+    float *want = NULL;
+    size_t n_want;
+    CHECK(train_bytes(&p, &want, &n_want) == 0);
+
+    struct emb_w2v_params q = p;
+    q.checkpoint_path = path;
+    q.stop = &stop_flag;
+    q.progress = stop_on_progress; /* first report comes after ~10k words */
+    stop_flag = 0;
+    struct emb_w2v *m = NULL, *r = NULL;
+    CHECK_OK(emb_w2v_new(&m, vocab, &q, &err));
+    int rc = emb_w2v_train(m, stream, &err);
+    CHECK(rc == EMB_EINTR);
+    int64_t done = emb_w2v_words_done(m);
+    CHECK(done > 0 && done < p.epochs * emb_stream_n_tokens(stream));
+    emb_w2v_free(m);
+
+    struct emb_w2v_params hooks = p;
+    CHECK_OK(emb_w2v_checkpoint_load(&r, path, &hooks, &err));
+    CHECK(emb_w2v_words_done(r) == done);
+    CHECK(emb_vocab_size(emb_w2v_vocab(r)) == N_WORDS);
+    CHECK(strcmp(emb_vocab_word(emb_w2v_vocab(r), 7), "w7") == 0);
+    CHECK_OK(emb_w2v_train(r, stream, &err));
+    const struct emb_table *t = emb_w2v_vectors(r);
+    CHECK(memcmp(t->data, want, n_want) == 0);
+    emb_w2v_free(r);
+
+    /* A stream of another shape is refused. */
+    stop_flag = 0;
+    struct emb_stream *other = NULL;
+    CHECK_OK(emb_stream_new(&other, &err));
+    for (int i = 0; i < 50; i++) CHECK_OK(emb_stream_push(other, i % N_WORDS, &err));
+    CHECK_OK(emb_stream_finish(other, 2000, &err));
+    CHECK_OK(emb_w2v_checkpoint_load(&r, path, &hooks, &err));
+    CHECK(emb_w2v_train(r, other, &err) == EMB_EINVAL);
+    emb_w2v_free(r);
+    emb_stream_free(other);
+
+    /* Corruption: truncated file, flipped magic. */
+    FILE *f = fopen(path, "rb");
+    CHECK(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)size);
+    CHECK(fread(buf, 1, (size_t)size, f) == (size_t)size);
+    fclose(f);
+    char bad[160];
+    snprintf(bad, sizeof bad, "%s/bad", dir);
+    f = fopen(bad, "wb");
+    fwrite(buf, 1, (size_t)size / 2, f);
+    fclose(f);
+    CHECK(emb_w2v_checkpoint_load(&r, bad, &hooks, &err) == EMB_EFORMAT && r == NULL);
+    buf[0] ^= 1;
+    f = fopen(bad, "wb");
+    fwrite(buf, 1, (size_t)size, f);
+    fclose(f);
+    CHECK(emb_w2v_checkpoint_load(&r, bad, &hooks, &err) == EMB_EFORMAT && r == NULL);
+    CHECK(emb_w2v_checkpoint_load(&r, "/nonexistent/ck", &hooks, &err) == EMB_EIO);
+    free(buf);
+    free(want);
+    unlink(bad);
+    unlink(path);
+    rmdir(dir);
+    return 0;
+}
+
+static int test_params(void) {
+    struct emb_err err = {0};
+    struct emb_w2v_params p = emb_w2v_default_params();
+    CHECK(p.model == EMB_W2V_CBOW && p.dim == 100 && p.window == 5 && p.negative == 5 && p.epochs == 5);
+    CHECK_OK(emb_w2v_params_check(&p, &err));
+    p.dim = 0;
+    CHECK(emb_w2v_params_check(&p, &err) == EMB_EINVAL);
+    p = emb_w2v_default_params();
+    p.sample = -1;
+    CHECK(emb_w2v_params_check(&p, &err) == EMB_EINVAL);
+    p = emb_w2v_default_params();
+    p.window = 0;
+    struct emb_w2v *m = (struct emb_w2v *)&p;
+    CHECK(emb_w2v_new(&m, vocab, &p, &err) == EMB_EINVAL && m == NULL);
+    emb_w2v_free(NULL);
+    return 0;
+}
+
+int main(void) {
+    int failed = 0;
+    if (make_corpus() != 0) return 1;
+    RUN(test_params);
+    RUN(test_quality_all_variants);
+    RUN(test_determinism);
+    RUN(test_checkpoint_resume);
+    emb_stream_free(stream);
+    emb_vocab_free(vocab);
+    printf("w2v_test: %s\n", failed ? "FAILED" : "ok");
+    return failed != 0;
+}
