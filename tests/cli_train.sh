@@ -55,14 +55,15 @@ check "max-vocab" test "$(head -1 "$T/mv.txt")" = "50 16"
 # Checkpoint and resume: interrupt a one-thread run, resume it, and get the
 # same bytes as an uninterrupted run (position, counters and RNG states are
 # all in the checkpoint).
-awk 'BEGIN { srand(7); for (s = 0; s < 40000; s++) { t = int(rand() * 4); n = 10 + int(rand() * 20); line = "";
+awk 'BEGIN { srand(7); for (s = 0; s < 25000; s++) { t = int(rand() * 4); n = 10 + int(rand() * 20); line = "";
        for (i = 0; i < n; i++) { w = (rand() < 0.8) ? t * 500 + int(rand() * 500) : int(rand() * 2000);
          line = line (i ? " " : "") "w" w } print line } }' > "$T/big.txt"
-R="--quiet --model sg --dim 64 --epochs 20 --min-count 1 --threads 1 --seed 3"
+R="--quiet --model sg --dim 64 --epochs 30 --min-count 1 --threads 1 --seed 3"
 $EMB train word2vec $R --input "$T/big.txt" --output "$T/full.bin"
-$EMB train word2vec $R --input "$T/big.txt" --output "$T/part.bin" --checkpoint "$T/ck" &
+$EMB train word2vec $R --input "$T/big.txt" --output "$T/part.bin" --checkpoint "$T/ck" --checkpoint-every 0.3 &
 pid=$!
-sleep 2
+# Interrupt once the first periodic checkpoint exists (so mid-training).
+for _ in $(seq 400); do [[ -s "$T/ck" ]] && break; sleep 0.05; done
 kill -INT $pid
 wait $pid
 st=$?
