@@ -78,7 +78,7 @@ asan:
 # Fuzzing (clang + libFuzzer): make fuzz, then e.g.
 #   build-fuzz/fuzz_vecs -max_total_time=300 fuzz/corpus/vecs
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
-FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Iinclude -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 build-fuzz/%: fuzz/%.c $(LIB_SRC)
 	@mkdir -p build-fuzz

@@ -467,6 +467,7 @@ int emb_read_header(struct emb_reader *r, const char magic[8], uint32_t max_vers
 }
 
 int emb_kv_get(const char *kv, const char *key, char *buf, size_t buf_bytes) {
+    if (buf_bytes == 0) return 0;
     size_t klen = strlen(key);
     for (const char *p = kv; p && *p;) {
         const char *eol = strchr(p, '\n');
