@@ -118,6 +118,14 @@ def run_tool(tool, cfg, corpus_path, args, tmp):
     return res
 
 
+def blas_in_use():
+    """The BLAS that gensim's numpy/scipy load (Debian's alternatives)."""
+    try:
+        return os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    except OSError:
+        return "unknown"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default="small", choices=["small", "prefix", "full"])
@@ -130,8 +138,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="emb-bench-")
     try:
         corpus_path, n_tok = prepare(args.corpus, tmp)
-        print(f"corpus {args.corpus}: {n_tok} tokens; config {args.config}; {args.runs} runs; threads {args.threads}",
-              flush=True)
+        print(f"corpus {args.corpus}: {n_tok} tokens; config {args.config}; {args.runs} runs; threads {args.threads}; "
+              f"BLAS for gensim: {blas_in_use()}", flush=True)
         results = {t: [] for t in tools}
         for r in range(args.runs):
             for t in tools:
@@ -154,7 +162,7 @@ def main():
             med[t]["min_analogy"], med[t]["max_analogy"] = min(r["analogy"] for r in rs), max(r["analogy"] for r in rs)
     os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
     info = dict(date=time.strftime("%Y-%m-%d %H:%M"), machine=platform.processor() or platform.machine(),
-                cpus=os.cpu_count(), corpus=args.corpus, tokens=n_tok, config=args.config, runs=args.runs,
+                cpus=os.cpu_count(), blas=blas_in_use(), corpus=args.corpus, tokens=n_tok, config=args.config, runs=args.runs,
                 threads=args.threads, medians=med, results=results)
     with open(os.path.join(ROOT, "bench", "out", f"w2v-{args.corpus}-{args.config}.json"), "w") as f:
         json.dump(info, f, indent=1)

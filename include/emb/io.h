@@ -75,6 +75,14 @@ const char *emb_reader_path(const struct emb_reader *r);
  * the size is unknown (stdin, pipes). */
 double emb_reader_progress(const struct emb_reader *r);
 
+/* Split line[0..len) into fields separated by runs of blanks (space, \t,
+ * \r, \v, \f), ignoring blanks at both ends. The first max_fields fields
+ * are stored as pointers into line with their lengths, each NUL-terminated
+ * in place (line is modified, and line[len] must be writable, as it is
+ * for lines from emb_reader_line even after trimming). Returns the number of fields found, which
+ * may exceed max_fields (so callers can report "expected 3, found 5"). */
+int emb_split_fields(char *line, size_t len, char **fields, size_t *lens, int max_fields);
+
 /* ---- corpus tokens --------------------------------------------------- */
 
 #define EMB_MAX_TOKEN_BYTES 1000

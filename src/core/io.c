@@ -213,6 +213,29 @@ int emb_reader_getc(struct emb_reader *r) {
     return (unsigned char)r->buf[r->pos++];
 }
 
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+int emb_split_fields(char *line, size_t len, char **fields, size_t *lens, int max_fields) {
+    int n = 0;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && is_blank(line[i])) i++;
+        if (i == len) break;
+        size_t start = i;
+        while (i < len && !is_blank(line[i])) i++;
+        if (n < max_fields) {
+            fields[n] = line + start;
+            lens[n] = i - start;
+        }
+        n++;
+        /* Terminate in place: line[i] is a blank, or line[len] (writable by
+         * the contract), so no field byte is lost. */
+        line[i] = '\0';
+        if (i < len) i++;
+    }
+    return n;
+}
+
 /* ---- corpus tokens --------------------------------------------------- */
 
 enum { C_TOKEN = 0, C_SPACE = 1, C_NEWLINE = 2, C_NUL = 3 };

@@ -913,6 +913,28 @@ static void cleanup(void) {
     rmdir(dir);
 }
 
+/* emb_split_fields: runs of blanks, trimming, NUL-terminated fields, the
+ * count beyond max_fields, and an empty line. */
+static int test_split_fields(void) {
+    char line[] = " \tking  queen\r\vman woman \f";
+    char *f[3];
+    size_t n[3];
+    int k = emb_split_fields(line, strlen(line), f, n, 3);
+    CHECK(k == 4);
+    CHECK(n[0] == 4 && strcmp(f[0], "king") == 0);
+    CHECK(n[1] == 5 && strcmp(f[1], "queen") == 0);
+    CHECK(n[2] == 3 && strcmp(f[2], "man") == 0);
+    char two[] = "a\tb";
+    CHECK(emb_split_fields(two, 3, f, n, 3) == 2 && strcmp(f[0], "a") == 0 && strcmp(f[1], "b") == 0);
+    char blank[] = "  \t ";
+    CHECK(emb_split_fields(blank, strlen(blank), f, n, 3) == 0);
+    CHECK(emb_split_fields(blank, 0, f, n, 3) == 0);
+    /* Trimmed by the caller: the last field still ends at len. */
+    char trimmed[] = "x y   ";
+    CHECK(emb_split_fields(trimmed, 3, f, n, 3) == 2 && strcmp(f[1], "y") == 0);
+    return 0;
+}
+
 int main(void) {
     int failed = 0;
     snprintf(dir, sizeof dir, "/tmp/emb_io_test_XXXXXX");
@@ -924,6 +946,7 @@ int main(void) {
     RUN(test_lines_big);
     RUN(test_read_exact);
     RUN(test_fields);
+    RUN(test_split_fields);
     RUN(test_open_errors);
     RUN(test_damaged_gzip);
     RUN(test_tokens_small);

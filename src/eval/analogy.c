@@ -322,19 +322,9 @@ static int read_questions(struct eval *e, const char *path, struct emb_analogy_r
             continue;
         }
         /* Split into words, folding each in place. */
-        char *words[5];
-        size_t lens[5];
-        int n_words = 0;
-        while (i < len) {
-            size_t start = i;
-            while (i < len && !is_space(line[i])) i++;
-            if (n_words < 5) {
-                words[n_words] = line + start;
-                lens[n_words] = i - start;
-            }
-            n_words++;
-            while (i < len && is_space(line[i])) i++;
-        }
+        char *words[4];
+        size_t lens[4];
+        int n_words = emb_split_fields(line + i, len - i, words, lens, 4);
         if (n_words != 4) {
             rc = emb_err_set(err, EMB_EFORMAT, "%s:%lld: expected 4 words (a b c d), found %d", path,
                              (long long)lineno, n_words);

@@ -144,23 +144,12 @@ int emb_eval_similarity(const struct emb_vecs *vecs, const char *pairs_path, str
         /* Three fields separated by runs of tabs/spaces. */
         char *f[3];
         size_t flen[3];
-        int n_fields = 0;
-        while (i < len) {
-            size_t start = i;
-            while (i < len && !is_space(line[i])) i++;
-            if (n_fields < 3) {
-                f[n_fields] = line + start;
-                flen[n_fields] = i - start;
-            }
-            n_fields++;
-            while (i < len && is_space(line[i])) i++;
-        }
+        int n_fields = emb_split_fields(line + i, len - i, f, flen, 3);
         if (n_fields != 3) {
             rc = emb_err_set(err, EMB_EFORMAT, "%s:%lld: expected 'word1 word2 score', found %d fields", pairs_path,
                              (long long)lineno, n_fields);
             goto done;
         }
-        f[2][flen[2]] = '\0'; /* the score ends the (trimmed) line */
         char *end = NULL;
         errno = 0;
         double score = strtod(f[2], &end);
