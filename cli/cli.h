@@ -59,10 +59,14 @@ void cli_json_print(struct json_object *obj);
 
 /* Commands. */
 int cmd_train(int argc, char **argv);
+int cmd_train_graph(const char *model, int argc, char **argv);
 int cmd_neighbors(int argc, char **argv);
 int cmd_analogy(int argc, char **argv);
 int cmd_similarity(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_eval_nodes(int argc, char **argv); /* `emb eval nodes`, argv[0] = "nodes" */
 int cmd_convert(int argc, char **argv);
+int cmd_train_line(int argc, char **argv);  /* `emb train line`, argv[0] = "line" */
+int cmd_eval_links(int argc, char **argv);  /* `emb eval links`, argv[0] = "links" */
 
 #endif

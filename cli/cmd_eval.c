@@ -20,6 +20,8 @@
 static const char eval_usage[] =
     "usage: emb eval analogy VECTORS QUESTIONS [options]\n"
     "       emb eval similarity VECTORS PAIRS... [options]\n"
+    "       emb eval nodes VECTORS LABELS [options]   (node classification; see emb eval nodes --help)\n"
+    "       emb eval links EDGES --method M [options] (link prediction; see emb eval links --help)\n"
     "\n"
     "analogy: accuracy on word2vec's questions-words.txt format (': section'\n"
     "  lines, then 'a b c d' lines: a is to b as c is to d). As in gensim and\n"
@@ -276,13 +278,15 @@ int cmd_eval(int argc, char **argv) {
         fputs(eval_usage, stdout);
         return 0;
     }
+    if (!strcmp(what, "nodes")) return cmd_eval_nodes(argc - 1, argv + 1);
+    if (!strcmp(what, "links")) return cmd_eval_links(argc - 1, argv + 1);
     if (!strcmp(what, "analogy")) {
         o.cmd = "eval analogy";
         o.analogy = 1;
     } else if (!strcmp(what, "similarity")) {
         o.cmd = "eval similarity";
     } else {
-        return cli_usage_error("eval", "unknown benchmark '%s' (expected analogy or similarity)", what);
+        return cli_usage_error("eval", "unknown benchmark '%s' (expected analogy, similarity, nodes or links)", what);
     }
     /* Parse what follows the benchmark name; argv[1] plays argv[0]. */
     int first = 0, rc = parse_opts(argc - 1, argv + 1, &o, &first);

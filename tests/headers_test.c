@@ -2,8 +2,13 @@
  * (the Makefile also compiles each alone as C and as C++). */
 #include "emb/err.h"
 #include "emb/eval.h"
+#include "emb/graph.h"
 #include "emb/huffman.h"
 #include "emb/io.h"
+#include "emb/line.h"
+#include "emb/linkpred.h"
+#include "emb/n2v.h"
+#include "emb/nodeclf.h"
 #include "emb/pool.h"
 #include "emb/rng.h"
 #include "emb/sample.h"
@@ -13,6 +18,7 @@
 #include "emb/vecs.h"
 #include "emb/vocab.h"
 #include "emb/w2v.h"
+#include "emb/walk.h"
 
 int main(void) {
     /* One call per module so that linking checks the declarations too. */

@@ -1,0 +1,331 @@
+/* cmd_graph.c -- `emb train deepwalk|node2vec`: load an edge list, make
+ * random walks in memory, train skip-gram on them, save one vector a node. */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "emb/graph.h"
+#include "emb/n2v.h"
+#include "emb/pool.h"
+#include "emb/vecs.h"
+#include "emb/w2v.h"
+#include "emb/walk.h"
+
+/* Set by SIGINT/SIGTERM; polled by the walker and the trainer (see
+ * cmd_train.c: a signal handler has no other way to reach them). */
+static volatile sig_atomic_t g_stop = 0;
+
+static void on_signal(int sig) {
+    (void)sig;
+    g_stop = 1;
+}
+
+static const char *GRAPH_USAGE =
+    "usage: emb train deepwalk|node2vec --input EDGES --output VECTORS [options]\n"
+    "\n"
+    "Embed the nodes of a graph: random walks (DeepWalk: uniform; node2vec: biased\n"
+    "by --p and --q, exact second-order probabilities), then skip-gram with negative\n"
+    "sampling on the walks. EDGES is plain or gzip text (\"-\" = stdin), one edge a\n"
+    "line, \"u v\" or with --weighted \"u v weight\", separated by spaces or tabs;\n"
+    "node names are any strings; blank lines and '#' lines are skipped. Every node\n"
+    "gets a vector, written under its name (isolated nodes too: their walks hold\n"
+    "only themselves, so their vectors stay near their random start).\n"
+    "\n"
+    "graph:\n"
+    "  --directed            edges are arcs u -> v (default: undirected)\n"
+    "  --weighted            three columns; weights must be finite and > 0\n"
+    "  --duplicates sum|first  repeated edges: add weights (default) or keep the first\n"
+    "  --self-loops drop|keep  lines \"u u\" (default drop)\n"
+    "walks:\n"
+    "  --walk-length N       nodes per walk (80)\n"
+    "  --walks-per-node N    walks starting at each node (10)\n"
+    "  --p X                 node2vec return parameter (1); > 0\n"
+    "  --q X                 node2vec in-out parameter (1); > 0\n"
+    "  --save-walks FILE     also write the walks, one a line, as node names\n"
+    "skip-gram:\n"
+    "  --dim N               vector size (128)\n"
+    "  --window N            max context distance (10)\n"
+    "  --negative N          negative samples (5)\n"
+    "  --epochs N            passes over the walks (3; see emb_n2v_default_w2v_params)\n"
+    "  --alpha X             starting learning rate (0.025)\n"
+    "  --sample X            subsampling threshold (0 = off, the default)\n"
+    "run:\n"
+    "  --threads N           worker threads (default: number of CPUs)\n"
+    "  --seed N              random seed (1); with --threads 1 output is reproducible\n"
+    "                        (the walks themselves are the same for any thread count)\n"
+    "  --format text|bin|npy output format (default from the extension)\n"
+    "  --checkpoint FILE     save training state every --checkpoint-every seconds\n"
+    "                        (600) and on SIGINT/SIGTERM\n"
+    "  --resume FILE         continue from a checkpoint (same input and walk options)\n"
+    "  --quiet               no progress or summary on stderr\n"
+    "  --json                print a JSON summary on stdout\n"
+    "\n"
+    "example:\n"
+    "  emb train node2vec --p 0.25 --q 4 --input edges.tsv --output nodes.bin --threads 2\n";
+
+enum {
+    OPT_INPUT = 256, OPT_OUTPUT, OPT_DIRECTED, OPT_WEIGHTED, OPT_DUPLICATES, OPT_SELF_LOOPS, OPT_WALK_LENGTH,
+    OPT_WALKS_PER_NODE, OPT_P, OPT_Q, OPT_SAVE_WALKS, OPT_DIM, OPT_WINDOW, OPT_NEGATIVE, OPT_EPOCHS, OPT_ALPHA,
+    OPT_SAMPLE, OPT_THREADS, OPT_SEED, OPT_FORMAT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_QUIET,
+    OPT_JSON, OPT_HELP
+};
+
+static const struct option graph_options[] = {
+    {"input", required_argument, 0, OPT_INPUT},
+    {"output", required_argument, 0, OPT_OUTPUT},
+    {"directed", no_argument, 0, OPT_DIRECTED},
+    {"weighted", no_argument, 0, OPT_WEIGHTED},
+    {"duplicates", required_argument, 0, OPT_DUPLICATES},
+    {"self-loops", required_argument, 0, OPT_SELF_LOOPS},
+    {"walk-length", required_argument, 0, OPT_WALK_LENGTH},
+    {"walks-per-node", required_argument, 0, OPT_WALKS_PER_NODE},
+    {"p", required_argument, 0, OPT_P},
+    {"q", required_argument, 0, OPT_Q},
+    {"save-walks", required_argument, 0, OPT_SAVE_WALKS},
+    {"dim", required_argument, 0, OPT_DIM},
+    {"size", required_argument, 0, OPT_DIM},
+    {"window", required_argument, 0, OPT_WINDOW},
+    {"negative", required_argument, 0, OPT_NEGATIVE},
+    {"epochs", required_argument, 0, OPT_EPOCHS},
+    {"iter", required_argument, 0, OPT_EPOCHS},
+    {"alpha", required_argument, 0, OPT_ALPHA},
+    {"sample", required_argument, 0, OPT_SAMPLE},
+    {"threads", required_argument, 0, OPT_THREADS},
+    {"seed", required_argument, 0, OPT_SEED},
+    {"format", required_argument, 0, OPT_FORMAT},
+    {"checkpoint", required_argument, 0, OPT_CHECKPOINT},
+    {"checkpoint-every", required_argument, 0, OPT_CHECKPOINT_EVERY},
+    {"resume", required_argument, 0, OPT_RESUME},
+    {"quiet", no_argument, 0, OPT_QUIET},
+    {"json", no_argument, 0, OPT_JSON},
+    {"help", no_argument, 0, OPT_HELP},
+    {0, 0, 0, 0},
+};
+
+static void on_walk_progress(void *ctx, double fraction, double steps_per_sec) {
+    cli_progress_draw(ctx, fraction, steps_per_sec, "steps", -1, "walks");
+}
+
+static void on_train_progress(void *ctx, const struct emb_w2v_progress *p) {
+    char extra[64];
+    snprintf(extra, sizeof extra, "alpha %.6f  epoch %d", p->alpha, p->epoch);
+    cli_progress_draw(ctx, p->fraction, p->words_per_sec, "words", p->eta_sec, extra);
+}
+
+int cmd_train_graph(const char *model, int argc, char **argv) {
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "train %s", model);
+    const int node2vec = !strcmp(model, "node2vec");
+    struct emb_graph_params gp = emb_graph_default_params();
+    struct emb_walk_params wp = emb_walk_default_params();
+    struct emb_w2v_params p = emb_n2v_default_w2v_params();
+    p.n_threads = emb_cpu_count();
+    const char *input = NULL, *output = NULL, *resume = NULL;
+    enum emb_vec_format fmt = EMB_FMT_AUTO;
+    int quiet = 0, json = 0;
+    long long v;
+    double d;
+    struct emb_err err = {0};
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", graph_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_INPUT: input = optarg; break;
+        case OPT_OUTPUT: output = optarg; break;
+        case OPT_DIRECTED: gp.directed = 1; break;
+        case OPT_WEIGHTED: gp.weighted = 1; break;
+        case OPT_DUPLICATES:
+            if (!strcmp(optarg, "sum")) gp.duplicates = EMB_GRAPH_DUP_SUM;
+            else if (!strcmp(optarg, "first")) gp.duplicates = EMB_GRAPH_DUP_FIRST;
+            else return cli_usage_error(cmd, "--duplicates must be sum or first, got '%s'", optarg);
+            break;
+        case OPT_SELF_LOOPS:
+            if (!strcmp(optarg, "drop")) gp.self_loops = EMB_GRAPH_LOOPS_DROP;
+            else if (!strcmp(optarg, "keep")) gp.self_loops = EMB_GRAPH_LOOPS_KEEP;
+            else return cli_usage_error(cmd, "--self-loops must be drop or keep, got '%s'", optarg);
+            break;
+        case OPT_WALK_LENGTH:
+            if (cli_parse_ll(cmd, "--walk-length", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            wp.walk_length = (int32_t)v;
+            break;
+        case OPT_WALKS_PER_NODE:
+            if (cli_parse_ll(cmd, "--walks-per-node", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            wp.walks_per_node = (int32_t)v;
+            break;
+        case OPT_P:
+        case OPT_Q:
+            if (!node2vec) return cli_usage_error(cmd, "--p and --q apply to node2vec only");
+            if (cli_parse_double(cmd, c == OPT_P ? "--p" : "--q", optarg, -1e300, 1e300, &d)) return CLI_EXIT_USAGE;
+            if (c == OPT_P) wp.p = d;
+            else wp.q = d;
+            break;
+        case OPT_SAVE_WALKS: wp.save_path = optarg; break;
+        case OPT_DIM:
+            if (cli_parse_ll(cmd, "--dim", optarg, 1, 10000, &v)) return CLI_EXIT_USAGE;
+            p.dim = (int32_t)v;
+            break;
+        case OPT_WINDOW:
+            if (cli_parse_ll(cmd, "--window", optarg, 1, 1000, &v)) return CLI_EXIT_USAGE;
+            p.window = (int32_t)v;
+            break;
+        case OPT_NEGATIVE:
+            if (cli_parse_ll(cmd, "--negative", optarg, 1, 1000, &v)) return CLI_EXIT_USAGE;
+            p.negative = (int32_t)v;
+            break;
+        case OPT_EPOCHS:
+            if (cli_parse_ll(cmd, "--epochs", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
+            p.epochs = (int32_t)v;
+            break;
+        case OPT_ALPHA:
+            if (cli_parse_double(cmd, "--alpha", optarg, 1e-9, 10, &d)) return CLI_EXIT_USAGE;
+            p.alpha = (float)d;
+            break;
+        case OPT_SAMPLE:
+            if (cli_parse_double(cmd, "--sample", optarg, 0, 0.999, &d)) return CLI_EXIT_USAGE;
+            p.sample = d;
+            break;
+        case OPT_THREADS:
+            if (cli_parse_ll(cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
+            p.n_threads = (int32_t)v;
+            break;
+        case OPT_SEED:
+            if (cli_parse_ll(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
+            p.seed = (uint64_t)v;
+            break;
+        case OPT_FORMAT:
+            if (emb_vec_format_parse(optarg, &fmt, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+            break;
+        case OPT_CHECKPOINT: p.checkpoint_path = optarg; break;
+        case OPT_CHECKPOINT_EVERY:
+            if (cli_parse_double(cmd, "--checkpoint-every", optarg, 0.001, 1e9, &d)) return CLI_EXIT_USAGE;
+            p.checkpoint_every = d;
+            break;
+        case OPT_RESUME: resume = optarg; break;
+        case OPT_QUIET: quiet = 1; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_HELP: fputs(GRAPH_USAGE, stdout); return 0;
+        default: return cli_getopt_error(cmd, c, argv);
+        }
+    }
+    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!input) return cli_usage_error(cmd, "--input EDGES is required");
+    if (!output) return cli_usage_error(cmd, "--output VECTORS is required");
+    wp.seed = p.seed;
+    wp.n_threads = p.n_threads;
+    if (emb_walk_params_check(&wp, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+    if (emb_w2v_params_check(&p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+
+    struct cli_progress bar;
+    cli_progress_init(&bar, quiet);
+    wp.progress = on_walk_progress;
+    wp.progress_ctx = &bar;
+    wp.stop = &g_stop;
+    p.progress = on_train_progress;
+    p.progress_ctx = &bar;
+    p.stop = &g_stop;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+
+    int rc, status = CLI_EXIT_FAIL;
+    struct emb_graph *g = NULL;
+    struct emb_stream *walks = NULL;
+    int64_t *visits = NULL;
+    struct emb_vocab *vocab = NULL;
+    struct emb_w2v *m = NULL;
+    struct emb_walk_stats ws;
+    double t0 = cli_now();
+    if ((rc = emb_graph_load(&g, input, &gp, &err)) != EMB_OK) goto fail;
+    double t_load = cli_now() - t0;
+    if (!quiet)
+        fprintf(stderr, "emb: %s graph: %d nodes, %lld arcs (%lld edge lines), loaded in %.2f s\n",
+                gp.directed ? "directed" : "undirected", g->n_nodes, (long long)g->n_arcs, (long long)g->n_lines,
+                t_load);
+    if ((rc = emb_walk_generate(g, &wp, &walks, &visits, &ws, &err)) != EMB_OK) goto fail;
+    cli_progress_done(&bar);
+    if (!quiet)
+        fprintf(stderr, "emb: %lld walks, %lld steps in %.2f s (%.0f steps/s, %d threads)\n", (long long)ws.n_walks,
+                (long long)ws.n_steps, ws.seconds, ws.steps_per_sec, wp.n_threads);
+    /* The vocabulary: node names in id order, counted by visits (every node
+     * starts walks, so every count is >= 1 and every node gets a vector). */
+    if ((rc = emb_vocab_new(&vocab, &err)) != EMB_OK) goto fail;
+    for (int32_t i = 0; i < g->n_nodes; i++) {
+        const char *name = emb_vocab_word(g->names, i);
+        if ((rc = emb_vocab_add(vocab, name, strlen(name), visits[i], NULL, &err)) != EMB_OK) goto fail;
+    }
+    if (resume) {
+        if ((rc = emb_w2v_checkpoint_load(&m, resume, &p, &err)) != EMB_OK) goto fail;
+        const struct emb_vocab *cv = emb_w2v_vocab(m);
+        int same = emb_vocab_size(cv) == g->n_nodes;
+        for (int32_t i = 0; same && i < g->n_nodes; i++) same = !strcmp(emb_vocab_word(cv, i), emb_vocab_word(vocab, i));
+        if (!same) {
+            rc = emb_err_set(&err, EMB_EINVAL, "%s was not made on this graph (different nodes)", resume);
+            goto fail;
+        }
+    } else if ((rc = emb_w2v_new(&m, vocab, &p, &err)) != EMB_OK) {
+        goto fail;
+    }
+    double t1 = cli_now();
+    rc = emb_w2v_train(m, walks, &err);
+    cli_progress_done(&bar);
+    if (rc == EMB_EINTR) {
+        fprintf(stderr, "emb %s: %s\n", cmd, emb_err_msg(&err, rc));
+        status = 130;
+        goto done;
+    }
+    if (rc != EMB_OK) goto fail;
+    double t_train = cli_now() - t1;
+    if ((rc = emb_vecs_save(vocab, emb_w2v_vectors(m), output, fmt, NULL, &err)) != EMB_OK) goto fail;
+    const struct emb_w2v_params *mp = emb_w2v_params(m);
+    if (!quiet)
+        fprintf(stderr, "emb: %s: walks %.2f s (%.0f steps/s), trained skip-gram dim %d x %d epochs in %.2f s, "
+                        "total %.2f s; wrote %s\n",
+                model, ws.seconds, ws.steps_per_sec, mp->dim, mp->epochs, t_train, cli_now() - t0, output);
+    if (json) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "model", json_object_new_string(model));
+        json_object_object_add(o, "nodes", json_object_new_int(g->n_nodes));
+        json_object_object_add(o, "arcs", json_object_new_int64(g->n_arcs));
+        json_object_object_add(o, "directed", json_object_new_boolean(gp.directed));
+        json_object_object_add(o, "weighted", json_object_new_boolean(gp.weighted));
+        json_object_object_add(o, "p", json_object_new_double(wp.p));
+        json_object_object_add(o, "q", json_object_new_double(wp.q));
+        json_object_object_add(o, "walk_length", json_object_new_int(wp.walk_length));
+        json_object_object_add(o, "walks_per_node", json_object_new_int(wp.walks_per_node));
+        json_object_object_add(o, "walks", json_object_new_int64(ws.n_walks));
+        json_object_object_add(o, "steps", json_object_new_int64(ws.n_steps));
+        json_object_object_add(o, "proposals", json_object_new_int64(ws.n_proposals));
+        json_object_object_add(o, "fallbacks", json_object_new_int64(ws.n_fallbacks));
+        json_object_object_add(o, "load_seconds", json_object_new_double(t_load));
+        json_object_object_add(o, "walk_seconds", json_object_new_double(ws.seconds));
+        json_object_object_add(o, "steps_per_second", json_object_new_double(ws.steps_per_sec));
+        json_object_object_add(o, "dim", json_object_new_int(mp->dim));
+        json_object_object_add(o, "window", json_object_new_int(mp->window));
+        json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
+        json_object_object_add(o, "threads", json_object_new_int(mp->n_threads));
+        json_object_object_add(o, "train_seconds", json_object_new_double(t_train));
+        json_object_object_add(o, "total_seconds", json_object_new_double(cli_now() - t0));
+        json_object_object_add(o, "output", json_object_new_string(output));
+        cli_json_print(o);
+    }
+    status = 0;
+    goto done;
+fail:
+    cli_progress_done(&bar);
+    if (rc == EMB_EINTR) {
+        fprintf(stderr, "emb %s: %s\n", cmd, emb_err_msg(&err, rc));
+        status = 130;
+    } else {
+        status = cli_fail(cmd, rc, &err);
+    }
+done:
+    emb_w2v_free(m);
+    emb_vocab_free(vocab);
+    emb_free(visits);
+    emb_stream_free(walks);
+    emb_graph_free(g);
+    return status;
+}

@@ -1,0 +1,71 @@
+/* line.h -- LINE: Large-scale Information Network Embedding (Tang et al.,
+ * WWW 2015), first- and second-order proximity.
+ *
+ *     struct emb_line_params p = emb_line_default_params();
+ *     p.order = EMB_LINE_BOTH;          // concatenation, as in the paper
+ *     struct emb_table *vec = NULL;
+ *     int rc = emb_line_train(g, &p, &vec, &err);   // (n_nodes, dim)
+ *     emb_vecs_save(g->names, vec, "line.txt", EMB_FMT_AUTO, NULL, &err);
+ *     emb_table_free(vec);
+ *
+ * First order keeps linked nodes close: for an arc (i, j) drawn with
+ * probability proportional to its weight, maximise
+ *     log s(u_i . u_j) + sum_{k negatives n ~ deg^0.75} log s(-u_i . u_n)
+ * with one table u. Second order keeps nodes with similar neighbourhoods
+ * close: the same with a separate context table, s(u_i . c_j). Each sample
+ * is an SGD step at rate rho = rho0 * (1 - t/T), T = n_samples.
+ *
+ * DESIGN: arcs are drawn from an alias table over arc weights (8 bytes an
+ * arc, O(1) a draw), which is LINE's edge sampling: weighted graphs need no
+ * gradient scaling. Threads run Hogwild over their share of the samples
+ * with their own RNG stream, so n_threads == 1 with a fixed seed is
+ * deterministic. EMB_LINE_BOTH trains a dim/2 first-order and a dim/2
+ * second-order model, scales each row of each to unit length and
+ * concatenates them (the paper's recipe). */
+#ifndef EMB_LINE_H
+#define EMB_LINE_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "emb/err.h"
+#include "emb/graph.h"
+#include "emb/table.h"
+#include "emb/vec.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum emb_line_order { EMB_LINE_FIRST = 1, EMB_LINE_SECOND = 2, EMB_LINE_BOTH = 3 };
+
+/* Progress: fraction of all samples done, samples per second, current rate. */
+typedef void (*emb_line_progress_fn)(void *ctx, double fraction, double samples_per_sec, double rho);
+
+struct emb_line_params {
+    enum emb_line_order order; /* SECOND */
+    int32_t dim;               /* 128 (for BOTH: dim/2 each, dim must be even) */
+    int32_t negative;          /* 5 */
+    int64_t n_samples;         /* arcs drawn in all; 0 = 100 per arc (at least 10^6) */
+    float rho;                 /* 0.025: starting learning rate */
+    uint64_t seed;             /* 1 */
+    int32_t n_threads;         /* 1 */
+    enum emb_simd simd;        /* AUTO */
+    emb_line_progress_fn progress;
+    void *progress_ctx;
+    volatile sig_atomic_t *stop; /* non-zero: stop early, return EMB_EINTR */
+};
+
+struct emb_line_params emb_line_default_params(void);
+int emb_line_params_check(const struct emb_line_params *p, struct emb_err *err);
+
+/* Train on g and return the node vectors in *out (n_nodes rows, p->dim
+ * columns; caller frees with emb_table_free). Errors: bad params, a graph
+ * without arcs, EMB_EINTR when stopped, EMB_ENUMERIC if training diverged. */
+int emb_line_train(const struct emb_graph *g, const struct emb_line_params *p, struct emb_table **out,
+                   struct emb_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# cli_links.sh -- `emb train line` and `emb eval links` end to end:
+# outputs, determinism, link prediction well above chance on a graph with
+# planted communities, and bad input.
+set -u
+EMB=${EMB:-build/emb}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+
+# 4 communities of 40 nodes, dense inside (p 0.25), sparse across (p 0.005).
+awk 'BEGIN { srand(5); for (a = 0; a < 160; a++) for (b = a + 1; b < 160; b++) {
+       p = (int(a / 40) == int(b / 40)) ? 0.25 : 0.005; if (rand() < p) print "n" a "\tn" b } }' > "$T/g.tsv"
+
+for order in 1 2 both; do
+  $EMB train line --quiet --order $order --dim 16 --samples 0.3 --threads 1 --seed 4 --input "$T/g.tsv" --output "$T/l$order.txt"
+  check "line order $order writes every node" test "$(head -1 "$T/l$order.txt")" = "160 16"
+done
+grep -q '^n17 ' "$T/l2.txt"; check "line keeps node names" test $? -eq 0
+$EMB train line --quiet --dim 16 --samples 0.3 --threads 1 --seed 4 --input "$T/g.tsv" --output "$T/again.txt"
+check "line deterministic with one thread" cmp -s "$T/l2.txt" "$T/again.txt"
+
+for m in line deepwalk node2vec; do
+  extra=""
+  [[ $m == node2vec ]] && extra="--p 0.5 --q 2"
+  [[ $m != line ]] && extra="$extra --walks-per-node 5 --walk-length 40 --dim 32"
+  [[ $m == line ]] && extra="--samples 0.5 --dim 32"
+  $EMB eval links "$T/g.tsv" --method $m $extra --json --threads 2 > "$T/$m.json" 2> "$T/err"
+  auc=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/$m.json'))['auc']['hadamard'])" 2>/dev/null)
+  # Community structure alone caps the AUC near 0.8 here; chance is 0.5.
+  check "eval links $m: Hadamard AUC ${auc:-none} > 0.65" /usr/bin/python3 -c "import sys; sys.exit(0 if float('${auc:-0}') > 0.65 else 1)"
+done
+
+bad() { # name, expected status, args...
+  local name=$1 want=$2; shift 2
+  rm -f "$T/out.txt"
+  "$EMB" "$@" 2> "$T/err" > /dev/null
+  local st=$?
+  if [[ $st -eq $want && $(wc -l < "$T/err") -eq 1 && ! -e "$T/out.txt" ]]; then pass "bad input: $name"
+  else fail "bad input: $name (status $st, stderr: $(head -c 300 "$T/err"))"; fi
+}
+printf 'a\tb\tc\td\n' > "$T/cols.tsv"
+: > "$T/empty.tsv"
+bad "line missing file" 1 train line --input "$T/nope" --output "$T/out.txt"
+bad "line wrong columns" 1 train line --input "$T/cols.tsv" --output "$T/out.txt"
+bad "line empty graph" 1 train line --input "$T/empty.tsv" --output "$T/out.txt"
+bad "line odd dim for both" 2 train line --order both --dim 7 --input "$T/g.tsv" --output "$T/out.txt"
+bad "line bad order" 2 train line --order 3 --input "$T/g.tsv" --output "$T/out.txt"
+bad "line no output" 2 train line --input "$T/g.tsv"
+bad "links no method" 2 eval links "$T/g.tsv"
+bad "links bad method" 2 eval links "$T/g.tsv" --method glove
+bad "links p for deepwalk" 2 eval links "$T/g.tsv" --method deepwalk --p 2
+bad "links remove 1" 2 eval links "$T/g.tsv" --method line --remove 1
+bad "links directed" 1 eval links "$T/g.tsv" --method line --directed
+bad "links missing file" 1 eval links "$T/nope" --method line
+echo "$fails failure(s)"
+[[ $fails -eq 0 ]]
