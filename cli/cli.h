@@ -7,6 +7,7 @@
 #ifndef EMB_CLI_H
 #define EMB_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "emb/err.h"
@@ -32,6 +33,11 @@ int cli_getopt_error(const char *cmd, int c, char **argv);
  * number in [lo, hi]. On failure prints a usage error and returns non-zero. */
 int cli_parse_ll(const char *cmd, const char *opt, const char *s, long long lo, long long hi, long long *out);
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+
+/* Install SIGINT/SIGTERM handlers and return the flag they set, for the
+ * library's `stop` parameters (training saves a checkpoint and returns
+ * EMB_EINTR; commands then exit with status 130). */
+volatile sig_atomic_t *cli_stop_flag(void);
 
 /* 1 when stderr is a terminal (progress lines are shown only then). */
 int cli_stderr_is_tty(void);

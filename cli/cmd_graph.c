@@ -14,15 +14,6 @@
 #include "emb/w2v.h"
 #include "emb/walk.h"
 
-/* Set by SIGINT/SIGTERM; polled by the walker and the trainer (see
- * cmd_train.c: a signal handler has no other way to reach them). */
-static volatile sig_atomic_t g_stop = 0;
-
-static void on_signal(int sig) {
-    (void)sig;
-    g_stop = 1;
-}
-
 static const char *GRAPH_USAGE =
     "usage: emb train deepwalk|node2vec --input EDGES --output VECTORS [options]\n"
     "\n"
@@ -223,12 +214,10 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
     cli_progress_init(&bar, quiet);
     wp.progress = on_walk_progress;
     wp.progress_ctx = &bar;
-    wp.stop = &g_stop;
+    wp.stop = cli_stop_flag();
     p.progress = on_train_progress;
     p.progress_ctx = &bar;
-    p.stop = &g_stop;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    p.stop = cli_stop_flag();
 
     int rc, status = CLI_EXIT_FAIL;
     struct emb_graph *g = NULL;

@@ -14,12 +14,6 @@
 #include "emb/pool.h"
 #include "emb/vecs.h"
 
-static volatile sig_atomic_t g_stop = 0; /* set by SIGINT/SIGTERM (see cmd_train.c) */
-static void on_signal(int sig) {
-    (void)sig;
-    g_stop = 1;
-}
-
 static void on_line_progress(void *ctx, double fraction, double rate, double rho) {
     char extra[48];
     snprintf(extra, sizeof extra, "rho %.6f", rho);
@@ -223,9 +217,7 @@ int cmd_train_line(int argc, char **argv) {
     cli_progress_init(&bar, o.quiet);
     o.lp.progress = on_line_progress;
     o.lp.progress_ctx = &bar;
-    o.lp.stop = &g_stop;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    o.lp.stop = cli_stop_flag();
     struct emb_err err = {0};
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;
@@ -271,9 +263,7 @@ int cmd_eval_links(int argc, char **argv) {
     cli_progress_init(&bar, o.quiet);
     o.lp.progress = on_line_progress;
     o.lp.progress_ctx = &bar;
-    o.lp.stop = o.wp.stop = o.sp.stop = &g_stop;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    o.lp.stop = o.wp.stop = o.sp.stop = cli_stop_flag();
     struct emb_err err = {0};
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;

@@ -11,16 +11,6 @@
 #include "emb/vecs.h"
 #include "emb/w2v.h"
 
-/* Set by SIGINT/SIGTERM; the library polls it between chunks. This is the
- * one piece of global state in the program: a signal handler has no other
- * way to talk to the code it interrupted. */
-static volatile sig_atomic_t g_stop = 0;
-
-static void on_signal(int sig) {
-    (void)sig;
-    g_stop = 1;
-}
-
 static const char *W2V_USAGE =
     "usage: emb train word2vec --input CORPUS --output VECTORS [options]\n"
     "\n"
@@ -223,9 +213,7 @@ static int train_word2vec(int argc, char **argv) {
     cp.progress_ctx = &pc;
     p.progress = on_train_progress;
     p.progress_ctx = &pc;
-    p.stop = &g_stop;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    p.stop = cli_stop_flag();
 
     int rc, status = CLI_EXIT_FAIL;
     struct emb_vocab *vocab = NULL;

@@ -1,6 +1,7 @@
 /* emb.c -- the `emb` command: a table of subcommands and shared helpers. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,22 @@ int main(int argc, char **argv) {
 }
 
 /* ---- shared helpers --------------------------------------------------- */
+
+/* Set by SIGINT/SIGTERM; the library polls it between chunks of work. The
+ * one piece of global state in the program: a signal handler has no other
+ * way to reach the code it interrupts. */
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_stop_signal(int sig) {
+    (void)sig;
+    stop_requested = 1;
+}
+
+volatile sig_atomic_t *cli_stop_flag(void) {
+    signal(SIGINT, on_stop_signal);
+    signal(SIGTERM, on_stop_signal);
+    return &stop_requested;
+}
 
 int cli_fail(const char *cmd, int rc, const struct emb_err *err) {
     fprintf(stderr, "emb %s: %s\n", cmd, emb_err_msg(err, rc));
