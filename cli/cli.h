@@ -66,6 +66,12 @@ void cli_json_print(struct json_object *obj);
 /* Commands. */
 int cmd_train(int argc, char **argv);
 int cmd_train_graph(const char *model, int argc, char **argv);
+/* Parse one of the skip-gram options shared by the trainers (--dim,
+ * --window, --negative, --epochs, --alpha, --sample, --threads, --seed,
+ * --checkpoint-every; `name` without the dashes) into p. Returns 0, or
+ * CLI_EXIT_USAGE after printing the error. */
+struct emb_w2v_params;
+int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p);
 int cmd_neighbors(int argc, char **argv);
 int cmd_analogy(int argc, char **argv);
 int cmd_similarity(int argc, char **argv);

@@ -123,7 +123,8 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":", graph_options, NULL)) != -1) {
+    int idx = 0;
+    while ((c = getopt_long(argc, argv, ":", graph_options, &idx)) != -1) {
         switch (c) {
         case OPT_INPUT: input = optarg; break;
         case OPT_OUTPUT: output = optarg; break;
@@ -155,49 +156,17 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
             else wp.q = d;
             break;
         case OPT_SAVE_WALKS: wp.save_path = optarg; break;
-        case OPT_DIM:
-            if (cli_parse_ll(cmd, "--dim", optarg, 1, 10000, &v)) return CLI_EXIT_USAGE;
-            p.dim = (int32_t)v;
-            break;
-        case OPT_WINDOW:
-            if (cli_parse_ll(cmd, "--window", optarg, 1, 1000, &v)) return CLI_EXIT_USAGE;
-            p.window = (int32_t)v;
-            break;
-        case OPT_NEGATIVE:
-            if (cli_parse_ll(cmd, "--negative", optarg, 1, 1000, &v)) return CLI_EXIT_USAGE;
-            p.negative = (int32_t)v;
-            break;
-        case OPT_EPOCHS:
-            if (cli_parse_ll(cmd, "--epochs", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
-            p.epochs = (int32_t)v;
-            break;
-        case OPT_ALPHA:
-            if (cli_parse_double(cmd, "--alpha", optarg, 1e-9, 10, &d)) return CLI_EXIT_USAGE;
-            p.alpha = (float)d;
-            break;
-        case OPT_SAMPLE:
-            if (cli_parse_double(cmd, "--sample", optarg, 0, 0.999, &d)) return CLI_EXIT_USAGE;
-            p.sample = d;
-            break;
-        case OPT_THREADS:
-            if (cli_parse_ll(cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            p.n_threads = (int32_t)v;
-            break;
-        case OPT_SEED:
-            if (cli_parse_ll(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            p.seed = (uint64_t)v;
-            break;
         case OPT_FORMAT:
             if (emb_vec_format_parse(optarg, &fmt, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
             break;
         case OPT_CHECKPOINT: p.checkpoint_path = optarg; break;
-        case OPT_CHECKPOINT_EVERY:
-            if (cli_parse_double(cmd, "--checkpoint-every", optarg, 0.001, 1e9, &d)) return CLI_EXIT_USAGE;
-            p.checkpoint_every = d;
-            break;
         case OPT_RESUME: resume = optarg; break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_JSON: json = 1; break;
+        case OPT_DIM: case OPT_WINDOW: case OPT_NEGATIVE: case OPT_EPOCHS: case OPT_ALPHA: case OPT_SAMPLE:
+        case OPT_THREADS: case OPT_SEED: case OPT_CHECKPOINT_EVERY:
+            if (cli_w2v_option(cmd, graph_options[idx].name, optarg, &p)) return CLI_EXIT_USAGE;
+            break;
         case OPT_HELP: fputs(GRAPH_USAGE, stdout); return 0;
         default: return cli_getopt_error(cmd, c, argv);
         }

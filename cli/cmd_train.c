@@ -111,13 +111,13 @@ static int train_word2vec(int argc, char **argv) {
     enum emb_vec_format fmt = EMB_FMT_AUTO;
     int quiet = 0, json = 0, alpha_set = 0;
     long long v;
-    double d;
     struct emb_err err = {0};
     p.n_threads = emb_cpu_count();
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":", w2v_options, NULL)) != -1) {
+    int idx = 0;
+    while ((c = getopt_long(argc, argv, ":", w2v_options, &idx)) != -1) {
         switch (c) {
         case OPT_INPUT: input = optarg; break;
         case OPT_OUTPUT: output = optarg; break;
@@ -143,31 +143,6 @@ static int train_word2vec(int argc, char **argv) {
             else if (!strcmp(optarg, "avx512")) p.simd = EMB_SIMD_AVX512;
             else return cli_usage_error(cmd, "--simd must be auto, ref, avx2 or avx512, got '%s'", optarg);
             break;
-        case OPT_DIM:
-            if (cli_parse_ll(cmd, "--dim", optarg, 1, 10000, &v)) return CLI_EXIT_USAGE;
-            p.dim = (int32_t)v;
-            break;
-        case OPT_WINDOW:
-            if (cli_parse_ll(cmd, "--window", optarg, 1, 1000, &v)) return CLI_EXIT_USAGE;
-            p.window = (int32_t)v;
-            break;
-        case OPT_NEGATIVE:
-            if (cli_parse_ll(cmd, "--negative", optarg, 1, 1000, &v)) return CLI_EXIT_USAGE;
-            p.negative = (int32_t)v;
-            break;
-        case OPT_EPOCHS:
-            if (cli_parse_ll(cmd, "--epochs", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
-            p.epochs = (int32_t)v;
-            break;
-        case OPT_ALPHA:
-            if (cli_parse_double(cmd, "--alpha", optarg, 1e-9, 10, &d)) return CLI_EXIT_USAGE;
-            p.alpha = (float)d;
-            alpha_set = 1;
-            break;
-        case OPT_SAMPLE:
-            if (cli_parse_double(cmd, "--sample", optarg, 0, 0.999, &d)) return CLI_EXIT_USAGE;
-            p.sample = d;
-            break;
         case OPT_MIN_COUNT:
             if (cli_parse_ll(cmd, "--min-count", optarg, 1, INT64_MAX, &v)) return CLI_EXIT_USAGE;
             cp.min_count = v;
@@ -178,25 +153,18 @@ static int train_word2vec(int argc, char **argv) {
             break;
         case OPT_SAVE_VOCAB: save_vocab = optarg; break;
         case OPT_READ_VOCAB: read_vocab = optarg; break;
-        case OPT_THREADS:
-            if (cli_parse_ll(cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            p.n_threads = (int32_t)v;
-            break;
-        case OPT_SEED:
-            if (cli_parse_ll(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            p.seed = (uint64_t)v;
-            break;
         case OPT_FORMAT:
             if (emb_vec_format_parse(optarg, &fmt, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
             break;
         case OPT_CHECKPOINT: p.checkpoint_path = optarg; break;
-        case OPT_CHECKPOINT_EVERY:
-            if (cli_parse_double(cmd, "--checkpoint-every", optarg, 0.001, 1e9, &d)) return CLI_EXIT_USAGE;
-            p.checkpoint_every = d;
-            break;
         case OPT_RESUME: resume = optarg; break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_JSON: json = 1; break;
+        case OPT_DIM: case OPT_WINDOW: case OPT_NEGATIVE: case OPT_EPOCHS: case OPT_ALPHA: case OPT_SAMPLE:
+        case OPT_THREADS: case OPT_SEED: case OPT_CHECKPOINT_EVERY:
+            if (cli_w2v_option(cmd, w2v_options[idx].name, optarg, &p)) return CLI_EXIT_USAGE;
+            if (c == OPT_ALPHA) alpha_set = 1;
+            break;
         case OPT_HELP: fputs(W2V_USAGE, stdout); return 0;
         default: return cli_getopt_error(cmd, c, argv);
         }
@@ -284,6 +252,46 @@ done:
     emb_stream_free(stream);
     emb_vocab_free(vocab);
     return status;
+}
+
+/* The skip-gram options shared by `train word2vec` and the graph trainers
+ * (cmd_graph.c), parsed in one place. */
+int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p) {
+    long long v;
+    double d;
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", name);
+    if (!strcmp(name, "dim") || !strcmp(name, "size")) {
+        if (cli_parse_ll(cmd, opt, arg, 1, 10000, &v)) return CLI_EXIT_USAGE;
+        p->dim = (int32_t)v;
+    } else if (!strcmp(name, "window")) {
+        if (cli_parse_ll(cmd, opt, arg, 1, 1000, &v)) return CLI_EXIT_USAGE;
+        p->window = (int32_t)v;
+    } else if (!strcmp(name, "negative")) {
+        if (cli_parse_ll(cmd, opt, arg, 1, 1000, &v)) return CLI_EXIT_USAGE;
+        p->negative = (int32_t)v;
+    } else if (!strcmp(name, "epochs") || !strcmp(name, "iter")) {
+        if (cli_parse_ll(cmd, opt, arg, 1, 100000, &v)) return CLI_EXIT_USAGE;
+        p->epochs = (int32_t)v;
+    } else if (!strcmp(name, "alpha")) {
+        if (cli_parse_double(cmd, opt, arg, 1e-9, 10, &d)) return CLI_EXIT_USAGE;
+        p->alpha = (float)d;
+    } else if (!strcmp(name, "sample")) {
+        if (cli_parse_double(cmd, opt, arg, 0, 0.999, &d)) return CLI_EXIT_USAGE;
+        p->sample = d;
+    } else if (!strcmp(name, "threads")) {
+        if (cli_parse_ll(cmd, opt, arg, 1, 1024, &v)) return CLI_EXIT_USAGE;
+        p->n_threads = (int32_t)v;
+    } else if (!strcmp(name, "seed")) {
+        if (cli_parse_ll(cmd, opt, arg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
+        p->seed = (uint64_t)v;
+    } else if (!strcmp(name, "checkpoint-every")) {
+        if (cli_parse_double(cmd, opt, arg, 0.001, 1e9, &d)) return CLI_EXIT_USAGE;
+        p->checkpoint_every = d;
+    } else {
+        return cli_usage_error(cmd, "internal: '%s' is not a shared option", opt);
+    }
+    return 0;
 }
 
 int cmd_train(int argc, char **argv) {
