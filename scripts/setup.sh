@@ -5,7 +5,8 @@
 #
 # The demo trains skip-gram vectors on the glosses (about 1.7M words), then
 # shows neighbours, an analogy and an analogy evaluation built from
-# WordNet's own lists of irregular forms. Everything goes to ./demo/.
+# WordNet's own lists of irregular forms (plurals, comparatives,
+# superlatives, past forms). Everything goes to ./demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,23 +43,26 @@ if [[ ! -s demo/wordnet.txt ]]; then
 fi
 echo "   $(wc -l < demo/wordnet.txt) lines, $(wc -w < demo/wordnet.txt) words"
 
-if [[ ! -s demo/analogies.txt ]]; then
-  # Analogy questions from WordNet's irregular forms: every pair of
-  # (base, form) pairs in a section makes a question "b1 f1 b2 f2".
-  gawk 'function emit(sec, n, a, b,   i, j) { print ": " sec;
-         for (i = 0; i < n; i++) for (j = 0; j < n; j++) if (i != j) print a[i], b[i], a[j], b[j] }
-       FILENAME ~ /noun.exc/ && NF == 2 && $1 !~ /_/ && np < 60 { pb[np] = $2; pf[np++] = $1 }
-       FILENAME ~ /adj.exc/ && NF == 2 && $1 ~ /er$/ && nc < 60 { cb[nc] = $2; cf[nc++] = $1 }
-       FILENAME ~ /adj.exc/ && NF == 2 && $1 ~ /est$/ && ns < 60 { sb[ns] = $2; sf[ns++] = $1 }
-       FILENAME ~ /verb.exc/ && NF == 2 && $1 ~ /ed$|ew$|ought$|ook$|ang$|ode$|ote$/ && nv < 60 { vb[nv] = $2; vf[nv++] = $1 }
-       END { emit("gram-irregular-plural", np, pb, pf); emit("gram-comparative", nc, cb, cf);
-             emit("gram-superlative", ns, sb, sf); emit("gram-irregular-past", nv, vb, vf) }' \
-    "$WN"/noun.exc "$WN"/adj.exc "$WN"/verb.exc > demo/analogies.txt
-fi
-
 echo "== training skip-gram vectors (dim 100, 10 epochs) -> demo/wordnet.bin"
 $EMB train word2vec --model sg --input demo/wordnet.txt --output demo/wordnet.bin \
   --dim 100 --window 5 --negative 5 --min-count 3 --epochs 10 --sample 1e-4 --threads "$(nproc)"
+
+# Analogy questions from WordNet's irregular forms, keeping pairs whose two
+# words are among the 30000 most frequent words of the trained vectors:
+# every two (base, form) pairs of a section make a question "b1 f1 b2 f2".
+$EMB convert demo/wordnet.bin - --to text --limit 30000 --quiet | gawk 'NR > 1 { print $1 }' > demo/vocab30k.txt
+gawk 'BEGIN { np = nc = ns = nv = 0 }  # numeric keys from the first line on
+     function emit(sec, n, a, b,   i, j) { print ": " sec;
+       for (i = 0; i < n; i++) for (j = 0; j < n; j++) if (i != j) print a[i], b[i], a[j], b[j] }
+     FILENAME ~ /vocab30k/ { known[$1] = 1; next }
+     NF != 2 || $1 == $2 || !($1 in known) || !($2 in known) { next }
+     FILENAME ~ /noun.exc/ && np < 40 { pb[np] = $2; pf[np++] = $1 }
+     FILENAME ~ /adj.exc/ && $1 ~ /er$/ && nc < 40 { cb[nc] = $2; cf[nc++] = $1 }
+     FILENAME ~ /adj.exc/ && $1 ~ /est$/ && ns < 40 { sb[ns] = $2; sf[ns++] = $1 }
+     FILENAME ~ /verb.exc/ && $1 !~ /s$|ing$/ && nv < 40 { vb[nv] = $2; vf[nv++] = $1 }
+     END { emit("gram-irregular-plural", np, pb, pf); emit("gram-comparative", nc, cb, cf);
+           emit("gram-superlative", ns, sb, sf); emit("gram-irregular-past", nv, vb, vf) }' \
+  demo/vocab30k.txt "$WN"/noun.exc "$WN"/adj.exc "$WN"/verb.exc > demo/analogies.txt
 
 echo
 echo "== nearest neighbours"
