@@ -132,7 +132,7 @@ static int test_split(void) {
     struct emb_line_params lp = emb_line_default_params();
     lp.dim = 16;
     lp.n_samples = 400000;
-    lp.n_threads = 2;
+    lp.n_threads = 1; /* deterministic: the AUC floor below is checked on fixed numbers */
     struct emb_table *vec = NULL;
     CHECK_OK(emb_line_train(s.residual, &lp, &vec, &err));
     { /* The embedding itself ranks held-out edges above non-edges. */
