@@ -5,6 +5,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #define CHECK(c)                                                                  \
     do {                                                                          \
@@ -42,5 +45,40 @@
             failed++;                                            \
         }                                                        \
     } while (0)
+
+/* ---- file helpers for tests that write fixtures -------------------- */
+
+/* Write n bytes to path; 0 on success. */
+static inline int test_write_file(const char *path, const void *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t w = n ? fwrite(data, 1, n, f) : 0;
+    return fclose(f) == 0 && w == n ? 0 : -1;
+}
+
+/* The same, gzip-compressed. */
+static inline int test_write_gz(const char *path, const void *data, size_t n) {
+    gzFile g = gzopen(path, "wb");
+    if (!g) return -1;
+    int w = n ? gzwrite(g, data, (unsigned)n) : 0;
+    return gzclose(g) == Z_OK && (size_t)w == n ? 0 : -1;
+}
+
+/* A whole file in a NUL-terminated malloc'd buffer (NULL if unreadable). */
+static inline char *test_read_all(const char *path, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)len + 1);
+    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
+    if (b) b[len] = '\0';
+    fclose(f);
+    if (n) *n = (size_t)len;
+    return b;
+}
+
+static inline int test_exists(const char *path) { return access(path, F_OK) == 0; }
 
 #endif

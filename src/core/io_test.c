@@ -30,36 +30,6 @@ static const char *tmp(const char *name) {
     return buf[k];
 }
 
-static int write_file(const char *path, const void *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    size_t w = n ? fwrite(data, 1, n, f) : 0;
-    return fclose(f) == 0 && w == n ? 0 : -1;
-}
-
-static int write_gz(const char *path, const void *data, size_t n) {
-    gzFile g = gzopen(path, "wb");
-    if (!g) return -1;
-    int w = n ? gzwrite(g, data, (unsigned)n) : 0;
-    return gzclose(g) == Z_OK && (size_t)w == n ? 0 : -1;
-}
-
-static char *read_all(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
-    if (b) b[len] = '\0';
-    fclose(f);
-    if (n) *n = (size_t)len;
-    return b;
-}
-
-static int exists(const char *path) { return access(path, F_OK) == 0; }
-
 /* Files in dir whose name starts with prefix. */
 static int count_prefixed(const char *prefix) {
     DIR *d = opendir(dir);
@@ -116,8 +86,8 @@ static int test_lines_small(void) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t n = strlen(cases[i]);
-        CHECK(write_file(tmp("lines.txt"), cases[i], n) == 0);
-        CHECK(write_gz(tmp("lines.txt.gz"), cases[i], n) == 0);
+        CHECK(test_write_file(tmp("lines.txt"), cases[i], n) == 0);
+        CHECK(test_write_gz(tmp("lines.txt.gz"), cases[i], n) == 0);
         if (check_lines(tmp("lines.txt"), cases[i], n) || check_lines(tmp("lines.txt.gz"), cases[i], n)) {
             fprintf(stderr, "case %zu\n", i);
             return 1;
@@ -125,7 +95,7 @@ static int test_lines_small(void) {
     }
     /* Embedded NUL bytes are kept and counted. */
     const char nul[] = "a\0b\nc";
-    CHECK(write_file(tmp("nul.txt"), nul, sizeof nul - 1) == 0);
+    CHECK(test_write_file(tmp("nul.txt"), nul, sizeof nul - 1) == 0);
     struct emb_err err = {0};
     struct emb_reader *r = NULL;
     char *line;
@@ -165,7 +135,7 @@ static int test_lines_big(void) {
     size_t n;
     char *text = make_big_text(&n);
     CHECK(text);
-    int bad = write_file(tmp("big.txt"), text, n) || write_gz(tmp("big.txt.gz"), text, n);
+    int bad = test_write_file(tmp("big.txt"), text, n) || test_write_gz(tmp("big.txt.gz"), text, n);
     bad = bad || check_lines(tmp("big.txt"), text, n) || check_lines(tmp("big.txt.gz"), text, n);
     /* Progress of a plain file read to the end is 1 (gzip: close to 1). */
     if (!bad) {
@@ -195,7 +165,7 @@ static int test_read_exact(void) {
     for (int i = 0; i < 1000; i++) data[i] = (unsigned char)(i * 37 + 5);
     for (int gz = 0; gz <= 1; gz++) {
         const char *path = tmp(gz ? "bin.gz" : "bin");
-        CHECK((gz ? write_gz(path, data, sizeof data) : write_file(path, data, sizeof data)) == 0);
+        CHECK((gz ? test_write_gz(path, data, sizeof data) : test_write_file(path, data, sizeof data)) == 0);
         struct emb_reader *r = NULL;
         CHECK_OK(emb_reader_open(&r, path, &err));
         unsigned char buf[1000];
@@ -226,7 +196,7 @@ static int test_fields(void) {
     size_t len;
     /* word2vec binary style: "word " then raw bytes, mixed with fields. */
     const char text[] = "abc def  ghi\x01\x02\x03\x04\nlast";
-    CHECK(write_file(tmp("fields"), text, sizeof text - 1) == 0);
+    CHECK(test_write_file(tmp("fields"), text, sizeof text - 1) == 0);
     CHECK_OK(emb_reader_open(&r, tmp("fields"), &err));
     CHECK(emb_reader_field(r, ' ', 100, &f, &len, &err) == 1);
     CHECK(len == 3 && strcmp(f, "abc") == 0);
@@ -245,7 +215,7 @@ static int test_fields(void) {
     emb_reader_close(r);
 
     /* At the very end: 0. */
-    CHECK(write_file(tmp("fields"), "x y ", 4) == 0);
+    CHECK(test_write_file(tmp("fields"), "x y ", 4) == 0);
     CHECK_OK(emb_reader_open(&r, tmp("fields"), &err));
     CHECK(emb_reader_field(r, ' ', 10, &f, &len, &err) == 1 && strcmp(f, "x") == 0);
     CHECK(emb_reader_field(r, ' ', 10, &f, &len, &err) == 1 && strcmp(f, "y") == 0);
@@ -254,7 +224,7 @@ static int test_fields(void) {
 
     /* Too long: max + 1 bytes before the delimiter, both inside the window
      * and when the field never ends. */
-    CHECK(write_file(tmp("fields"), "abcd efg", 8) == 0);
+    CHECK(test_write_file(tmp("fields"), "abcd efg", 8) == 0);
     CHECK_OK(emb_reader_open(&r, tmp("fields"), &err));
     err.code = 0;
     CHECK(emb_reader_field(r, ' ', 3, &f, &len, &err) == EMB_EFORMAT);
@@ -266,7 +236,7 @@ static int test_fields(void) {
         CHECK(big);
         memset(big, 'q', n);
         big[n - 1] = ' ';
-        int bad = write_file(tmp("fields"), big, n) != 0;
+        int bad = test_write_file(tmp("fields"), big, n) != 0;
         free(big);
         CHECK(!bad);
         CHECK_OK(emb_reader_open(&r, tmp("fields"), &err));
@@ -353,11 +323,11 @@ static int test_damaged_gzip(void) {
     size_t n = 400000;
     char *text = make_words(n, 5);
     CHECK(text);
-    int bad = write_gz(tmp("full.gz"), text, n) != 0;
+    int bad = test_write_gz(tmp("full.gz"), text, n) != 0;
     free(text);
     CHECK(!bad);
     size_t gz_n;
-    char *gz = read_all(tmp("full.gz"), &gz_n);
+    char *gz = test_read_all(tmp("full.gz"), &gz_n);
     CHECK(gz && gz_n > 1000);
     /* Cut at several places: inside the deflate data, inside the 8-byte
      * trailer, and inside the 10-byte header (after the magic). */
@@ -365,18 +335,18 @@ static int test_damaged_gzip(void) {
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         char what[64];
         snprintf(what, sizeof what, "gzip cut to %zu of %zu bytes", cuts[i], gz_n);
-        if (write_file(tmp("cut.gz"), gz, cuts[i]) || expect_gz_error(tmp("cut.gz"), what)) {
+        if (test_write_file(tmp("cut.gz"), gz, cuts[i]) || expect_gz_error(tmp("cut.gz"), what)) {
             free(gz);
             return 1;
         }
     }
     /* Corrupt bytes in the middle: a data or CRC error. */
     for (size_t k = 0; k < 64; k++) gz[gz_n / 2 + k] ^= 0x5a;
-    bad = write_file(tmp("cut.gz"), gz, gz_n) || expect_gz_error(tmp("cut.gz"), "corrupt gzip");
+    bad = test_write_file(tmp("cut.gz"), gz, gz_n) || expect_gz_error(tmp("cut.gz"), "corrupt gzip");
     /* A wrong CRC in the trailer. */
     for (size_t k = 0; k < 64; k++) gz[gz_n / 2 + k] ^= 0x5a;
     gz[gz_n - 6] ^= 1;
-    bad = bad || write_file(tmp("cut.gz"), gz, gz_n) || expect_gz_error(tmp("cut.gz"), "bad gzip CRC");
+    bad = bad || test_write_file(tmp("cut.gz"), gz, gz_n) || expect_gz_error(tmp("cut.gz"), "bad gzip CRC");
     free(gz);
     unlink(tmp("full.gz"));
     unlink(tmp("cut.gz"));
@@ -389,7 +359,7 @@ static int test_damaged_gzip(void) {
  * EMB_TOK_EOL, ending with NULL. */
 static int expect_tokens(const char *text, size_t n, const char *const *want, const char *what) {
     struct emb_err err = {0};
-    CHECK(write_file(tmp("tok.txt"), text, n) == 0);
+    CHECK(test_write_file(tmp("tok.txt"), text, n) == 0);
     struct emb_corpus *c = NULL;
     CHECK_OK(emb_corpus_open(&c, tmp("tok.txt"), &err));
     const char *tok;
@@ -452,7 +422,7 @@ static int test_tokens_nul(void) {
         {"ab\ncd\0", 6, 2},    /* at the end of the file */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        CHECK(write_file(tmp("nul.txt"), cases[i].text, cases[i].n) == 0);
+        CHECK(test_write_file(tmp("nul.txt"), cases[i].text, cases[i].n) == 0);
         struct emb_corpus *c = NULL;
         CHECK_OK(emb_corpus_open(&c, tmp("nul.txt"), &err));
         const char *tok;
@@ -472,7 +442,7 @@ static int test_tokens_nul(void) {
     for (size_t i = 0; i < n; i++) t[i] = i % 50 == 49 ? ' ' : 'k';
     memset(t + 300000, 'L', 5000);
     t[302000] = '\0';
-    int bad = write_file(tmp("nul.txt"), t, n);
+    int bad = test_write_file(tmp("nul.txt"), t, n);
     free(t);
     CHECK(!bad);
     struct emb_corpus *c = NULL;
@@ -520,7 +490,7 @@ static int test_tokens_long(void) {
             /* Expected: prefix + as many whole chars as fit in the limit. */
             size_t want = (size_t)prefix + (EMB_MAX_TOKEN_BYTES - (size_t)prefix) / cl * cl;
             CHECK(tok_n > EMB_MAX_TOKEN_BYTES);
-            CHECK(write_file(tmp("long.txt"), text, n) == 0);
+            CHECK(test_write_file(tmp("long.txt"), text, n) == 0);
             struct emb_corpus *c = NULL;
             CHECK_OK(emb_corpus_open(&c, tmp("long.txt"), &err));
             const char *tok;
@@ -547,7 +517,7 @@ static int test_tokens_long(void) {
     memset(text, 'w', EMB_MAX_TOKEN_BYTES);
     text[EMB_MAX_TOKEN_BYTES] = '\n';
     struct emb_corpus *c = NULL;
-    CHECK(write_file(tmp("long.txt"), text, EMB_MAX_TOKEN_BYTES + 1) == 0);
+    CHECK(test_write_file(tmp("long.txt"), text, EMB_MAX_TOKEN_BYTES + 1) == 0);
     CHECK_OK(emb_corpus_open(&c, tmp("long.txt"), &err));
     const char *tok;
     size_t len;
@@ -580,7 +550,7 @@ static int test_tokens_exact_limit(void) {
         memcpy(text + at, tokbytes, EMB_MAX_TOKEN_BYTES);
         total = where == 0 ? EMB_MAX_TOKEN_BYTES : where == 1 ? EMB_MAX_TOKEN_BYTES + 1 : n;
         struct emb_corpus *c = NULL;
-        bad = write_file(tmp("exact.txt"), text, total) != 0 || emb_corpus_open(&c, tmp("exact.txt"), &err) != EMB_OK;
+        bad = test_write_file(tmp("exact.txt"), text, total) != 0 || emb_corpus_open(&c, tmp("exact.txt"), &err) != EMB_OK;
         const char *tok;
         size_t len = 0;
         int rc = bad ? -1 : emb_corpus_next(c, &tok, &len, &err);
@@ -649,7 +619,7 @@ static int test_tokens_random(void) {
     int bad = 0;
     for (int gz = 0; gz <= 1 && !bad; gz++) {
         const char *path = tmp(gz ? "rand.txt.gz" : "rand.txt");
-        bad = gz ? write_gz(path, text, n) : write_file(path, text, n);
+        bad = gz ? test_write_gz(path, text, n) : test_write_file(path, text, n);
         struct emb_corpus *c = NULL;
         bad = bad || emb_corpus_open(&c, path, &err) != EMB_OK;
         for (size_t k = 0; !bad && k <= n_tok; k++) {
@@ -684,12 +654,12 @@ static int test_outfile(void) {
     fprintf(emb_outfile_stream(o), "hello %d\n", 42);
     fflush(emb_outfile_stream(o));
     /* Before commit: no PATH, one temporary beside it. */
-    CHECK(!exists(path));
+    CHECK(!test_exists(path));
     CHECK(count_prefixed("out.txt.tmp-") == 1);
     CHECK_OK(emb_outfile_commit(o, &err));
-    CHECK(exists(path) && count_prefixed("out.txt.tmp-") == 0);
+    CHECK(test_exists(path) && count_prefixed("out.txt.tmp-") == 0);
     size_t n;
-    char *s = read_all(path, &n);
+    char *s = test_read_all(path, &n);
     CHECK(s && strcmp(s, "hello 42\n") == 0);
     free(s);
     /* Permissions are the usual 0666 & ~umask, not mkstemp's 0600. */
@@ -702,11 +672,11 @@ static int test_outfile(void) {
     CHECK_OK(emb_outfile_open(&o, path, &err));
     fputs("new content\n", emb_outfile_stream(o));
     fflush(emb_outfile_stream(o));
-    s = read_all(path, &n);
+    s = test_read_all(path, &n);
     CHECK(s && strcmp(s, "hello 42\n") == 0);
     free(s);
     CHECK_OK(emb_outfile_commit(o, &err));
-    s = read_all(path, &n);
+    s = test_read_all(path, &n);
     CHECK(s && strcmp(s, "new content\n") == 0);
     free(s);
 
@@ -714,11 +684,11 @@ static int test_outfile(void) {
     CHECK_OK(emb_outfile_open(&o, tmp("aborted.txt"), &err));
     fputs("never", emb_outfile_stream(o));
     emb_outfile_abort(o);
-    CHECK(!exists(tmp("aborted.txt")) && count_prefixed("aborted.txt") == 0);
+    CHECK(!test_exists(tmp("aborted.txt")) && count_prefixed("aborted.txt") == 0);
     CHECK_OK(emb_outfile_open(&o, path, &err));
     fputs("never", emb_outfile_stream(o));
     emb_outfile_abort(o);
-    s = read_all(path, &n);
+    s = test_read_all(path, &n);
     CHECK(s && strcmp(s, "new content\n") == 0);
     free(s);
     CHECK(count_prefixed("out.txt.tmp-") == 0);
@@ -731,13 +701,13 @@ static int test_outfile(void) {
     /* Commit that cannot rename (PATH is a non-empty directory): EMB_EIO,
      * the temporary removed, the directory untouched. */
     CHECK(mkdir(tmp("isdir"), 0700) == 0);
-    CHECK(write_file(tmp("isdir/keep"), "k", 1) == 0);
+    CHECK(test_write_file(tmp("isdir/keep"), "k", 1) == 0);
     CHECK_OK(emb_outfile_open(&o, tmp("isdir"), &err));
     fputs("data", emb_outfile_stream(o));
     err.code = 0;
     CHECK(emb_outfile_commit(o, &err) == EMB_EIO);
     CHECK(err.code == EMB_EIO && strstr(err.msg, "isdir"));
-    CHECK(count_prefixed("isdir.tmp-") == 0 && exists(tmp("isdir/keep")));
+    CHECK(count_prefixed("isdir.tmp-") == 0 && test_exists(tmp("isdir/keep")));
     unlink(tmp("isdir/keep"));
     rmdir(tmp("isdir"));
     unlink(path);
@@ -770,7 +740,7 @@ static int test_native_roundtrip(void) {
     CHECK(write_native(path, MAGIC, 2, kv, 5, 1000) == EMB_OK);
     /* The layout of io.h: magic, version, kv bytes, text, then arrays. */
     size_t n;
-    unsigned char *raw = (unsigned char *)read_all(path, &n);
+    unsigned char *raw = (unsigned char *)test_read_all(path, &n);
     CHECK(raw);
     uint32_t v32, kv32;
     int64_t c64;
@@ -874,7 +844,7 @@ static int test_native_errors(void) {
     /* Truncations of a good file at every interesting point. */
     CHECK(write_native(path, MAGIC, 1, kv, 5, 1000) == EMB_OK);
     size_t n;
-    char *good = read_all(path, &n);
+    char *good = test_read_all(path, &n);
     CHECK(good);
     /* Magic, version, kv size, kv text, int count, ints, float count,
      * floats (the last 8 bytes are the empty array, which is not read). */
@@ -883,24 +853,24 @@ static int test_native_errors(void) {
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         char what[64];
         snprintf(what, sizeof what, "file cut at %zu of %zu", cuts[i], n);
-        if (write_file(path, good, cuts[i]) || expect_native_error(what, NULL, 1)) {
+        if (test_write_file(path, good, cuts[i]) || expect_native_error(what, NULL, 1)) {
             free(good);
             return 1;
         }
     }
     /* The whole file reads fine (the cuts above were the only problem). */
     struct emb_err err = {0};
-    CHECK(write_file(path, good, n) == 0);
+    CHECK(test_write_file(path, good, n) == 0);
     CHECK(read_native(path, 1, &err) == EMB_OK);
     /* A NUL inside the key/value text. */
     good[16 + 2] = '\0';
-    CHECK(write_file(path, good, n) == 0);
+    CHECK(test_write_file(path, good, n) == 0);
     CHECK(expect_native_error("NUL in header", "corrupt", 1) == 0);
     /* An absurd key/value size. */
     good[16 + 2] = 'm';
     uint32_t huge = 0xFFFFFFF0u;
     memcpy(good + 12, &huge, 4);
-    CHECK(write_file(path, good, n) == 0);
+    CHECK(test_write_file(path, good, n) == 0);
     CHECK(expect_native_error("huge header", "too large", 1) == 0);
     free(good);
     unlink(path);

@@ -28,13 +28,6 @@ static const char *tmp(const char *name) {
     return buf[k];
 }
 
-static int write_file(const char *path, const void *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    size_t w = n ? fwrite(data, 1, n, f) : 0;
-    return fclose(f) == 0 && w == n ? 0 : -1;
-}
-
 /* ---- a list of sentences, the test's own model of a stream ------------ */
 
 struct sents {
@@ -451,7 +444,7 @@ static int test_read_corpus(void) {
     struct emb_err err = {0};
     struct corpus_model m;
     CHECK(make_corpus(&m, 43, 3000) == 0);
-    CHECK(write_file(tmp("corpus.txt"), m.text, m.n_text) == 0);
+    CHECK(test_write_file(tmp("corpus.txt"), m.text, m.n_text) == 0);
     gzFile g = gzopen(tmp("corpus.txt.gz"), "wb");
     CHECK(g && gzwrite(g, m.text, (unsigned)m.n_text) == (int)m.n_text && gzclose(g) == Z_OK);
     int bad = 0;
@@ -542,7 +535,7 @@ static int test_read_corpus(void) {
 static int expect_corpus_error(const char *text, size_t n, const struct emb_vocab *fixed, int64_t min_count, int rc,
                                const char *needle) {
     struct emb_err err = {0};
-    CHECK(write_file(tmp("bad.txt"), text, n) == 0);
+    CHECK(test_write_file(tmp("bad.txt"), text, n) == 0);
     struct emb_corpus_params p = emb_corpus_default_params();
     p.min_count = min_count;
     struct emb_vocab *v = (struct emb_vocab *)&err;

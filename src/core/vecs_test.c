@@ -22,38 +22,7 @@ static const char *tmp(char *out, const char *name) {
     return out;
 }
 
-static int write_file(const char *path, const void *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    size_t w = fwrite(data, 1, n, f);
-    return fclose(f) == 0 && w == n ? 0 : -1;
-}
-
-static int write_str(const char *path, const char *s) { return write_file(path, s, strlen(s)); }
-
-static int write_gz(const char *path, const void *data, size_t n) {
-    gzFile g = gzopen(path, "wb");
-    if (!g) return -1;
-    int w = gzwrite(g, data, (unsigned)n);
-    return gzclose(g) == Z_OK && (size_t)w == n ? 0 : -1;
-}
-
-/* Read a whole file into a NUL-terminated malloc'd buffer. */
-static char *read_all(const char *path, size_t *n) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) len = 0;
-    if (b) b[len] = '\0';
-    fclose(f);
-    if (n) *n = (size_t)len;
-    return b;
-}
-
-static int exists(const char *path) { return access(path, F_OK) == 0; }
+static int write_str(const char *path, const char *s) { return test_write_file(path, s, strlen(s)); }
 
 /* xorshift64: test data only. */
 static uint64_t next_u64(uint64_t *s) {
@@ -153,7 +122,7 @@ static int expect_fail(const char *path, enum emb_vec_format fmt, const char *vo
 /* Write bytes to dir/name and expect failure as above. */
 static int bad(const char *name, const void *data, size_t n, enum emb_vec_format fmt, int rc_want) {
     char p[512];
-    CHECK(write_file(tmp(p, name), data, n) == 0);
+    CHECK(test_write_file(tmp(p, name), data, n) == 0);
     return expect_fail(p, fmt, NULL, rc_want, name);
 }
 #define BAD_TEXT(name, s, rc) CHECK(bad(name, s, sizeof s - 1, EMB_FMT_TEXT, rc) == 0)
@@ -268,26 +237,26 @@ static int test_written_bytes(void) {
     r1[0] = 1e-5f, r1[1] = 123456789.0f, r1[2] = 1.0f / 3.0f;
 
     CHECK_OK(emb_vecs_save(vocab, t, tmp(p, "w.txt"), EMB_FMT_AUTO, NULL, &err));
-    char *s = read_all(p, &n);
+    char *s = test_read_all(p, &n);
     CHECK(s && strcmp(s, "2 3\na 0.5 -0 0.1\nbé 1e-05 1.2345679e+08 0.33333334\n") == 0);
     free(s);
 
     CHECK_OK(emb_vecs_save(vocab, t, tmp(p, "w.bin"), EMB_FMT_AUTO, NULL, &err));
-    s = read_all(p, &n);
+    s = test_read_all(p, &n);
     CHECK(s && n == 4 + 2 + 12 + 1 + 4 + 12 + 1);
     CHECK(memcmp(s, "2 3\na ", 6) == 0 && s[18] == '\n' && memcmp(s + 19, "bé ", 4) == 0 && s[35] == '\n');
     CHECK(memcmp(s + 6, r0, 12) == 0); /* little-endian host */
     free(s);
 
     CHECK_OK(emb_vecs_save(vocab, t, tmp(p, "w.npy"), EMB_FMT_AUTO, NULL, &err));
-    s = read_all(p, &n);
+    s = test_read_all(p, &n);
     /* Byte for byte what np.save writes: a 59-byte dict padded to 128. */
     CHECK(s && n == 128 + 24);
     CHECK(memcmp(s, "\x93NUMPY\x01\x00\x76\x00{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", 10 + 59) == 0);
     CHECK(s[127] == '\n' && s[126] == ' ');
     CHECK(memcmp(s + 128 + 12, r1, 12) == 0);
     free(s);
-    s = read_all(tmp(p, "w.vocab"), &n);
+    s = test_read_all(tmp(p, "w.vocab"), &n);
     CHECK(s && strcmp(s, "a\nbé\n") == 0);
     free(s);
     emb_vocab_free(vocab);
@@ -342,7 +311,7 @@ static int test_bin_variants(void) {
         memcpy(buf + n, "c ", 2), n += 2;
         memcpy(buf + n, b, 8), n += 8;
         if (style != 1) buf[n++] = '\n';
-        CHECK(write_file(tmp(p, "v.bin"), buf, n) == 0);
+        CHECK(test_write_file(tmp(p, "v.bin"), buf, n) == 0);
         CHECK_OK(emb_vecs_load(&v, p, EMB_FMT_AUTO, 0, NULL, &err));
         CHECK(emb_vocab_size(v->vocab) == 2);
         CHECK(strcmp(emb_vocab_word(v->vocab, 0), "ab") == 0 && strcmp(emb_vocab_word(v->vocab, 1), "c") == 0);
@@ -352,7 +321,7 @@ static int test_bin_variants(void) {
     }
     /* Sniffed: no telling extension. */
     enum emb_vec_format f;
-    CHECK(write_file(tmp(p, "vectors.w2v"), buf, n) == 0);
+    CHECK(test_write_file(tmp(p, "vectors.w2v"), buf, n) == 0);
     CHECK_OK(emb_vec_format_detect(p, &f, &err));
     CHECK(f == EMB_FMT_BIN);
     CHECK_OK(emb_vecs_load(&v, p, EMB_FMT_AUTO, 0, NULL, &err));
@@ -381,10 +350,10 @@ static int test_gzip_and_sniff_npy(void) {
         struct emb_vecs *v = NULL;
         size_t n;
         CHECK_OK(emb_vecs_save(vocab, t, tmp(p, names[k]), EMB_FMT_AUTO, NULL, &err));
-        char *s = read_all(p, &n);
+        char *s = test_read_all(p, &n);
         CHECK(s != NULL);
         snprintf(q, sizeof q, "%s.gz", p);
-        CHECK(write_gz(q, s, n) == 0);
+        CHECK(test_write_gz(q, s, n) == 0);
         free(s);
         CHECK_OK(emb_vecs_load(&v, q, EMB_FMT_AUTO, 0, NULL, &err)); /* g.npy.gz finds g.vocab */
         CHECK(same_vecs(v, vocab, t, 12) == 0);
@@ -399,7 +368,7 @@ static int test_gzip_and_sniff_npy(void) {
     struct emb_vecs *v = NULL;
     enum emb_vec_format f;
     CHECK_OK(emb_vecs_save(vocab, t, tmp(p, "matrix.data"), EMB_FMT_NPY, tmp(vp, "words.txt"), &err));
-    CHECK(exists(vp));
+    CHECK(test_exists(vp));
     CHECK_OK(emb_vec_format_detect(p, &f, &err));
     CHECK(f == EMB_FMT_NPY);
     CHECK_OK(emb_vecs_load(&v, p, EMB_FMT_AUTO, 0, vp, &err));
@@ -407,8 +376,8 @@ static int test_gzip_and_sniff_npy(void) {
     emb_vecs_free(v);
     /* A cut-off gzip stream is an error, not a short file. */
     size_t n;
-    char *s = read_all(tmp(q, "g.txt.gz"), &n);
-    CHECK(s && write_file(tmp(p, "cut.txt.gz"), s, n / 2) == 0);
+    char *s = test_read_all(tmp(q, "g.txt.gz"), &n);
+    CHECK(s && test_write_file(tmp(p, "cut.txt.gz"), s, n / 2) == 0);
     free(s);
     CHECK(expect_fail(p, EMB_FMT_AUTO, NULL, EMB_EFORMAT, "cut.txt.gz") == 0);
     emb_vocab_free(vocab);
@@ -535,7 +504,7 @@ static int test_bad_bin(void) {
         if (cases[k].rc == EMB_OK) {
             struct emb_err err = {0};
             struct emb_vecs *v = NULL;
-            CHECK(write_file(tmp(p, cases[k].name), buf, n) == 0);
+            CHECK(test_write_file(tmp(p, cases[k].name), buf, n) == 0);
             CHECK_OK(emb_vecs_load(&v, p, EMB_FMT_BIN, 0, NULL, &err));
             emb_vecs_free(v);
         } else {
@@ -572,7 +541,7 @@ static int bad_npy(const char *name, const char *version, const char *dict, cons
                    const char *vocab, int rc_want) {
     char buf[1024], p[512], vp[600];
     size_t n = npy_bytes(buf, version, dict, data, n_data);
-    CHECK(write_file(tmp(p, name), buf, n) == 0);
+    CHECK(test_write_file(tmp(p, name), buf, n) == 0);
     snprintf(vp, sizeof vp, "%s.vocab", p);
     CHECK(write_str(vp, vocab) == 0);
     return expect_fail(p, EMB_FMT_NPY, vp, rc_want, NULL);
@@ -591,7 +560,7 @@ static int test_npy(void) {
     buf[10] = buf[11] = 0;
     n += 2;
     memcpy(buf + n, x, sizeof x), n += sizeof x;
-    CHECK(write_file(tmp(p, "v2.npy"), buf, n) == 0);
+    CHECK(test_write_file(tmp(p, "v2.npy"), buf, n) == 0);
     CHECK(write_str(tmp(vp, "v2.vocab"), "a\nb c\r\nd\n") == 0);
     CHECK_OK(emb_vecs_load(&v, p, EMB_FMT_AUTO, 0, NULL, &err));
     CHECK(emb_vocab_size(v->vocab) == 3 && v->table->dim == 2);
@@ -638,10 +607,10 @@ static int test_npy(void) {
     CHECK(expect_fail(p, EMB_FMT_AUTO, NULL, EMB_EFORMAT, "magic.npy") == 0);
     CHECK(write_str(tmp(p, "empty.npy"), "") == 0);
     CHECK(expect_fail(p, EMB_FMT_AUTO, NULL, EMB_EEMPTY, "empty.npy") == 0);
-    CHECK(write_file(tmp(p, "short.npy"), "\x93NUMPY\x01\x00\x76\x00{'descr'", 18) == 0);
+    CHECK(test_write_file(tmp(p, "short.npy"), "\x93NUMPY\x01\x00\x76\x00{'descr'", 18) == 0);
     CHECK(expect_fail(p, EMB_FMT_AUTO, NULL, EMB_EFORMAT, "short.npy") == 0);
     n = npy_bytes(buf, "\x01\x00", ok, x, sizeof x);
-    CHECK(write_file(tmp(p, "novocab.npy"), buf, n) == 0);
+    CHECK(test_write_file(tmp(p, "novocab.npy"), buf, n) == 0);
     CHECK(expect_fail(p, EMB_FMT_AUTO, NULL, EMB_EIO, "novocab.vocab") == 0);
     /* Limit: only the first words are kept, but all are counted. */
     CHECK(write_str(tmp(vp, "novocab.vocab"), "a\nb\nc\n") == 0);
@@ -659,13 +628,13 @@ static int test_save_errors(void) {
     CHECK_OK(emb_vocab_new(&vocab, &err));
     CHECK_OK(emb_table_new(&t, 3, 4, &err));
     CHECK(emb_vecs_save(vocab, t, tmp(p, "s_empty.txt"), EMB_FMT_AUTO, NULL, &err) == EMB_EEMPTY);
-    CHECK(!exists(p));
+    CHECK(!test_exists(p));
     CHECK_OK(emb_vocab_add(vocab, "a", 1, 0, NULL, &err));
     CHECK_OK(emb_vocab_add(vocab, "b c", 3, 0, NULL, &err));
     CHECK(emb_vecs_save(vocab, t, tmp(p, "s_space.txt"), EMB_FMT_AUTO, NULL, &err) == EMB_EINVAL);
-    CHECK(strstr(err.msg, "b c") && !exists(p));
+    CHECK(strstr(err.msg, "b c") && !test_exists(p));
     CHECK(emb_vecs_save(vocab, t, tmp(p, "s_space.bin"), EMB_FMT_AUTO, NULL, &err) == EMB_EINVAL);
-    CHECK(!exists(p));
+    CHECK(!test_exists(p));
     /* .npy vocabularies are line based: a space is fine there. */
     struct emb_vecs *v = NULL;
     CHECK_OK(emb_vecs_save(vocab, t, tmp(p, "s_space.npy"), EMB_FMT_AUTO, NULL, &err));
@@ -674,7 +643,7 @@ static int test_save_errors(void) {
     emb_vecs_free(v);
     CHECK_OK(emb_vocab_add(vocab, "d\ne", 3, 0, NULL, &err));
     CHECK(emb_vecs_save(vocab, t, tmp(p, "s_nl.npy"), EMB_FMT_AUTO, NULL, &err) == EMB_EINVAL);
-    CHECK(!exists(p) && !exists(tmp(p, "s_nl.vocab")));
+    CHECK(!test_exists(p) && !test_exists(tmp(p, "s_nl.vocab")));
     emb_vocab_free(vocab);
     /* More words than rows; NaN values. */
     CHECK_OK(emb_vocab_new(&vocab, &err));
@@ -688,7 +657,7 @@ static int test_save_errors(void) {
     CHECK_OK(emb_table_new(&t, 4, 2, &err));
     emb_table_row(t, 2)[1] = NAN;
     CHECK(emb_vecs_save(vocab, t, tmp(p, "s_nan.txt"), EMB_FMT_AUTO, NULL, &err) == EMB_ENUMERIC);
-    CHECK(strstr(err.msg, "w2") && !exists(p));
+    CHECK(strstr(err.msg, "w2") && !test_exists(p));
     emb_table_row(t, 2)[1] = 0.0f;
     /* Saving over an existing file replaces it (atomically). */
     CHECK(write_str(tmp(p, "s_over.txt"), "old") == 0);
@@ -735,7 +704,7 @@ static int test_edge_inputs(void) {
     CHECK(text);
     n += (size_t)sprintf(text, "20000 4\n");
     for (int i = 0; i < 20000; i++) n += (size_t)sprintf(text + n, "w%d 0 0 %d 0\n", i, i % 7);
-    int r = write_gz(tmp(p, "zeros.txt.gz"), text, n);
+    int r = test_write_gz(tmp(p, "zeros.txt.gz"), text, n);
     free(text);
     CHECK(r == 0);
     CHECK_OK(emb_vecs_load(&v, p, EMB_FMT_AUTO, 0, NULL, &err));
@@ -746,8 +715,8 @@ static int test_edge_inputs(void) {
     char q[512];
     CHECK_OK(emb_vecs_save(v->vocab, v->table, tmp(q, "zeros.bin"), EMB_FMT_AUTO, NULL, &err));
     emb_vecs_free(v);
-    char *bin = read_all(q, &n);
-    CHECK(bin && write_gz(tmp(p, "zeros.data.gz"), bin, n) == 0);
+    char *bin = test_read_all(q, &n);
+    CHECK(bin && test_write_gz(tmp(p, "zeros.data.gz"), bin, n) == 0);
     free(bin);
     enum emb_vec_format f;
     CHECK_OK(emb_vec_format_detect(p, &f, &err));
