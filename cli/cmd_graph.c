@@ -190,11 +190,8 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
 
     int rc, status = CLI_EXIT_FAIL;
     struct emb_graph *g = NULL;
-    struct emb_stream *walks = NULL;
-    int64_t *visits = NULL;
-    struct emb_vocab *vocab = NULL;
-    struct emb_w2v *m = NULL;
-    struct emb_walk_stats ws;
+    struct emb_table *vec = NULL;
+    struct emb_n2v_stats st;
     double t0 = cli_now();
     if ((rc = emb_graph_load(&g, input, &gp, &err)) != EMB_OK) goto fail;
     double t_load = cli_now() - t0;
@@ -202,46 +199,18 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
         fprintf(stderr, "emb: %s graph: %d nodes, %lld arcs (%lld edge lines), loaded in %.2f s\n",
                 gp.directed ? "directed" : "undirected", g->n_nodes, (long long)g->n_arcs, (long long)g->n_lines,
                 t_load);
-    if ((rc = emb_walk_generate(g, &wp, &walks, &visits, &ws, &err)) != EMB_OK) goto fail;
+    rc = emb_n2v_train(g, &wp, &p, resume, &vec, &st, &err);
     cli_progress_done(&bar);
-    if (!quiet)
-        fprintf(stderr, "emb: %lld walks, %lld steps in %.2f s (%.0f steps/s, %d threads)\n", (long long)ws.n_walks,
-                (long long)ws.n_steps, ws.seconds, ws.steps_per_sec, wp.n_threads);
-    /* The vocabulary: node names in id order, counted by visits (every node
-     * starts walks, so every count is >= 1 and every node gets a vector). */
-    if ((rc = emb_vocab_new(&vocab, &err)) != EMB_OK) goto fail;
-    for (int32_t i = 0; i < g->n_nodes; i++) {
-        const char *name = emb_vocab_word(g->names, i);
-        if ((rc = emb_vocab_add(vocab, name, strlen(name), visits[i], NULL, &err)) != EMB_OK) goto fail;
-    }
-    if (resume) {
-        if ((rc = emb_w2v_checkpoint_load(&m, resume, &p, &err)) != EMB_OK) goto fail;
-        const struct emb_vocab *cv = emb_w2v_vocab(m);
-        int same = emb_vocab_size(cv) == g->n_nodes;
-        for (int32_t i = 0; same && i < g->n_nodes; i++) same = !strcmp(emb_vocab_word(cv, i), emb_vocab_word(vocab, i));
-        if (!same) {
-            rc = emb_err_set(&err, EMB_EINVAL, "%s was not made on this graph (different nodes)", resume);
-            goto fail;
-        }
-    } else if ((rc = emb_w2v_new(&m, vocab, &p, &err)) != EMB_OK) {
-        goto fail;
-    }
-    double t1 = cli_now();
-    rc = emb_w2v_train(m, walks, &err);
-    cli_progress_done(&bar);
-    if (rc == EMB_EINTR) {
-        fprintf(stderr, "emb %s: %s\n", cmd, emb_err_msg(&err, rc));
-        status = 130;
-        goto done;
-    }
     if (rc != EMB_OK) goto fail;
-    double t_train = cli_now() - t1;
-    if ((rc = emb_vecs_save(vocab, emb_w2v_vectors(m), output, fmt, NULL, &err)) != EMB_OK) goto fail;
-    const struct emb_w2v_params *mp = emb_w2v_params(m);
+    const struct emb_walk_stats ws = st.walks;
+    const struct emb_w2v_params *mp = &st.trained;
+    const double t_train = st.train_seconds;
+    if ((rc = emb_vecs_save(g->names, vec, output, fmt, NULL, &err)) != EMB_OK) goto fail;
     if (!quiet)
-        fprintf(stderr, "emb: %s: walks %.2f s (%.0f steps/s), trained skip-gram dim %d x %d epochs in %.2f s, "
-                        "total %.2f s; wrote %s\n",
-                model, ws.seconds, ws.steps_per_sec, mp->dim, mp->epochs, t_train, cli_now() - t0, output);
+        fprintf(stderr, "emb: %s: %lld walks, %lld steps in %.2f s (%.0f steps/s, %d threads); trained skip-gram "
+                        "dim %d x %d epochs in %.2f s, total %.2f s; wrote %s\n",
+                model, (long long)ws.n_walks, (long long)ws.n_steps, ws.seconds, ws.steps_per_sec, wp.n_threads,
+                mp->dim, mp->epochs, t_train, cli_now() - t0, output);
     if (json) {
         struct json_object *o = json_object_new_object();
         json_object_object_add(o, "model", json_object_new_string(model));
@@ -280,10 +249,7 @@ fail:
         status = cli_fail(cmd, rc, &err);
     }
 done:
-    emb_w2v_free(m);
-    emb_vocab_free(vocab);
-    emb_free(visits);
-    emb_stream_free(walks);
+    emb_table_free(vec);
     emb_graph_free(g);
     return status;
 }

@@ -25,7 +25,7 @@ static void on_line_progress(void *ctx, double fraction, double rate, double rho
 enum {
     OPT_INPUT = 256, OPT_OUTPUT, OPT_WEIGHTED, OPT_DIRECTED, OPT_ORDER, OPT_DIM, OPT_NEGATIVE, OPT_SAMPLES, OPT_RHO,
     OPT_THREADS, OPT_SEED, OPT_FORMAT, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_METHOD, OPT_REMOVE, OPT_C, OPT_P, OPT_Q,
-    OPT_WALK_LENGTH, OPT_WALKS_PER_NODE, OPT_WINDOW, OPT_EPOCHS
+    OPT_WALK_LENGTH, OPT_WALKS_PER_NODE, OPT_WINDOW, OPT_EPOCHS, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME
 };
 
 static const struct option options[] = {
@@ -42,6 +42,9 @@ static const struct option options[] = {
     {"walk-length", required_argument, 0, OPT_WALK_LENGTH},
     {"walks-per-node", required_argument, 0, OPT_WALKS_PER_NODE},
     {"window", required_argument, 0, OPT_WINDOW},     {"epochs", required_argument, 0, OPT_EPOCHS},
+    {"checkpoint", required_argument, 0, OPT_CHECKPOINT},
+    {"checkpoint-every", required_argument, 0, OPT_CHECKPOINT_EVERY},
+    {"resume", required_argument, 0, OPT_RESUME},
     {0, 0, 0, 0},
 };
 
@@ -73,6 +76,10 @@ static const char *LINE_USAGE =
     "  --weighted         third column is the edge weight (> 0)\n"
     "  --directed         edges are arcs u->v (default: undirected)\n"
     "  --threads N, --seed N, --format text|bin|npy, --quiet, --json\n"
+    "  --checkpoint FILE  save training state every --checkpoint-every seconds\n"
+    "                     (600) and on SIGINT/SIGTERM\n"
+    "  --resume FILE      continue from a checkpoint (same input and options; with\n"
+    "                     --threads 1 the result equals an uninterrupted run)\n"
     "\n"
     "example: emb train line --input edges.tsv --output line.txt --order both\n";
 
@@ -175,6 +182,15 @@ static int parse(struct opts *o, int argc, char **argv) {
             if (cli_parse_ll(o->cmd, "--epochs", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
             o->sp.epochs = (int32_t)v;
             break;
+        case OPT_CHECKPOINT:
+        case OPT_CHECKPOINT_EVERY:
+        case OPT_RESUME:
+            if (o->is_eval) return cli_usage_error(o->cmd, "%s applies to emb train line only", argv[optind - 1]);
+            if (c == OPT_CHECKPOINT) o->lp.checkpoint_path = optarg;
+            else if (c == OPT_RESUME) o->lp.resume_path = optarg;
+            else if (cli_parse_double(o->cmd, "--checkpoint-every", optarg, 1e-3, 1e9, &o->lp.checkpoint_every))
+                return CLI_EXIT_USAGE;
+            break;
         default: return cli_getopt_error(o->cmd, c, argv);
         }
     }
@@ -228,7 +244,7 @@ int cmd_train_line(int argc, char **argv) {
     double t_train = cli_now() - t0;
     if (rc == EMB_OK) rc = emb_vecs_save(g->names, vec, o.output, o.fmt, NULL, &err);
     if (rc == EMB_EINTR) {
-        fprintf(stderr, "emb %s: interrupted, nothing written\n", o.cmd);
+        fprintf(stderr, "emb %s: %s; %s not written\n", o.cmd, emb_err_msg(&err, rc), o.output);
         st = 130;
     } else if (rc != EMB_OK) {
         st = cli_fail(o.cmd, rc, &err);
@@ -276,7 +292,7 @@ int cmd_eval_links(int argc, char **argv) {
     if (rc == EMB_OK) {
         double t1 = cli_now();
         if (!strcmp(o.method, "line")) rc = emb_line_train(s.residual, &o.lp, &vec, &err);
-        else rc = emb_n2v_train(s.residual, &o.wp, &o.sp, &vec, NULL, &err);
+        else rc = emb_n2v_train(s.residual, &o.wp, &o.sp, NULL, &vec, NULL, &err);
         t_train = cli_now() - t1;
     }
     cli_progress_done(&bar);

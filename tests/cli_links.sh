@@ -23,6 +23,25 @@ grep -q '^n17 ' "$T/l2.txt"; check "line keeps node names" test $? -eq 0
 $EMB train line --quiet --dim 16 --samples 0.3 --threads 1 --seed 4 --input "$T/g.tsv" --output "$T/again.txt"
 check "line deterministic with one thread" cmp -s "$T/l2.txt" "$T/again.txt"
 
+# Checkpoints: writing them changes nothing, resuming from the last one
+# gives the same bytes, a SIGINT leaves a checkpoint and exit status 130,
+# and a checkpoint of other settings is refused.
+R="--quiet --order both --dim 16 --samples 0.3 --threads 1 --seed 4 --input $T/g.tsv"
+$EMB train line $R --output "$T/c1.txt" --checkpoint "$T/ck" --checkpoint-every 0.001
+check "line: checkpointing does not change the result" cmp -s "$T/c1.txt" "$T/lboth.txt"
+check "line: checkpoint written" test -s "$T/ck"
+$EMB train line $R --output "$T/c2.txt" --resume "$T/ck"
+check "line: resume = uninterrupted run" cmp -s "$T/c2.txt" "$T/lboth.txt"
+$EMB train line --quiet --order both --dim 16 --samples 200 --threads 1 --input "$T/g.tsv" --output "$T/int.txt" --checkpoint "$T/ck2" 2> "$T/int.err" &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+st=$?
+check "line: SIGINT exits 130, writes a checkpoint and no output" test $st -eq 130 -a -s "$T/ck2" -a ! -e "$T/int.txt"
+"$EMB" train line --quiet --order both --dim 32 --samples 0.3 --input "$T/g.tsv" --output "$T/out.txt" --resume "$T/ck" 2> "$T/err"
+check "line: resume with another --dim fails in one line" test $? -eq 1 -a "$(wc -l < "$T/err")" -eq 1 -a ! -e "$T/out.txt"
+
 for m in line deepwalk node2vec; do
   extra=""
   [[ $m == node2vec ]] && extra="--p 0.5 --q 2"
@@ -55,6 +74,9 @@ bad "links bad method" 2 eval links "$T/g.tsv" --method glove
 bad "links p for deepwalk" 2 eval links "$T/g.tsv" --method deepwalk --p 2
 bad "links remove 1" 2 eval links "$T/g.tsv" --method line --remove 1
 bad "links directed" 1 eval links "$T/g.tsv" --method line --directed
+bad "line missing checkpoint" 1 train line --input "$T/g.tsv" --output "$T/out.txt" --resume "$T/nope"
+bad "line bad checkpoint-every" 2 train line --input "$T/g.tsv" --output "$T/out.txt" --checkpoint-every 0
+bad "links with resume" 2 eval links "$T/g.tsv" --method line --resume "$T/ck"
 bad "links missing file" 1 eval links "$T/nope" --method line
 echo "$fails failure(s)"
 [[ $fails -eq 0 ]]

@@ -21,7 +21,15 @@
  * with their own RNG stream, so n_threads == 1 with a fixed seed is
  * deterministic. EMB_LINE_BOTH trains a dim/2 first-order and a dim/2
  * second-order model, scales each row of each to unit length and
- * concatenates them (the paper's recipe). */
+ * concatenates them (the paper's recipe).
+ *
+ * Checkpoints ("EMBLINCK") hold the tables, the finished first-order table
+ * of BOTH, each thread's position and RNG state and the settings; training
+ * pauses its threads to write one every checkpoint_every seconds and on
+ * stop. Resuming with resume_path needs the same graph and settings (a
+ * mismatch is EMB_EINVAL); with one thread a resumed run gives the same
+ * bytes as an uninterrupted one. A different thread count splits the
+ * remaining samples afresh. */
 #ifndef EMB_LINE_H
 #define EMB_LINE_H
 
@@ -53,7 +61,11 @@ struct emb_line_params {
     enum emb_simd simd;        /* AUTO */
     emb_line_progress_fn progress;
     void *progress_ctx;
-    volatile sig_atomic_t *stop; /* non-zero: stop early, return EMB_EINTR */
+    volatile sig_atomic_t *stop; /* non-zero: stop early (after saving a checkpoint
+                                    when checkpoint_path is set), return EMB_EINTR */
+    const char *checkpoint_path; /* NULL = no checkpoints */
+    double checkpoint_every;     /* seconds between checkpoints (600) */
+    const char *resume_path;     /* continue from this checkpoint (NULL = fresh) */
 };
 
 struct emb_line_params emb_line_default_params(void);

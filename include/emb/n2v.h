@@ -4,7 +4,7 @@
  *     struct emb_walk_params wp = emb_walk_default_params();   // p = q = 1: DeepWalk
  *     struct emb_w2v_params sp = emb_n2v_default_w2v_params();
  *     struct emb_table *vec = NULL;
- *     int rc = emb_n2v_train(g, &wp, &sp, &vec, NULL, &err);  // (n_nodes, dim)
+ *     int rc = emb_n2v_train(g, &wp, &sp, NULL, &vec, NULL, &err);  // (n_nodes, dim)
  *     emb_table_free(vec);
  *
  * The skip-gram vocabulary is the graph's nodes in id order, counted by how
@@ -27,11 +27,23 @@ extern "C" {
  * epochs instead of its 1 (see n2v.c). */
 struct emb_w2v_params emb_n2v_default_w2v_params(void);
 
+/* What a run did. */
+struct emb_n2v_stats {
+    struct emb_walk_stats walks;
+    double train_seconds;
+    struct emb_w2v_params trained; /* the settings used (a checkpoint's when resumed) */
+};
+
 /* Walk g with wp, train sp (its model must be skip-gram or CBOW, any loss)
  * on the walks, and return the input vectors in *out (caller frees).
- * walk_stats may be NULL. */
+ * sp->checkpoint_path makes training write checkpoints (and one on stop);
+ * resume_path (NULL = fresh) continues from one: the walks are made again
+ * (they depend only on the graph, wp and the seed, not on the thread
+ * count) and the checkpoint must have been made on the same nodes
+ * (EMB_EINVAL otherwise). stats may be NULL. */
 int emb_n2v_train(const struct emb_graph *g, const struct emb_walk_params *wp, const struct emb_w2v_params *sp,
-                  struct emb_table **out, struct emb_walk_stats *walk_stats, struct emb_err *err);
+                  const char *resume_path, struct emb_table **out, struct emb_n2v_stats *stats,
+                  struct emb_err *err);
 
 #ifdef __cplusplus
 }

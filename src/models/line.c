@@ -7,10 +7,13 @@
  * g = (label - s(f)) * rho, c_t += g u_i, and u_i += sum_t g c_t after all
  * targets, as the reference implementation does. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
+#include "emb/io.h"
 #include "emb/line.h"
 #include "emb/pool.h"
 #include "emb/rng.h"
@@ -34,6 +37,7 @@ struct emb_line_params emb_line_default_params(void) {
     p.seed = 1;
     p.n_threads = 1;
     p.simd = EMB_SIMD_AUTO;
+    p.checkpoint_every = 600;
     return p;
 }
 
@@ -48,16 +52,25 @@ int emb_line_params_check(const struct emb_line_params *p, struct emb_err *err) 
     if (p->n_samples < 0) return emb_err_set(err, EMB_EINVAL, "samples must be >= 0");
     if (!(p->rho > 0) || p->rho > 10) return emb_err_set(err, EMB_EINVAL, "learning rate must be in (0, 10], got %g", p->rho);
     if (p->n_threads < 1 || p->n_threads > 1024) return emb_err_set(err, EMB_EINVAL, "threads must be in 1..1024");
+    if (!(p->checkpoint_every > 0)) return emb_err_set(err, EMB_EINVAL, "checkpoint interval must be > 0");
     return EMB_OK;
 }
 
 /* ---- state ------------------------------------------------------------- */
+
+/* A thread's share of the samples: the next one to draw, one past its last,
+ * and its RNG; all three go into checkpoints. */
+struct line_thread {
+    int64_t pos, hi;
+    struct emb_rng rng;
+};
 
 struct line_model {
     const struct emb_graph *g;
     const struct emb_line_params *p;
     int order;                   /* 1 or 2 */
     struct emb_table *vert, *ctx; /* ctx == vert for first order */
+    const struct emb_table *t1;  /* BOTH, second phase: the finished first order */
     struct emb_alias *arcs;      /* over arc weights */
     struct emb_alias *neg;       /* over weighted degree^0.75 */
     int32_t *arc_src;            /* (n_arcs) source node of each arc */
@@ -65,9 +78,13 @@ struct line_model {
     struct emb_vec_ops ops;
     int64_t n_samples;
     _Atomic int64_t done;
-    _Atomic int stopped;
-    double t_start, t_last;
+    _Atomic int stopped;         /* stop requested: threads return */
+    _Atomic int pause;           /* checkpoint due: threads return */
+    double t_start, t_last, t_next_ckpt;
+    int64_t done_at_start;       /* for the rate after a resume */
     uint64_t seed;
+    int n_threads;
+    struct line_thread *th;      /* (n_threads) */
     float **grad;                /* (n_threads) scratch rows */
 };
 
@@ -108,17 +125,19 @@ static void line_step(struct line_model *m, struct emb_rng *r, int32_t src, int3
 
 /* ---- train -------------------------------------------------------------- */
 
+/* Draw samples th->pos..th->hi, returning early (with pos and rng saved)
+ * when a stop or a checkpoint is requested. */
 static void line_worker(void *ctx, int ith, int nth) {
+    (void)nth;
     struct line_model *m = ctx;
     const struct emb_line_params *p = m->p;
-    struct emb_rng r;
-    emb_rng_seed(&r, m->seed, (uint64_t)ith);
-    int64_t per = (m->n_samples + nth - 1) / nth;
-    int64_t lo = per * ith, hi = lo + per < m->n_samples ? lo + per : m->n_samples, pending = 0;
-    for (int64_t s = lo; s < hi; s++) {
-        if ((pending & 1023) == 0 && ((p->stop && *p->stop) || atomic_load(&m->stopped))) {
-            atomic_store(&m->stopped, 1);
-            break;
+    struct line_thread *th = &m->th[ith];
+    struct emb_rng r = th->rng;
+    int64_t s = th->pos, pending = 0;
+    for (; s < th->hi; s++) {
+        if ((pending & 1023) == 0) {
+            if (p->stop && *p->stop) atomic_store(&m->stopped, 1);
+            if (atomic_load(&m->stopped) || atomic_load(&m->pause)) break;
         }
         double done = (double)(atomic_load_explicit(&m->done, memory_order_relaxed) + pending);
         float rho = p->rho * (float)(1.0 - done / (double)m->n_samples);
@@ -128,18 +147,199 @@ static void line_worker(void *ctx, int ith, int nth) {
         if (++pending == FLUSH_SAMPLES) {
             atomic_fetch_add(&m->done, pending);
             pending = 0;
-            if (ith == 0 && p->progress) {
+            if (ith == 0) {
                 double now = now_sec();
-                if (now - m->t_last >= 0.2) {
+                if (p->checkpoint_path && now >= m->t_next_ckpt) atomic_store(&m->pause, 1);
+                if (p->progress && now - m->t_last >= 0.2) {
                     m->t_last = now;
                     double d = (double)atomic_load(&m->done), el = now - m->t_start;
-                    p->progress(p->progress_ctx, d / (double)m->n_samples, el > 0 ? d / el : 0, rho);
+                    p->progress(p->progress_ctx, d / (double)m->n_samples,
+                                el > 0 ? (d - (double)m->done_at_start) / el : 0, rho);
                 }
             }
         }
     }
     atomic_fetch_add(&m->done, pending);
+    th->pos = s;
+    th->rng = r;
 }
+
+/* ---- checkpoints -------------------------------------------------------- */
+
+static const char CKPT_MAGIC[8] = {'E', 'M', 'B', 'L', 'I', 'N', 'C', 'K'};
+#define CKPT_VERSION 1
+
+/* What a checkpoint holds besides its settings. */
+struct line_ckpt {
+    int phase;                 /* the order being trained when it was written */
+    int64_t done;
+    int n_threads;
+    int64_t *pos_hi;           /* (2 n_threads) */
+    uint64_t *rng;             /* (4 n_threads) */
+    struct emb_table *vert, *ctx, *t1;
+};
+
+static void ckpt_free(struct line_ckpt *c) {
+    emb_free(c->pos_hi);
+    emb_free(c->rng);
+    emb_table_free(c->vert);
+    emb_table_free(c->ctx);
+    emb_table_free(c->t1);
+    memset(c, 0, sizeof *c);
+}
+
+static int64_t effective_samples(const struct emb_graph *g, const struct emb_line_params *p) {
+    if (p->n_samples) return p->n_samples;
+    int64_t n = 100 * g->n_arcs;
+    return n < 1000000 ? 1000000 : n;
+}
+
+/* The settings a checkpoint must agree with, as key=value text. */
+static void settings_kv(char *kv, size_t size, const struct emb_graph *g, const struct emb_line_params *p) {
+    snprintf(kv, size,
+             "kind=line\norder=%d\ndim=%d\nnegative=%d\nn_samples=%lld\nrho=%.9g\nseed=%llu\nn_nodes=%d\n"
+             "n_arcs=%lld\n",
+             (int)p->order, p->dim, p->negative, (long long)effective_samples(g, p), p->rho,
+             (unsigned long long)p->seed, g->n_nodes, (long long)g->n_arcs);
+}
+
+static int ckpt_save(const struct line_model *m, struct emb_err *err) {
+    const char *path = m->p->checkpoint_path;
+    struct emb_outfile *o = NULL;
+    int rc = emb_outfile_open(&o, path, err);
+    if (rc != EMB_OK) return rc;
+    FILE *f = emb_outfile_stream(o);
+    char kv[1024];
+    settings_kv(kv, sizeof kv, m->g, m->p);
+    size_t len = strlen(kv);
+    snprintf(kv + len, sizeof kv - len, "phase=%d\ndone=%lld\nn_threads=%d\n", m->order,
+             (long long)atomic_load(&m->done), m->n_threads);
+    int64_t *pos_hi = emb_alloc((size_t)m->n_threads * 2 * sizeof *pos_hi);
+    uint64_t *rng = emb_alloc((size_t)m->n_threads * 4 * sizeof *rng);
+    rc = EMB_ENOMEM;
+    if (!pos_hi || !rng) goto done;
+    for (int i = 0; i < m->n_threads; i++) {
+        pos_hi[2 * i] = m->th[i].pos;
+        pos_hi[2 * i + 1] = m->th[i].hi;
+        memcpy(rng + 4 * i, m->th[i].rng.s, sizeof m->th[i].rng.s);
+    }
+    rc = EMB_EIO;
+    if (emb_write_header(f, CKPT_MAGIC, CKPT_VERSION, kv) != EMB_OK) goto done;
+    if (emb_write_array(f, pos_hi, 2 * (int64_t)m->n_threads, sizeof *pos_hi) != EMB_OK) goto done;
+    if (emb_write_array(f, rng, 4 * (int64_t)m->n_threads, sizeof *rng) != EMB_OK) goto done;
+    if (emb_write_array(f, m->vert->data, m->vert->n_rows * m->vert->dim_padded, sizeof(float)) != EMB_OK) goto done;
+    if (m->order == 2 &&
+        emb_write_array(f, m->ctx->data, m->ctx->n_rows * m->ctx->dim_padded, sizeof(float)) != EMB_OK)
+        goto done;
+    if (m->t1 && emb_write_array(f, m->t1->data, m->t1->n_rows * m->t1->dim_padded, sizeof(float)) != EMB_OK)
+        goto done;
+    rc = emb_outfile_commit(o, err);
+    o = NULL;
+done:
+    if (o) {
+        emb_outfile_abort(o);
+        rc = rc == EMB_ENOMEM ? emb_err_set(err, rc, "out of memory writing checkpoint")
+                              : emb_err_set(err, rc, "cannot write checkpoint %s", path);
+    }
+    emb_free(pos_hi);
+    emb_free(rng);
+    return rc;
+}
+
+static int kv_ll(const char *kv, const char *key, long long lo, long long hi, long long *out, const char *path,
+                 struct emb_err *err) {
+    char buf[64];
+    char *end;
+    if (!emb_kv_get(kv, key, buf, sizeof buf)) return emb_err_set(err, EMB_EFORMAT, "%s: checkpoint lacks '%s'", path, key);
+    long long v = strtoll(buf, &end, 10);
+    if (end == buf || *end || v < lo || v > hi)
+        return emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint value %s=%s", path, key, buf);
+    *out = v;
+    return EMB_OK;
+}
+
+static int read_table(struct emb_reader *r, struct emb_table **t, int64_t rows, int32_t dim, const char *what,
+                      const char *path, struct emb_err *err) {
+    int rc = emb_table_new(t, rows, dim, err);
+    if (rc != EMB_OK) return rc;
+    if ((rc = emb_read_array(r, (*t)->data, rows * (*t)->dim_padded, sizeof(float), what, err)) != EMB_OK) return rc;
+    if (emb_table_find_nonfinite(*t) >= 0)
+        return emb_err_set(err, EMB_ENUMERIC, "%s: checkpoint holds non-finite values", path);
+    return EMB_OK;
+}
+
+/* Load p->resume_path, checking that it was made with these settings on a
+ * graph of this shape. */
+static int ckpt_load(struct line_ckpt *c, const struct emb_graph *g, const struct emb_line_params *p,
+                     struct emb_err *err) {
+    const char *path = p->resume_path;
+    memset(c, 0, sizeof *c);
+    struct emb_reader *r = NULL;
+    char *kv = NULL;
+    uint32_t version;
+    int rc = emb_reader_open(&r, path, err);
+    if (rc != EMB_OK) return rc;
+    if ((rc = emb_read_header(r, CKPT_MAGIC, CKPT_VERSION, &version, &kv, err)) != EMB_OK) goto done;
+    char want[1024];
+    settings_kv(want, sizeof want, g, p);
+    /* Every settings line must appear verbatim in the checkpoint. */
+    for (char *line = want, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        *nl = '\0';
+        char *eq = strchr(line, '=');
+        *eq = '\0';
+        char have[64];
+        if (!emb_kv_get(kv, line, have, sizeof have)) {
+            rc = emb_err_set(err, EMB_EFORMAT, "%s: not a LINE checkpoint (no '%s')", path, line);
+            goto done;
+        }
+        if (strcmp(have, eq + 1)) {
+            rc = emb_err_set(err, EMB_EINVAL, "%s was made with %s=%s, this run has %s=%s", path, line, have, line,
+                             eq + 1);
+            goto done;
+        }
+    }
+    long long phase, done, n_threads;
+    if ((rc = kv_ll(kv, "phase", 1, 2, &phase, path, err)) ||
+        (rc = kv_ll(kv, "done", 0, effective_samples(g, p), &done, path, err)) ||
+        (rc = kv_ll(kv, "n_threads", 1, 1024, &n_threads, path, err)))
+        goto done;
+    if ((p->order == EMB_LINE_FIRST && phase != 1) || (p->order == EMB_LINE_SECOND && phase != 2)) {
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt checkpoint (phase %lld)", path, phase);
+        goto done;
+    }
+    c->phase = (int)phase;
+    c->done = done;
+    c->n_threads = (int)n_threads;
+    c->pos_hi = emb_alloc((size_t)n_threads * 2 * sizeof *c->pos_hi);
+    c->rng = emb_alloc((size_t)n_threads * 4 * sizeof *c->rng);
+    if (!c->pos_hi || !c->rng) {
+        rc = emb_err_set(err, EMB_ENOMEM, "out of memory reading %s", path);
+        goto done;
+    }
+    if ((rc = emb_read_array(r, c->pos_hi, 2 * n_threads, sizeof *c->pos_hi, "thread positions", err)) ||
+        (rc = emb_read_array(r, c->rng, 4 * n_threads, sizeof *c->rng, "rng states", err)))
+        goto done;
+    for (long long i = 0; i < n_threads; i++)
+        if (c->pos_hi[2 * i] < 0 || c->pos_hi[2 * i] > c->pos_hi[2 * i + 1] ||
+            c->pos_hi[2 * i + 1] > effective_samples(g, p)) {
+            rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt thread positions", path);
+            goto done;
+        }
+    const int32_t dim = p->order == EMB_LINE_BOTH ? p->dim / 2 : p->dim;
+    if ((rc = read_table(r, &c->vert, g->n_nodes, dim, "vertex vectors", path, err))) goto done;
+    if (phase == 2 && (rc = read_table(r, &c->ctx, g->n_nodes, dim, "context vectors", path, err))) goto done;
+    if (p->order == EMB_LINE_BOTH && phase == 2 &&
+        (rc = read_table(r, &c->t1, g->n_nodes, dim, "first-order vectors", path, err)))
+        goto done;
+done:
+    emb_reader_close(r);
+    emb_free(kv);
+    if (rc != EMB_OK) ckpt_free(c);
+    return rc;
+}
+
+/* ---- one order ----------------------------------------------------------- */
 
 static void model_free(struct line_model *m) {
     emb_table_free(m->vert);
@@ -147,26 +347,29 @@ static void model_free(struct line_model *m) {
     emb_alias_free(m->arcs);
     emb_alias_free(m->neg);
     emb_free(m->arc_src);
+    emb_free(m->th);
     if (m->grad)
-        for (int i = 0; i < m->p->n_threads; i++) emb_free_aligned(m->grad[i]);
+        for (int i = 0; i < m->n_threads; i++) emb_free_aligned(m->grad[i]);
     emb_free(m->grad);
 }
 
-/* Train one order with `dim` columns; the vertex table goes to *out. */
+/* Train one order with `dim` columns; the vertex table goes to *out. ck
+ * (may be NULL) is a checkpoint of this phase to continue from: its
+ * tables are taken over. t1 is the finished first order of BOTH (saved in
+ * checkpoints of the second phase), else NULL. */
 static int train_order(const struct emb_graph *g, const struct emb_line_params *p, int order, int32_t dim,
-                       uint64_t seed, struct emb_pool *pool, struct emb_table **out, struct emb_err *err) {
+                       uint64_t seed, struct emb_pool *pool, struct line_ckpt *ck, const struct emb_table *t1,
+                       struct emb_table **out, struct emb_err *err) {
     struct line_model m;
     memset(&m, 0, sizeof m);
     m.g = g;
     m.p = p;
     m.order = order;
     m.seed = seed;
+    m.t1 = t1;
     m.ops = emb_vec_ops_get(p->simd);
-    m.n_samples = p->n_samples;
-    if (m.n_samples == 0) {
-        m.n_samples = 100 * g->n_arcs;
-        if (m.n_samples < 1000000) m.n_samples = 1000000;
-    }
+    m.n_samples = effective_samples(g, p);
+    m.n_threads = emb_pool_size(pool);
     for (int i = 0; i < SIGMOID_TABLE; i++) {
         double x = (i * 2.0 / SIGMOID_TABLE - 1.0) * SIGMOID_BOUND;
         m.sigmoid[i] = (float)(1.0 / (1.0 + exp(-x)));
@@ -175,8 +378,9 @@ static int train_order(const struct emb_graph *g, const struct emb_line_params *
     double *w = NULL;
     m.arc_src = emb_alloc((size_t)g->n_arcs * sizeof *m.arc_src);
     w = emb_alloc((size_t)(g->n_arcs > g->n_nodes ? g->n_arcs : g->n_nodes) * sizeof *w);
-    m.grad = emb_calloc((size_t)p->n_threads, sizeof *m.grad);
-    if (!m.arc_src || !w || !m.grad) goto nomem;
+    m.grad = emb_calloc((size_t)m.n_threads, sizeof *m.grad);
+    m.th = emb_calloc((size_t)m.n_threads, sizeof *m.th);
+    if (!m.arc_src || !w || !m.grad || !m.th) goto nomem;
     for (int32_t u = 0; u < g->n_nodes; u++)
         for (int64_t a = g->offsets[u]; a < g->offsets[u + 1]; a++) m.arc_src[a] = u;
     /* The alias builder takes int32 outcomes; CSR arcs beyond that need a
@@ -189,22 +393,67 @@ static int train_order(const struct emb_graph *g, const struct emb_line_params *
     if ((rc = emb_alias_new(&m.arcs, w, (int32_t)g->n_arcs, err)) != EMB_OK) goto done;
     for (int32_t u = 0; u < g->n_nodes; u++) w[u] = pow(g->degree[u], 0.75);
     if ((rc = emb_alias_new(&m.neg, w, g->n_nodes, err)) != EMB_OK) goto done;
-    if ((rc = emb_table_new(&m.vert, g->n_nodes, dim, err)) != EMB_OK) goto done;
-    /* LINE's initialisation: vertex vectors uniform in [-0.5/dim, 0.5/dim),
-     * context vectors zero. */
-    emb_table_init_uniform(m.vert, 0.5f / (float)dim, seed);
-    if (order == 1) {
-        m.ctx = m.vert;
-    } else if ((rc = emb_table_new(&m.ctx, g->n_nodes, dim, err)) != EMB_OK) {
-        goto done;
+    if (ck) {
+        m.vert = ck->vert, ck->vert = NULL;
+        m.ctx = order == 1 ? m.vert : ck->ctx;
+        ck->ctx = NULL;
+        atomic_store(&m.done, ck->done);
+        m.done_at_start = ck->done;
+        if (ck->n_threads == m.n_threads) {
+            for (int i = 0; i < m.n_threads; i++) {
+                m.th[i].pos = ck->pos_hi[2 * i];
+                m.th[i].hi = ck->pos_hi[2 * i + 1];
+                memcpy(m.th[i].rng.s, ck->rng + 4 * i, sizeof m.th[i].rng.s);
+            }
+        } else {
+            /* Another thread count: split what is left afresh, with RNG
+             * streams that differ from the first run's. */
+            int64_t left = m.n_samples - ck->done, per = (left + m.n_threads - 1) / m.n_threads;
+            for (int i = 0; i < m.n_threads; i++) {
+                m.th[i].pos = ck->done + per * i < m.n_samples ? ck->done + per * i : m.n_samples;
+                m.th[i].hi = m.th[i].pos + per < m.n_samples ? m.th[i].pos + per : m.n_samples;
+                emb_rng_seed(&m.th[i].rng, seed ^ (uint64_t)ck->done, (uint64_t)(m.n_threads + i));
+            }
+        }
+    } else {
+        if ((rc = emb_table_new(&m.vert, g->n_nodes, dim, err)) != EMB_OK) goto done;
+        /* LINE's initialisation: vertex vectors uniform in [-0.5/dim, 0.5/dim),
+         * context vectors zero. */
+        emb_table_init_uniform(m.vert, 0.5f / (float)dim, seed);
+        if (order == 1) {
+            m.ctx = m.vert;
+        } else if ((rc = emb_table_new(&m.ctx, g->n_nodes, dim, err)) != EMB_OK) {
+            goto done;
+        }
+        int64_t per = (m.n_samples + m.n_threads - 1) / m.n_threads;
+        for (int i = 0; i < m.n_threads; i++) {
+            m.th[i].pos = per * i < m.n_samples ? per * i : m.n_samples;
+            m.th[i].hi = m.th[i].pos + per < m.n_samples ? m.th[i].pos + per : m.n_samples;
+            emb_rng_seed(&m.th[i].rng, seed, (uint64_t)i);
+        }
     }
-    for (int i = 0; i < p->n_threads; i++)
+    for (int i = 0; i < m.n_threads; i++)
         if (!(m.grad[i] = emb_alloc_aligned((size_t)m.vert->dim_padded * sizeof(float)))) goto nomem;
-    m.t_start = m.t_last = now_sec();
-    emb_pool_run(pool, line_worker, &m);
-    if (atomic_load(&m.stopped)) {
-        rc = emb_err_set(err, EMB_EINTR, "interrupted");
-        goto done;
+    m.t_start = now_sec();
+    m.t_last = m.t_start - 1; /* the first progress report comes at the first flush */
+    m.t_next_ckpt = m.t_start + p->checkpoint_every;
+    for (;;) {
+        emb_pool_run(pool, line_worker, &m);
+        int finished = 1;
+        for (int i = 0; i < m.n_threads; i++) finished &= m.th[i].pos == m.th[i].hi;
+        if (finished) break;
+        if (atomic_load(&m.stopped)) {
+            if (!p->checkpoint_path) {
+                rc = emb_err_set(err, EMB_EINTR, "interrupted (no checkpoint path given, nothing saved)");
+            } else if ((rc = ckpt_save(&m, err)) == EMB_OK) {
+                rc = emb_err_set(err, EMB_EINTR, "interrupted; state saved to %s", p->checkpoint_path);
+            }
+            goto done;
+        }
+        /* A checkpoint is due. */
+        if ((rc = ckpt_save(&m, err)) != EMB_OK) goto done;
+        atomic_store(&m.pause, 0);
+        m.t_next_ckpt = now_sec() + p->checkpoint_every;
     }
     if (emb_table_find_nonfinite(m.vert) >= 0) {
         rc = emb_err_set(err, EMB_ENUMERIC, "training diverged: non-finite values (try a lower learning rate)");
@@ -229,17 +478,28 @@ int emb_line_train(const struct emb_graph *g, const struct emb_line_params *p, s
     int rc = emb_line_params_check(p, err);
     if (rc != EMB_OK) return rc;
     if (g->n_arcs == 0 || g->n_nodes == 0) return emb_err_set(err, EMB_EEMPTY, "the graph has no arcs");
-    struct emb_pool *pool = NULL;
-    if ((rc = emb_pool_new(&pool, p->n_threads, err)) != EMB_OK) return rc;
-    if (p->order != EMB_LINE_BOTH) {
-        rc = train_order(g, p, p->order, p->dim, p->seed, pool, out, err);
-        emb_pool_free(pool);
-        return rc;
+    struct line_ckpt ck, *ckp = NULL;
+    memset(&ck, 0, sizeof ck);
+    if (p->resume_path) {
+        if ((rc = ckpt_load(&ck, g, p, err)) != EMB_OK) return rc;
+        ckp = &ck;
     }
+    struct emb_pool *pool = NULL;
     struct emb_table *t1 = NULL, *t2 = NULL, *both = NULL;
+    if ((rc = emb_pool_new(&pool, p->n_threads, err)) != EMB_OK) goto done;
+    if (p->order != EMB_LINE_BOTH) {
+        rc = train_order(g, p, p->order, p->dim, p->seed, pool, ckp, NULL, out, err);
+        goto done;
+    }
     int32_t half = p->dim / 2;
-    if ((rc = train_order(g, p, 1, half, p->seed, pool, &t1, err)) != EMB_OK) goto done;
-    if ((rc = train_order(g, p, 2, half, p->seed + 1, pool, &t2, err)) != EMB_OK) goto done;
+    if (ckp && ckp->phase == 2) {
+        t1 = ckp->t1;
+        ckp->t1 = NULL;
+    } else {
+        if ((rc = train_order(g, p, 1, half, p->seed, pool, ckp, NULL, &t1, err)) != EMB_OK) goto done;
+        ckp = NULL;
+    }
+    if ((rc = train_order(g, p, 2, half, p->seed + 1, pool, ckp, t1, &t2, err)) != EMB_OK) goto done;
     if ((rc = emb_table_new(&both, g->n_nodes, p->dim, err)) != EMB_OK) goto done;
     emb_table_normalize_rows(t1);
     emb_table_normalize_rows(t2);
@@ -250,6 +510,7 @@ int emb_line_train(const struct emb_graph *g, const struct emb_line_params *p, s
     *out = both;
     both = NULL;
 done:
+    ckpt_free(&ck);
     emb_table_free(t1);
     emb_table_free(t2);
     emb_table_free(both);

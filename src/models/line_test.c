@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "emb/graph.h"
 #include "emb/line.h"
@@ -114,12 +115,96 @@ static int test_errors(void) {
     return 0;
 }
 
+
+/* Checkpoint and resume: a one-thread BOTH run stopped in its first phase,
+ * resumed and stopped again in its second, then resumed to the end, gives
+ * the same bytes as a run never stopped; so does a run that pauses for a
+ * checkpoint at every flush. Mismatched settings and damaged files are
+ * refused. */
+static volatile sig_atomic_t stop_flag;
+static int stop_mode; /* 0 never, 1 at the first report, 2 when a new phase starts */
+static double last_fraction;
+static void on_progress(void *ctx, double fraction, double rate, double rho) {
+    (void)ctx, (void)rate, (void)rho;
+    if (stop_mode == 1 || (stop_mode == 2 && fraction < last_fraction)) stop_flag = 1;
+    last_fraction = fraction;
+}
+
+static int test_checkpoint_resume(void) {
+    struct emb_err err = {0};
+    char path[] = "/tmp/emb_line_ckXXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    struct emb_line_params p = emb_line_default_params();
+    p.order = EMB_LINE_BOTH;
+    p.dim = 16;
+    p.n_samples = 200000;
+    p.seed = 5;
+    struct emb_table *a = NULL, *b = NULL, *c = NULL;
+    CHECK_OK(emb_line_train(g, &p, &a, &err));
+    size_t n = (size_t)a->n_rows * a->dim_padded * sizeof(float);
+
+    p.checkpoint_path = path;
+    p.stop = &stop_flag;
+    p.progress = on_progress;
+    stop_flag = 0, stop_mode = 1, last_fraction = 0;
+    CHECK(emb_line_train(g, &p, &b, &err) == EMB_EINTR && b == NULL);
+    p.resume_path = path;
+    stop_flag = 0, stop_mode = 2, last_fraction = 0;
+    CHECK(emb_line_train(g, &p, &b, &err) == EMB_EINTR && b == NULL);
+    stop_flag = 0, stop_mode = 0;
+    CHECK_OK(emb_line_train(g, &p, &b, &err));
+    CHECK(memcmp(a->data, b->data, n) == 0);
+
+    /* Pausing for a checkpoint at every flush changes nothing. */
+    p.resume_path = NULL;
+    p.checkpoint_every = 1e-9;
+    CHECK_OK(emb_line_train(g, &p, &c, &err));
+    CHECK(memcmp(a->data, c->data, n) == 0);
+
+    /* The last checkpoint of that run resumes with two threads too. */
+    emb_table_free(c);
+    c = NULL;
+    p.resume_path = path;
+    p.n_threads = 2;
+    CHECK_OK(emb_line_train(g, &p, &c, &err));
+    p.n_threads = 1;
+
+    /* Other settings, a damaged file, a missing file. */
+    p.dim = 32;
+    CHECK(emb_line_train(g, &p, &c, &err) == EMB_EINVAL);
+    printf("  mismatch: %s\n", err.msg);
+    CHECK(strstr(err.msg, "dim=16") != NULL);
+    p.dim = 16;
+    p.seed = 6;
+    CHECK(emb_line_train(g, &p, &c, &err) == EMB_EINVAL);
+    p.seed = 5;
+    FILE *f = fopen(path, "r+b");
+    CHECK(f != NULL);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fclose(f);
+    CHECK(truncate(path, size - 7) == 0);
+    CHECK(emb_line_train(g, &p, &c, &err) == EMB_EFORMAT);
+    printf("  truncated: %s\n", err.msg);
+    CHECK(test_write_file(path, "not a checkpoint at all\n", 24) == 0);
+    CHECK(emb_line_train(g, &p, &c, &err) == EMB_EFORMAT);
+    unlink(path);
+    CHECK(emb_line_train(g, &p, &c, &err) == EMB_EIO);
+    emb_table_free(a);
+    emb_table_free(b);
+    emb_table_free(c);
+    return 0;
+}
+
 int main(void) {
     int failed = 0;
     if (make_graph() != 0) return 1;
     RUN(test_orders);
     RUN(test_determinism);
     RUN(test_errors);
+    RUN(test_checkpoint_resume);
     emb_graph_free(g);
     printf("line_test: %s\n", failed ? "FAILED" : "ok");
     return failed != 0;

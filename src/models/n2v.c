@@ -1,5 +1,6 @@
 /* n2v.c -- DeepWalk/node2vec = walks (walk.c) + skip-gram (w2v.c). */
 #include <string.h>
+#include <time.h>
 
 #include "emb/n2v.h"
 
@@ -19,28 +20,54 @@ struct emb_w2v_params emb_n2v_default_w2v_params(void) {
     return p;
 }
 
+static double now_sec(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 int emb_n2v_train(const struct emb_graph *g, const struct emb_walk_params *wp, const struct emb_w2v_params *sp,
-                  struct emb_table **out, struct emb_walk_stats *walk_stats, struct emb_err *err) {
+                  const char *resume_path, struct emb_table **out, struct emb_n2v_stats *stats,
+                  struct emb_err *err) {
     *out = NULL;
+    struct emb_n2v_stats st;
+    memset(&st, 0, sizeof st);
     struct emb_stream *walks = NULL;
     int64_t *visits = NULL;
     struct emb_vocab *vocab = NULL;
     struct emb_w2v *m = NULL;
     struct emb_table *t = NULL;
-    int rc = emb_walk_generate(g, wp, &walks, &visits, walk_stats, err);
+    int rc = emb_walk_generate(g, wp, &walks, &visits, &st.walks, err);
     if (rc != EMB_OK) goto done;
+    /* The vocabulary: node names in id order, counted by visits (every node
+     * starts walks, so every count is >= 1 and every node gets a vector). */
     if ((rc = emb_vocab_new(&vocab, err)) != EMB_OK) goto done;
     for (int32_t i = 0; i < g->n_nodes; i++) {
         const char *name = emb_vocab_word(g->names, i);
         if ((rc = emb_vocab_add(vocab, name, strlen(name), visits[i], NULL, err)) != EMB_OK) goto done;
     }
-    if ((rc = emb_w2v_new(&m, vocab, sp, err)) != EMB_OK) goto done;
+    if (resume_path) {
+        if ((rc = emb_w2v_checkpoint_load(&m, resume_path, sp, err)) != EMB_OK) goto done;
+        const struct emb_vocab *cv = emb_w2v_vocab(m);
+        int same = emb_vocab_size(cv) == g->n_nodes;
+        for (int32_t i = 0; same && i < g->n_nodes; i++) same = !strcmp(emb_vocab_word(cv, i), emb_vocab_word(vocab, i));
+        if (!same) {
+            rc = emb_err_set(err, EMB_EINVAL, "%s was not made on this graph (different nodes)", resume_path);
+            goto done;
+        }
+    } else if ((rc = emb_w2v_new(&m, vocab, sp, err)) != EMB_OK) {
+        goto done;
+    }
+    double t0 = now_sec();
     if ((rc = emb_w2v_train(m, walks, err)) != EMB_OK) goto done;
+    st.train_seconds = now_sec() - t0;
+    st.trained = *emb_w2v_params(m);
     const struct emb_table *v = emb_w2v_vectors(m);
     if ((rc = emb_table_new(&t, v->n_rows, v->dim, err)) != EMB_OK) goto done;
     memcpy(t->data, v->data, (size_t)v->n_rows * (size_t)v->dim_padded * sizeof(float));
     *out = t;
 done:
+    if (stats) *stats = st;
     emb_w2v_free(m);
     emb_vocab_free(vocab);
     emb_free(visits);
