@@ -43,6 +43,8 @@ static const char *GRAPH_USAGE =
     "  --epochs N            passes over the walks (3; see emb_n2v_default_w2v_params)\n"
     "  --alpha X             starting learning rate (0.025)\n"
     "  --sample X            subsampling threshold (0 = off, the default)\n"
+    "  --kernel batch|plain  skip-gram kernel: negatives shared per window as small\n"
+    "                        matrix products (batch, default) or word2vec.c's loop\n"
     "run:\n"
     "  --threads N           worker threads (default: number of CPUs)\n"
     "  --seed N              random seed (1); with --threads 1 output is reproducible\n"
@@ -61,7 +63,7 @@ enum {
     OPT_INPUT = 256, OPT_OUTPUT, OPT_DIRECTED, OPT_WEIGHTED, OPT_DUPLICATES, OPT_SELF_LOOPS, OPT_WALK_LENGTH,
     OPT_WALKS_PER_NODE, OPT_P, OPT_Q, OPT_SAVE_WALKS, OPT_DIM, OPT_WINDOW, OPT_NEGATIVE, OPT_EPOCHS, OPT_ALPHA,
     OPT_SAMPLE, OPT_THREADS, OPT_SEED, OPT_FORMAT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_QUIET,
-    OPT_JSON, OPT_HELP
+    OPT_JSON, OPT_HELP, OPT_KERNEL
 };
 
 static const struct option graph_options[] = {
@@ -93,6 +95,7 @@ static const struct option graph_options[] = {
     {"quiet", no_argument, 0, OPT_QUIET},
     {"json", no_argument, 0, OPT_JSON},
     {"help", no_argument, 0, OPT_HELP},
+    {"kernel", required_argument, 0, OPT_KERNEL},
     {0, 0, 0, 0},
 };
 
@@ -164,7 +167,7 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
         case OPT_QUIET: quiet = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_DIM: case OPT_WINDOW: case OPT_NEGATIVE: case OPT_EPOCHS: case OPT_ALPHA: case OPT_SAMPLE:
-        case OPT_THREADS: case OPT_SEED: case OPT_CHECKPOINT_EVERY:
+        case OPT_THREADS: case OPT_SEED: case OPT_CHECKPOINT_EVERY: case OPT_KERNEL:
             if (cli_w2v_option(cmd, graph_options[idx].name, optarg, &p)) return CLI_EXIT_USAGE;
             break;
         case OPT_HELP: fputs(GRAPH_USAGE, stdout); return 0;

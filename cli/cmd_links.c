@@ -25,7 +25,7 @@ static void on_line_progress(void *ctx, double fraction, double rate, double rho
 enum {
     OPT_INPUT = 256, OPT_OUTPUT, OPT_WEIGHTED, OPT_DIRECTED, OPT_ORDER, OPT_DIM, OPT_NEGATIVE, OPT_SAMPLES, OPT_RHO,
     OPT_THREADS, OPT_SEED, OPT_FORMAT, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_METHOD, OPT_REMOVE, OPT_C, OPT_P, OPT_Q,
-    OPT_WALK_LENGTH, OPT_WALKS_PER_NODE, OPT_WINDOW, OPT_EPOCHS, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME
+    OPT_WALK_LENGTH, OPT_WALKS_PER_NODE, OPT_WINDOW, OPT_EPOCHS, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_KERNEL
 };
 
 static const struct option options[] = {
@@ -45,6 +45,7 @@ static const struct option options[] = {
     {"checkpoint", required_argument, 0, OPT_CHECKPOINT},
     {"checkpoint-every", required_argument, 0, OPT_CHECKPOINT_EVERY},
     {"resume", required_argument, 0, OPT_RESUME},
+    {"kernel", required_argument, 0, OPT_KERNEL},
     {0, 0, 0, 0},
 };
 
@@ -56,7 +57,7 @@ struct opts {
     struct emb_w2v_params sp;
     enum emb_vec_format fmt;
     double remove, C;
-    int quiet, json, is_eval;
+    int quiet, json, is_eval, kernel_set;
 };
 
 static const char *LINE_USAGE =
@@ -97,8 +98,9 @@ static const char *LINKS_USAGE =
     "  --seed N           seeds the split and the training (1)\n"
     "  --weighted         third column is the edge weight\n"
     "method options: node2vec/deepwalk: --p, --q (node2vec), --walk-length (80),\n"
-    "  --walks-per-node (10), --window (10), --epochs (1), --dim (128),\n"
-    "  --negative (5); line: --order (2), --dim, --negative, --samples, --alpha\n"
+    "  --walks-per-node (10), --window (10), --epochs (3), --dim (128),\n"
+    "  --negative (5), --kernel batch|plain (batch); line: --order (2), --dim,\n"
+    "  --negative, --samples, --alpha\n"
     "  --threads N, --quiet, --json\n"
     "\n"
     "example: emb eval links edges.tsv --method node2vec --p 1 --q 1\n";
@@ -182,6 +184,11 @@ static int parse(struct opts *o, int argc, char **argv) {
             if (cli_parse_ll(o->cmd, "--epochs", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
             o->sp.epochs = (int32_t)v;
             break;
+        case OPT_KERNEL:
+            if (!o->is_eval) return cli_usage_error(o->cmd, "--kernel applies to skip-gram (deepwalk, node2vec)");
+            if (cli_w2v_option(o->cmd, "kernel", optarg, &o->sp)) return CLI_EXIT_USAGE;
+            o->kernel_set = 1;
+            break;
         case OPT_CHECKPOINT:
         case OPT_CHECKPOINT_EVERY:
         case OPT_RESUME:
@@ -200,6 +207,8 @@ static int parse(struct opts *o, int argc, char **argv) {
         if (!o->method) return cli_usage_error(o->cmd, "--method node2vec|deepwalk|line is required");
         if (strcmp(o->method, "node2vec") && strcmp(o->method, "deepwalk") && strcmp(o->method, "line"))
             return cli_usage_error(o->cmd, "--method must be node2vec, deepwalk or line, got '%s'", o->method);
+        if (!strcmp(o->method, "line") && o->kernel_set)
+            return cli_usage_error(o->cmd, "--kernel is for deepwalk and node2vec (skip-gram)");
         if (!strcmp(o->method, "deepwalk") && (o->wp.p != 1 || o->wp.q != 1))
             return cli_usage_error(o->cmd, "--p and --q are for node2vec (deepwalk is p = q = 1)");
     } else {

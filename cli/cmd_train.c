@@ -285,6 +285,10 @@ int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct em
     } else if (!strcmp(name, "seed")) {
         if (cli_parse_ll(cmd, opt, arg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
         p->seed = (uint64_t)v;
+    } else if (!strcmp(name, "kernel")) {
+        if (!strcmp(arg, "batch")) p->kernel = EMB_W2V_KERNEL_BATCH;
+        else if (!strcmp(arg, "plain")) p->kernel = EMB_W2V_KERNEL_PLAIN;
+        else return cli_usage_error(cmd, "--kernel must be batch or plain, got '%s'", arg);
     } else if (!strcmp(name, "checkpoint-every")) {
         if (cli_parse_double(cmd, opt, arg, 0.001, 1e9, &d)) return CLI_EXIT_USAGE;
         p->checkpoint_every = d;

@@ -37,6 +37,7 @@ bad "weight without --weighted" 1 deepwalk --input "$T/cols3.txt" --output "$T/o
 bad "negative weight" 1 node2vec --weighted --input "$T/neg.txt" --output "$T/out.txt"
 bad "NaN weight" 1 node2vec --weighted --input "$T/nan.txt" --output "$T/out.txt"
 bad "zero weight" 1 deepwalk --weighted --input "$T/zero.txt" --output "$T/out.txt"
+bad "unknown kernel" 2 node2vec --kernel fancy --input "$T/cols.txt" --output "$T/out.txt"
 bad "non-numeric weight" 1 deepwalk --weighted --input "$T/word.txt" --output "$T/out.txt"
 bad "empty graph" 1 deepwalk --input "$T/empty.txt" --output "$T/out.txt"
 bad "only comments" 1 node2vec --input "$T/comments.txt" --output "$T/out.txt"

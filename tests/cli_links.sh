@@ -72,6 +72,8 @@ bad "line no output" 2 train line --input "$T/g.tsv"
 bad "links no method" 2 eval links "$T/g.tsv"
 bad "links bad method" 2 eval links "$T/g.tsv" --method glove
 bad "links p for deepwalk" 2 eval links "$T/g.tsv" --method deepwalk --p 2
+bad "links kernel for line" 2 eval links "$T/g.tsv" --method line --kernel plain
+bad "links unknown kernel" 2 eval links "$T/g.tsv" --method node2vec --kernel fancy
 bad "links remove 1" 2 eval links "$T/g.tsv" --method line --remove 1
 bad "links directed" 1 eval links "$T/g.tsv" --method line --directed
 bad "line missing checkpoint" 1 train line --input "$T/g.tsv" --output "$T/out.txt" --resume "$T/nope"
