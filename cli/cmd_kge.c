@@ -41,6 +41,8 @@ static const char *USAGE =
     "  --checkpoint FILE   write training state there every --checkpoint-every N\n"
     "                      steps and when interrupted; --resume continues from it\n"
     "  --export-vectors FILE   also write entity vectors (word2vec text/bin, npy)\n"
+    "  --eval-test         after training, filtered MRR and Hits@1/3/10 on test\n"
+    "                      (a quick evaluator; emb eval kge has the full one)\n"
     "  --threads N, --seed N, --quiet, --json\n"
     "\n"
     "example: emb train kge --model rotate --data WN18RR --output wn.kge --dim 500 \\\n"
@@ -50,7 +52,7 @@ enum {
     OPT_MODEL = 256, OPT_DATA, OPT_OUTPUT, OPT_DIM, OPT_NEG, OPT_BATCH, OPT_CHUNK, OPT_LOSS, OPT_MARGIN, OPT_ADV,
     OPT_PNORM, OPT_SAMPLING, OPT_OPT, OPT_LR, OPT_LR_DROP, OPT_REG, OPT_REG_W, OPT_INIT, OPT_EPOCHS, OPT_STEPS,
     OPT_VALID_EVERY, OPT_VALID_MAX, OPT_PATIENCE, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_EXPORT, OPT_THREADS,
-    OPT_SEED, OPT_QUIET, OPT_JSON, OPT_HELP
+    OPT_SEED, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_EVAL_TEST
 };
 
 static const struct option options[] = {
@@ -86,6 +88,7 @@ static const struct option options[] = {
     {"quiet", no_argument, 0, OPT_QUIET},
     {"json", no_argument, 0, OPT_JSON},
     {"help", no_argument, 0, OPT_HELP},
+    {"eval-test", no_argument, 0, OPT_EVAL_TEST},
     {0, 0, 0, 0},
 };
 
@@ -93,11 +96,13 @@ struct progress_ctx {
     struct cli_progress bar;
     int quiet;
     double t0;
+    int64_t last_step;
 };
 
 static void on_progress(void *ctx, const struct emb_kge_progress *pr) {
     struct progress_ctx *pc = ctx;
     char extra[96];
+    if (pr->step > pc->last_step) pc->last_step = pr->step;
     if (pr->event == 1) {
         /* Validations are worth a line of their own in logs. */
         if (!pc->quiet) {
@@ -118,7 +123,7 @@ int cmd_train_kge(int argc, char **argv) {
     struct emb_kge_params p = emb_kge_default_params();
     p.n_threads = emb_cpu_count();
     const char *data = NULL, *output = NULL, *export_path = NULL, *model = NULL;
-    int quiet = 0, json = 0;
+    int quiet = 0, json = 0, eval_test = 0;
     long long v;
     double d;
     struct emb_err err = {0};
@@ -134,6 +139,7 @@ int cmd_train_kge(int argc, char **argv) {
         case OPT_CKPT: p.checkpoint_path = optarg; break;
         case OPT_RESUME: p.resume = 1; break;
         case OPT_QUIET: quiet = 1; break;
+        case OPT_EVAL_TEST: eval_test = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_HELP: fputs(USAGE, stdout); return 0;
         case OPT_LOSS:
@@ -239,6 +245,7 @@ int cmd_train_kge(int argc, char **argv) {
     struct progress_ctx pc;
     cli_progress_init(&pc.bar, quiet);
     pc.quiet = quiet;
+    pc.last_step = 0;
     p.progress = on_progress;
     p.progress_ctx = &pc;
     p.stop = cli_stop_flag();
@@ -275,10 +282,21 @@ int cmd_train_kge(int argc, char **argv) {
     } else {
         double mrr = -1;
         if (kg->valid.n > 0) mrr = emb_kge_quick_mrr(m, kg, &kg->valid, p.valid_max ? p.valid_max : 1000, p.n_threads);
+        /* Positive triples seen: whole epochs, then the batches of the last. */
+        int64_t spe = (kg->train.n + p.batch - 1) / p.batch, rem = pc.last_step % spe;
+        int64_t seen = pc.last_step / spe * kg->train.n + (rem * p.batch < kg->train.n ? rem * p.batch : kg->train.n);
+        struct emb_kge_rank_stats ts;
+        memset(&ts, 0, sizeof ts);
+        if (eval_test && kg->test.n > 0 && (rc = emb_kge_quick_eval(m, kg, &kg->test, 0, p.n_threads, &ts, &err)) != EMB_OK)
+            st = cli_fail(cmd, rc, &err);
         if (!quiet) {
-            fprintf(stderr, "emb: %s dim %d trained in %.1f s", emb_kge_model_name(p.model), p.dim, secs);
+            fprintf(stderr, "emb: %s dim %d trained in %.1f s (%lld steps, %.0f triples/s)", emb_kge_model_name(p.model),
+                    p.dim, secs, (long long)pc.last_step, secs > 0 ? (double)seen / secs : 0);
             if (mrr >= 0) fprintf(stderr, "; filtered valid MRR %.4f", mrr);
             fprintf(stderr, "; wrote %s\n", output);
+            if (ts.n_queries)
+                fprintf(stderr, "emb: filtered test: MRR %.4f, Hits@1 %.4f, Hits@3 %.4f, Hits@10 %.4f (%lld queries)\n",
+                        ts.mrr, ts.hits1, ts.hits3, ts.hits10, (long long)ts.n_queries);
         }
         if (json) {
             struct json_object *j = json_object_new_object();
@@ -289,6 +307,16 @@ int cmd_train_kge(int argc, char **argv) {
             json_object_object_add(j, "dim", json_object_new_int(p.dim));
             json_object_object_add(j, "seconds", json_object_new_double(secs));
             if (mrr >= 0) json_object_object_add(j, "valid_mrr", json_object_new_double(mrr));
+            json_object_object_add(j, "steps", json_object_new_int64(pc.last_step));
+            json_object_object_add(j, "triples_per_sec", json_object_new_double(secs > 0 ? (double)seen / secs : 0));
+            if (ts.n_queries) {
+                struct json_object *t = json_object_new_object();
+                json_object_object_add(t, "mrr", json_object_new_double(ts.mrr));
+                json_object_object_add(t, "hits1", json_object_new_double(ts.hits1));
+                json_object_object_add(t, "hits3", json_object_new_double(ts.hits3));
+                json_object_object_add(t, "hits10", json_object_new_double(ts.hits10));
+                json_object_object_add(j, "test", t);
+            }
             json_object_object_add(j, "output", json_object_new_string(output));
             cli_json_print(j);
         }

@@ -216,6 +216,14 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
  * evaluator for early stopping; `emb eval kge` has the full one. */
 double emb_kge_quick_mrr(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_triples *eval,
                          int64_t max_triples, int n_threads);
+/* The same ranking with Hits@k as well (a rank r counts for Hits@k when
+ * r <= k, r = 1 + better + ties/2). Returns EMB_OK, or EMB_ENOMEM. */
+struct emb_kge_rank_stats {
+    int64_t n_queries; /* 2 per triple */
+    double mrr, hits1, hits3, hits10;
+};
+int emb_kge_quick_eval(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_triples *eval,
+                       int64_t max_triples, int n_threads, struct emb_kge_rank_stats *out, struct emb_err *err);
 
 #ifdef __cplusplus
 }

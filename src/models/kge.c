@@ -887,13 +887,13 @@ struct mrr_job {
     const struct emb_triples *eval;
     int64_t n;
     float **scores; /* (nth) rows of n_entities */
-    double *sum;    /* (nth) */
+    double *sum;    /* (nth, 4): reciprocal ranks, hits at 1, 3, 10 */
 };
 
 static void mrr_worker(void *ctx, int ith, int nth) {
     struct mrr_job *j = ctx;
     float *sc = j->scores[ith];
-    double sum = 0;
+    double sum = 0, h1 = 0, h3 = 0, h10 = 0;
     for (int64_t i = ith; i < j->n; i += nth) {
         int32_t h = j->eval->h[i], r = j->eval->r[i], t = j->eval->t[i];
         for (int dir = 0; dir < 2; dir++) {
@@ -913,22 +913,41 @@ static void mrr_worker(void *ctx, int ith, int nth) {
                 else
                     eq++;
             }
-            sum += 1.0 / (1.0 + (double)gt + 0.5 * (double)eq);
+            double rank = 1.0 + (double)gt + 0.5 * (double)eq;
+            sum += 1.0 / rank;
+            h1 += rank <= 1;
+            h3 += rank <= 3;
+            h10 += rank <= 10;
         }
     }
-    j->sum[ith] = sum;
+    j->sum[4 * ith] = sum;
+    j->sum[4 * ith + 1] = h1;
+    j->sum[4 * ith + 2] = h3;
+    j->sum[4 * ith + 3] = h10;
+}
+
+static void quick_stats(const struct emb_kge *m, const struct tri_set *known, const struct emb_triples *eval,
+                        int64_t max_triples, struct emb_pool *pool, float **scores, struct emb_kge_rank_stats *st) {
+    int nth = emb_pool_size(pool);
+    double sum[4 * 1024] = {0}, tot[4] = {0};
+    struct mrr_job j = {m, known, eval, max_triples > 0 && max_triples < eval->n ? max_triples : eval->n, scores, sum};
+    memset(st, 0, sizeof *st);
+    if (j.n == 0) return;
+    emb_pool_run(pool, mrr_worker, &j);
+    for (int i = 0; i < nth; i++)
+        for (int k = 0; k < 4; k++) tot[k] += sum[4 * i + k];
+    st->n_queries = 2 * j.n;
+    st->mrr = tot[0] / (double)st->n_queries;
+    st->hits1 = tot[1] / (double)st->n_queries;
+    st->hits3 = tot[2] / (double)st->n_queries;
+    st->hits10 = tot[3] / (double)st->n_queries;
 }
 
 static double quick_mrr(const struct emb_kge *m, const struct tri_set *known, const struct emb_triples *eval,
                         int64_t max_triples, struct emb_pool *pool, float **scores) {
-    int nth = emb_pool_size(pool);
-    double sum[1024] = {0};
-    struct mrr_job j = {m, known, eval, max_triples > 0 && max_triples < eval->n ? max_triples : eval->n, scores, sum};
-    if (j.n == 0) return 0;
-    emb_pool_run(pool, mrr_worker, &j);
-    double s = 0;
-    for (int i = 0; i < nth; i++) s += sum[i];
-    return s / (2.0 * (double)j.n);
+    struct emb_kge_rank_stats st;
+    quick_stats(m, known, eval, max_triples, pool, scores, &st);
+    return st.mrr;
 }
 
 static float **score_rows_new(int nth, int64_t n) {
@@ -949,21 +968,34 @@ static void score_rows_free(float **s, int nth) {
     emb_free(s);
 }
 
-double emb_kge_quick_mrr(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_triples *eval,
-                         int64_t max_triples, int n_threads) {
+int emb_kge_quick_eval(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_triples *eval,
+                       int64_t max_triples, int n_threads, struct emb_kge_rank_stats *out, struct emb_err *err) {
     struct tri_set known = {0, NULL};
     struct emb_pool *pool = NULL;
     float **scores = NULL;
-    double mrr = -1;
+    int rc = EMB_OK;
     if (n_threads < 1) n_threads = 1;
     if (n_threads > 1024) n_threads = 1024;
-    if (tri_build(&known, kg) == EMB_OK && emb_pool_new(&pool, n_threads, NULL) == EMB_OK &&
-        (scores = score_rows_new(n_threads, m->ent->n_rows)) != NULL)
-        mrr = quick_mrr(m, &known, eval, max_triples, pool, scores);
+    memset(out, 0, sizeof *out);
+    if (m->ent->n_rows != kg->n_entities || m->rel->n_rows != kg->n_relations)
+        return emb_err_set(err, EMB_EINVAL, "the model has %lld entities and %lld relations, the dataset %d and %d",
+                           (long long)m->ent->n_rows, (long long)m->rel->n_rows, kg->n_entities, kg->n_relations);
+    if (tri_build(&known, kg) != EMB_OK || (rc = emb_pool_new(&pool, n_threads, err)) != EMB_OK ||
+        !(scores = score_rows_new(n_threads, m->ent->n_rows))) {
+        if (rc == EMB_OK) rc = emb_err_set(err, EMB_ENOMEM, "out of memory for evaluation");
+    } else {
+        quick_stats(m, &known, eval, max_triples, pool, scores, out);
+    }
     score_rows_free(scores, n_threads);
     emb_pool_free(pool);
     emb_free(known.keys);
-    return mrr;
+    return rc;
+}
+
+double emb_kge_quick_mrr(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_triples *eval,
+                         int64_t max_triples, int n_threads) {
+    struct emb_kge_rank_stats st;
+    return emb_kge_quick_eval(m, kg, eval, max_triples, n_threads, &st, NULL) == EMB_OK ? st.mrr : -1;
 }
 
 /* ---- training: one chunk ------------------------------------------------
