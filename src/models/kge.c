@@ -233,6 +233,25 @@ AVX512 static void cmod_grad_avx512(int64_t d, const float *q, const float *e, f
         _mm512_mask_storeu_ps(ge + d + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, ge + d + i), b));
     }
 }
+
+/* One lazy-Adam row update (see opt_row), 16 lanes at a time. */
+AVX512 static void adam_avx512(int64_t n, float *w, float *m1, float *m2, const float *g, float lr, float bc1,
+                               float bc2) {
+    const __m512 b1 = _mm512_set1_ps(0.9f), b2 = _mm512_set1_ps(0.999f), c1 = _mm512_set1_ps(1.0f - 0.9f),
+                 c2 = _mm512_set1_ps(1.0f - 0.999f), ib1 = _mm512_set1_ps(1.0f / bc1), ib2 = _mm512_set1_ps(1.0f / bc2),
+                 eps = _mm512_set1_ps(1e-8f), nlr = _mm512_set1_ps(-lr);
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __m512 gv = _mm512_maskz_loadu_ps(k, g + i);
+        __m512 a = _mm512_fmadd_ps(b1, _mm512_maskz_loadu_ps(k, m1 + i), _mm512_mul_ps(c1, gv));
+        __m512 b = _mm512_fmadd_ps(b2, _mm512_maskz_loadu_ps(k, m2 + i), _mm512_mul_ps(c2, _mm512_mul_ps(gv, gv)));
+        _mm512_mask_storeu_ps(m1 + i, k, a);
+        _mm512_mask_storeu_ps(m2 + i, k, b);
+        __m512 den = _mm512_add_ps(_mm512_sqrt_ps(_mm512_mul_ps(b, ib2)), eps);
+        __m512 step = _mm512_div_ps(_mm512_mul_ps(a, ib1), den);
+        _mm512_mask_storeu_ps(w + i, k, _mm512_fmadd_ps(nlr, step, _mm512_maskz_loadu_ps(k, w + i)));
+    }
+}
 #endif
 
 /* The kernels one model needs, chosen once per call site from a SIMD level. */
@@ -242,6 +261,8 @@ struct kge_kern {
     void (*l1_grad)(int64_t n, const float *q, const float *e, float c, float *gq, float *ge);
     float (*cmod)(int64_t d, const float *q, const float *e);
     void (*cmod_grad)(int64_t d, const float *q, const float *e, float c, float *gq, float *ge);
+    /* NULL: the scalar Adam loop in opt_row */
+    void (*adam)(int64_t n, float *w, float *m1, float *m2, const float *g, float lr, float bc1, float bc2);
 };
 
 static struct kge_kern kern_get(enum emb_simd want) {
@@ -251,6 +272,7 @@ static struct kge_kern kern_get(enum emb_simd want) {
     k.l1_grad = l1_grad_ref;
     k.cmod = cmod_ref;
     k.cmod_grad = cmod_grad_ref;
+    k.adam = NULL;
 #ifdef KGE_X86
     if (k.ops.kind != EMB_SIMD_REF) {
         k.l1 = l1_avx2;
@@ -263,6 +285,7 @@ static struct kge_kern kern_get(enum emb_simd want) {
         k.l1_grad = l1_grad_avx512;
         k.cmod = cmod_avx512;
         k.cmod_grad = cmod_grad_avx512;
+        k.adam = adam_avx512;
     }
 #endif
     return k;
@@ -1335,6 +1358,10 @@ static void opt_row(const struct trainer *tr, float *w, float *s1, float *s2, co
     }
     /* Lazy Adam: only rows the chunk touched move; bias corrections use the
      * global step (as PyTorch's SparseAdam does). */
+    if (tr->kn.adam) {
+        tr->kn.adam(n, w, s1, s2, g, lr, tr->bc1, tr->bc2);
+        return;
+    }
     for (int k = 0; k < n; k++) {
         s1[k] = ADAM_B1 * s1[k] + (1 - ADAM_B1) * g[k];
         s2[k] = ADAM_B2 * s2[k] + (1 - ADAM_B2) * g[k] * g[k];
