@@ -201,8 +201,9 @@ int emb_kge_reg_parse(const char *s, enum emb_kge_reg *out, struct emb_err *err)
 int emb_kge_neg_parse(const char *s, enum emb_kge_neg *out, struct emb_err *err);
 
 /* Train on kg->train and return the model in *out (caller frees). With
- * validation and patience, the returned model is the one with the best
- * valid MRR. Errors: bad params; EMB_EINTR when stopped (a checkpoint is
+ * validation (valid_every > 0 and a valid split), the returned model is
+ * the one with the best valid MRR (checked every valid_every steps and at
+ * the end); patience > 0 also stops training early. Errors: bad params; EMB_EINTR when stopped (a checkpoint is
  * written when checkpoint_path is set); EMB_ENUMERIC when the loss or the
  * tables become non-finite: the message names the step, training stops,
  * and the last checkpoint written (always a finite one) is left as it was. */

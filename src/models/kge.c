@@ -23,6 +23,7 @@
  *
  * Layout of this file: kernels -> query/match and their gradients ->
  * public scoring -> new/free/save/load -> training (later in the file). */
+#include <assert.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -440,6 +441,7 @@ int emb_kge_model_parse(const char *name, enum emb_kge_model *out, struct emb_er
 
 float emb_kge_score_rows(const struct emb_kge *m, const float *h, const float *r, const float *t) {
     float q[2 * EMB_KGE_MAX_DIM], rc[2 * EMB_KGE_MAX_DIM];
+    assert(m->dim >= 1 && m->dim <= EMB_KGE_MAX_DIM);
     struct kge_kern kn = kern_get(EMB_SIMD_AUTO);
     query(m, 0, h, rel_prepare(m, r, rc), q);
     return match(m, &kn, q, t);
@@ -449,6 +451,7 @@ void emb_kge_grad_rows(const struct emb_kge *m, const float *h, const float *r, 
                        float *gr, float *gt) {
     float q[2 * EMB_KGE_MAX_DIM], gq[2 * EMB_KGE_MAX_DIM], rc[2 * EMB_KGE_MAX_DIM], grc[2 * EMB_KGE_MAX_DIM];
     float dh[2 * EMB_KGE_MAX_DIM], dt[2 * EMB_KGE_MAX_DIM], dr[2 * EMB_KGE_MAX_DIM];
+    assert(m->dim >= 1 && m->dim <= EMB_KGE_MAX_DIM);
     const int32_t we = ent_width(m->model, m->dim), wr = rel_width(m->model, m->dim);
     struct kge_kern kn = kern_get(EMB_SIMD_AUTO);
     const float *rp = rel_prepare(m, r, rc);
@@ -475,6 +478,7 @@ float emb_kge_score(const struct emb_kge *m, int32_t h, int32_t r, int32_t t) {
 
 static void score_all(const struct emb_kge *m, int head, int32_t a, int32_t r, float *out) {
     float q[2 * EMB_KGE_MAX_DIM], rc[2 * EMB_KGE_MAX_DIM];
+    assert(m->dim >= 1 && m->dim <= EMB_KGE_MAX_DIM);
     struct kge_kern kn = kern_get(EMB_SIMD_AUTO);
     query(m, head, emb_table_row(m->ent, a), rel_prepare(m, emb_table_row(m->rel, r), rc), q);
     for (int64_t e = 0; e < m->ent->n_rows; e++) out[e] = match(m, &kn, q, emb_table_row(m->ent, e));
