@@ -109,8 +109,8 @@ def quality(a, extra):
     args = ["--model", a.model, "--data", a.data, "--output", a.output or f"/tmp/kge_{ds}_{a.model}.kge",
             "--threads", str(a.threads), "--eval-test"] + extra
     e = run_emb(args)
-    curve = [dict(step=int(m.group(1)), mrr=float(m.group(2)), seconds=float(m.group(3)))
-             for m in re.finditer(r"step (\d+): valid MRR ([0-9.]+) .*?, (\d+) s", e["stderr"])]
+    curve = e.get("valid_curve") or [dict(step=int(m.group(1)), mrr=float(m.group(2)), seconds=float(m.group(3)))
+                                     for m in re.finditer(r"step (\d+): valid MRR ([0-9.]+) .*?, (\d+) s", e["stderr"])]
     pub = PUBLISHED.get((ds, a.model))
     row = dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), data=ds, model=a.model,
                args=" ".join(args), threads=a.threads, train_seconds=e["seconds"], wall_seconds=e["wall_seconds"],

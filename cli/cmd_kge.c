@@ -97,6 +97,7 @@ struct progress_ctx {
     int quiet;
     double t0;
     int64_t last_step;
+    struct json_object *curve; /* validations for --json: [{step, mrr, seconds}] */
 };
 
 static void on_progress(void *ctx, const struct emb_kge_progress *pr) {
@@ -104,6 +105,13 @@ static void on_progress(void *ctx, const struct emb_kge_progress *pr) {
     char extra[96];
     if (pr->step > pc->last_step) pc->last_step = pr->step;
     if (pr->event == 1) {
+        if (pc->curve) {
+            struct json_object *v = json_object_new_object();
+            json_object_object_add(v, "step", json_object_new_int64(pr->step));
+            json_object_object_add(v, "mrr", json_object_new_double(pr->valid_mrr));
+            json_object_object_add(v, "seconds", json_object_new_double(cli_now() - pc->t0));
+            json_object_array_add(pc->curve, v);
+        }
         /* Validations are worth a line of their own in logs. */
         if (!pc->quiet) {
             cli_progress_done(&pc->bar);
@@ -246,6 +254,7 @@ int cmd_train_kge(int argc, char **argv) {
     cli_progress_init(&pc.bar, quiet);
     pc.quiet = quiet;
     pc.last_step = 0;
+    pc.curve = json ? json_object_new_array() : NULL;
     p.progress = on_progress;
     p.progress_ctx = &pc;
     p.stop = cli_stop_flag();
@@ -308,6 +317,8 @@ int cmd_train_kge(int argc, char **argv) {
             json_object_object_add(j, "seconds", json_object_new_double(secs));
             if (mrr >= 0) json_object_object_add(j, "valid_mrr", json_object_new_double(mrr));
             json_object_object_add(j, "steps", json_object_new_int64(pc.last_step));
+            json_object_object_add(j, "valid_curve", pc.curve);
+            pc.curve = NULL;
             json_object_object_add(j, "triples_per_sec", json_object_new_double(secs > 0 ? (double)seen / secs : 0));
             if (ts.n_queries) {
                 struct json_object *t = json_object_new_object();
@@ -321,6 +332,7 @@ int cmd_train_kge(int argc, char **argv) {
             cli_json_print(j);
         }
     }
+    if (pc.curve) json_object_put(pc.curve);
     emb_kge_free(m);
     emb_kg_free(kg);
     return st;
