@@ -390,13 +390,14 @@ static int index_delete(int argc, char **argv) {
 
 int cmd_index(int argc, char **argv) {
     const char *what = argc > 1 ? argv[1] : NULL;
-    if (!what || !strcmp(what, "--help") || !strcmp(what, "-h")) {
+    if (!what) return cli_usage_error("index", "missing subcommand: build, info, add or delete (see emb index --help)");
+    if (!strcmp(what, "--help") || !strcmp(what, "-h")) {
         fputs("usage: emb index build VECTORS -o INDEX [options]   (see emb index build --help)\n"
               "       emb index info INDEX [--json]\n"
               "       emb index add INDEX VECTORS [-o OUT]\n"
               "       emb index delete INDEX WORD... [-o OUT]\n",
-              what ? stdout : stderr);
-        return what ? 0 : CLI_EXIT_USAGE;
+              stdout);
+        return 0;
     }
     if (!strcmp(what, "build")) return index_build(argc - 1, argv + 1);
     if (!strcmp(what, "info")) return index_info(argc - 1, argv + 1);
