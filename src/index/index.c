@@ -436,8 +436,9 @@ int emb_index_search(const struct emb_index *ix, const float *query, int k, int 
 
 /* ---- batched search ------------------------------------------------------------- */
 
-/* Queries scored together by the flat index (see emb__flat_search_many). */
-#define FLAT_QBLOCK 16
+/* Queries scored together by the flat index (see emb__flat_search_many):
+ * a batch streams the rows from memory once per FLAT_QBLOCK queries. */
+#define FLAT_QBLOCK EMB__FLAT_MAX_Q
 
 struct batch_job {
     const struct emb_index *ix;
@@ -471,21 +472,23 @@ static void pad_results(struct batch_job *j, int64_t qi, int got) {
     j->n_found[qi] = got;
 }
 
-static void batch_flat_block(struct batch_job *j, int64_t lo, int64_t hi, struct ix_ctx **cs) {
+/* Queries [lo, hi) of a flat index. qbuf: (FLAT_QBLOCK, stride) scratch. */
+static void batch_flat_block(struct batch_job *j, int64_t lo, int64_t hi, float *qbuf) {
     const struct emb_index *ix = j->ix;
-    const float *qs[FLAT_QBLOCK];
+    const float *qs[FLAT_QBLOCK] = {0};
     float qsq[FLAT_QBLOCK];
     struct emb_topk tks[FLAT_QBLOCK];
     int m = (int)(hi - lo);
     struct emb_err e = {0};
     for (int t = 0; t < m; t++) {
-        int rc = emb__ix_prepare_query(ix, j->queries + (lo + t) * j->q_stride, cs[t]->query, &e);
+        float *q = qbuf + (size_t)t * (size_t)ix->stride;
+        int rc = emb__ix_prepare_query(ix, j->queries + (lo + t) * j->q_stride, q, &e);
         if (rc != EMB_OK) {
             batch_fail(j, rc, &e);
             return;
         }
-        qs[t] = cs[t]->query;
-        qsq[t] = ix->metric == EMB_METRIC_L2 ? ix->ops.dot(ix->stride, qs[t], qs[t]) : 0;
+        qs[t] = q;
+        qsq[t] = ix->metric == EMB_METRIC_L2 ? ix->ops.dot(ix->stride, q, q) : 0;
         emb_topk_init(&tks[t], j->k, j->ids + (lo + t) * j->k, j->scores + (lo + t) * j->k);
     }
     emb__flat_search_many(ix, qs, m, tks);
@@ -502,22 +505,26 @@ static void batch_slice(void *ctx, int ith, int nth) {
     (void)nth;
     struct batch_job *j = ctx;
     const struct emb_index *ix = j->ix;
-    int block = ix->type == EMB_INDEX_FLAT ? FLAT_QBLOCK : 1;
-    struct ix_ctx *cs[FLAT_QBLOCK] = {0};
+    int flat = ix->type == EMB_INDEX_FLAT, block = flat ? FLAT_QBLOCK : 1;
     struct emb_err e = {0};
-    if (ix->type == EMB_INDEX_FLAT)
-        for (int t = 0; t < block; t++)
-            if (!(cs[t] = emb__ix_ctx_acquire(ix, 0))) {
-                batch_fail(j, emb_err_set(&e, EMB_ENOMEM, "out of memory for a search"), &e);
-                goto done;
-            }
+    float *qbuf = NULL;
+    if (flat) {
+        /* Small batches: blocks shrink so that every thread gets work. */
+        int64_t per = (j->n_q + nth - 1) / nth;
+        if (per < block) block = per < 1 ? 1 : (int)per;
+        qbuf = emb_alloc_aligned((size_t)block * (size_t)ix->stride * sizeof(float));
+        if (!qbuf) {
+            batch_fail(j, emb_err_set(&e, EMB_ENOMEM, "out of memory for a search"), &e);
+            return;
+        }
+    }
     for (;;) {
         if (atomic_load(&j->rc) != EMB_OK) break;
         int64_t lo = atomic_fetch_add(&j->next, block);
         if (lo >= j->n_q) break;
         int64_t hi = lo + block < j->n_q ? lo + block : j->n_q;
-        if (ix->type == EMB_INDEX_FLAT) {
-            batch_flat_block(j, lo, hi, cs);
+        if (flat) {
+            batch_flat_block(j, lo, hi, qbuf);
             continue;
         }
         int got = emb_index_search(ix, j->queries + lo * j->q_stride, j->k, j->ef, j->ids + lo * j->k,
@@ -528,8 +535,7 @@ static void batch_slice(void *ctx, int ith, int nth) {
         }
         pad_results(j, lo, got);
     }
-done:
-    for (int t = 0; t < block; t++) emb__ix_ctx_release(ix, cs[t]);
+    emb_free_aligned(qbuf);
 }
 
 int emb_index_search_batch(const struct emb_index *ix, const float *queries, int64_t n_q, int64_t q_stride, int k,
