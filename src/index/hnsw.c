@@ -151,74 +151,59 @@ static int cand_room(struct ix_ctx *c, int64_t n) {
     return EMB_OK;
 }
 
-/* ---- search on one level (Algorithm 2) ------------------------------------------ */
+/* ---- search on one level: hnsw_level.h, compiled twice ------------------------- */
 
-/* Best-first search from ep on level lev with breadth ef; the kept set is
- * left in c->top (min-heap, *n_top entries). Deleted rows are walked
- * through but not kept. q: (stride) prepared vector. */
-static int search_level(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t ep, int ef, int lev,
-                        int64_t *n_top) {
-    uint16_t epoch = next_epoch(c);
-    uint16_t *tags = c->tags;
-    int64_t n_cand = 0, nt = 0;
-    float s = sim_to(ix, q, ep);
-    tags[ep] = epoch;
-    heap_push(c->cand_s, c->cand_i, &n_cand, s, (uint32_t)ep, 1);
-    if (!ix->deleted[ep]) heap_push(c->top_s, c->top_i, &nt, s, (uint32_t)ep, 0);
-    float lower = nt ? c->top_s[0] : -INFINITY;
-    while (n_cand > 0) {
-        float cs = c->cand_s[0];
-        uint32_t cur = c->cand_i[0];
-        if (cs < lower && nt >= ef) break;
-        heap_pop(c->cand_s, c->cand_i, &n_cand, 1);
-        const uint32_t *l = read_links(ix, cur, lev, c->links);
-        uint32_t cnt = l[0];
-        if (lev == 0 && cnt > 0) {
-            __builtin_prefetch(tags + l[1]);
-            __builtin_prefetch(ix_node_vec(ix, l[1]));
-        }
-        for (uint32_t t = 1; t <= cnt; t++) {
-            uint32_t j = l[t];
-            if (lev == 0 && t < cnt) {
-                __builtin_prefetch(tags + l[t + 1]);
-                const char *nv = (const char *)ix_node_vec(ix, l[t + 1]);
-                __builtin_prefetch(nv);
-                __builtin_prefetch(nv + 64);
-            }
-            if (tags[j] == epoch) continue;
-            tags[j] = epoch;
-            float sj = sim_to(ix, q, j);
-            if (nt < ef || sj > lower) {
-                if (cand_room(c, n_cand + 1) != EMB_OK || cand_room(c, nt + 1) != EMB_OK) return EMB_ENOMEM;
-                heap_push(c->cand_s, c->cand_i, &n_cand, sj, j, 1);
-                if (!ix->deleted[j]) {
-                    heap_push(c->top_s, c->top_i, &nt, sj, j, 0);
-                    if (nt > ef) heap_pop(c->top_s, c->top_i, &nt, 0);
-                }
-                if (nt) lower = c->top_s[0];
-            }
-        }
+#define HL_NAME(x) x##_any
+#define HL_SIM(ix, a, j) sim_to(ix, a, j)
+#include "hnsw_level.h"
+#undef HL_NAME
+#undef HL_SIM
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HAVE_HL512 1
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+#include <immintrin.h>
+
+/* x . y for n a multiple of 16 (the stride), two accumulators. */
+static inline float dot512(const float *x, const float *y, int32_t n) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    int32_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i + 16), _mm512_loadu_ps(y + i + 16), a1);
     }
-    *n_top = nt;
-    return EMB_OK;
+    if (i < n) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i), a0);
+    return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
 }
 
-/* Greedy descent on level lev: move to the best neighbour while it improves. */
+static inline float sim_to_512(const struct emb_index *ix, const float *a, int64_t j) {
+    float d = dot512(a, ix_node_vec(ix, j), ix->stride);
+    return ix->metric == EMB_METRIC_L2 ? 2.0f * d - *ix_node_sqnorm(ix, j) : d;
+}
+
+#define HL_NAME(x) x##_512
+#define HL_SIM(ix, a, j) sim_to_512(ix, a, j)
+#include "hnsw_level.h"
+#undef HL_NAME
+#undef HL_SIM
+#pragma GCC pop_options
+#endif
+
+/* The AVX-512 loops when the index's kernels are AVX-512 (the CPU has it). */
+static int search_level(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t ep, int ef, int lev,
+                        int64_t *n_top) {
+#ifdef HAVE_HL512
+    if (ix->ops.kind == EMB_SIMD_AVX512) return search_level_512(ix, c, q, ep, ef, lev, n_top);
+#endif
+    return search_level_any(ix, c, q, ep, ef, lev, n_top);
+}
+
 static int64_t greedy(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t cur, float *cur_s, int lev) {
-    for (int changed = 1; changed;) {
-        changed = 0;
-        const uint32_t *l = read_links(ix, cur, lev, c->links);
-        uint32_t cnt = l[0];
-        for (uint32_t t = 1; t <= cnt; t++) {
-            float s = sim_to(ix, q, l[t]);
-            if (s > *cur_s) {
-                *cur_s = s;
-                cur = l[t];
-                changed = 1;
-            }
-        }
-    }
-    return cur;
+#ifdef HAVE_HL512
+    if (ix->ops.kind == EMB_SIMD_AVX512) return greedy_512(ix, c, q, cur, cur_s, lev);
+#endif
+    return greedy_any(ix, c, q, cur, cur_s, lev);
 }
 
 /* ---- searching ------------------------------------------------------------------- */
