@@ -59,7 +59,7 @@ def load_words(emb, path, tmp):
     return x, words
 
 
-def synthetic(n, dim, seed=7, n_centres=1000, noise=0.5):
+def synthetic(n, dim, seed=7, n_centres=1000, noise=1.0):
     """Gaussian mixture: n_centres centres ~ N(0, I), points centre + N(0, noise^2 I)."""
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((n_centres, dim), dtype=np.float32)

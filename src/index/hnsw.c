@@ -19,6 +19,7 @@
  * read (copying the list) and to write. Levels come from RNG stream i of
  * the seed for row i, so with one thread a build is the same every time. */
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,9 +61,11 @@ int emb__hnsw_reserve(struct emb_index *ix, int64_t cap, struct emb_err *err) {
 
 /* ---- small pieces ------------------------------------------------------------- */
 
+/* Spin briefly, then yield: on a busy machine the holder may have been
+ * descheduled, and spinning through its time slice would waste ours. */
 static inline void lock_node(const struct emb_index *ix, int64_t i) {
-    while (atomic_exchange_explicit(&ix->locks[i], 1, memory_order_acquire)) {
-    }
+    for (int spins = 0; atomic_exchange_explicit(&ix->locks[i], 1, memory_order_acquire); spins++)
+        if (spins >= 64) sched_yield();
 }
 static inline void unlock_node(const struct emb_index *ix, int64_t i) {
     atomic_store_explicit(&ix->locks[i], 0, memory_order_release);
