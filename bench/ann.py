@@ -50,9 +50,9 @@ def write_npy(path, x, names):
         f.write("\n".join(names) + "\n")
 
 
-def load_words(emb, path, tmp):
+def load_words(emb, path, tmp, limit=0):
     npy = os.path.join(tmp, "all.npy")
-    subprocess.run([emb, "convert", path, npy, "--quiet"], check=True)
+    subprocess.run([emb, "convert", path, npy, "--quiet", "--limit", str(limit)], check=True)
     x = np.load(npy)
     with open(npy[:-4] + ".vocab") as f:
         words = f.read().split("\n")[: len(x)]
@@ -187,6 +187,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--emb", default=os.path.join(HERE, "..", "build", "emb"))
     ap.add_argument("--words", help="vector file to index (word2vec text/bin, npy)")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N words (most frequent)")
     ap.add_argument("--synthetic", type=int, help="rows of a synthetic clustered set instead")
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--queries", type=int, default=1000)
@@ -204,7 +205,7 @@ def main():
     os.makedirs(tmp, exist_ok=True)
 
     if a.words:
-        x, names = load_words(emb, a.words, tmp)
+        x, names = load_words(emb, a.words, tmp, a.limit)
         name = a.name or "words"
     else:
         x, names = synthetic(a.synthetic, a.dim)
