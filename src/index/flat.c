@@ -5,9 +5,11 @@
  * (emb_topk) keeps the best. Deleted rows are checked only for scores that
  * would enter the heap, so deletion costs nothing on the common path. One
  * query runs on the calling thread; emb_index_search_batch spreads
- * queries over a pool, and for batches flat_search_block scores a block
- * of rows against several queries while the rows are still in cache.
- * This is the reference the HNSW recall is measured against. */
+ * blocks of up to 128 queries over a pool, and emb__flat_search_many
+ * scores each block of rows against all of them while the rows are in
+ * cache, with a GEMM-style AVX-512 kernel (many_avx512) where the CPU has
+ * it and dot_many otherwise. This is the reference the HNSW recall is
+ * measured against. */
 #include <math.h>
 #include <string.h>
 
