@@ -35,7 +35,7 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768]
+EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048]
 TARGETS = [0.90, 0.95, 0.99]
 K = 10
 

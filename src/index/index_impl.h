@@ -127,7 +127,7 @@ void emb__ix_ctx_free_all(struct emb_index *ix);
 int emb__flat_search(const struct emb_index *ix, const float *q, float qsq, int k, int64_t *ids, float *scores);
 /* Prepared queries qs[j] (stride) into heaps tks[j] (sims, unsorted),
  * n_q <= EMB__FLAT_MAX_Q. */
-#define EMB__FLAT_MAX_Q 128
+#define EMB__FLAT_MAX_Q 256
 void emb__flat_search_many(const struct emb_index *ix, const float *const *qs, int n_q, struct emb_topk *tks);
 
 /* hnsw.c: grow arrays to cap rows; insert rows [lo, hi) already stored
