@@ -27,6 +27,8 @@ static const struct command commands[] = {
     {"similarity", cmd_similarity, "cosine similarity of two words"},
     {"eval", cmd_eval, "evaluate vectors: analogy, similarity"},
     {"convert", cmd_convert, "convert between vector formats (text, bin, npy)"},
+    {"index", cmd_index, "build, inspect and change a nearest-neighbour index (flat, HNSW)"},
+    {"search", cmd_search, "query a nearest-neighbour index"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
