@@ -21,6 +21,7 @@ endif
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 LDLIBS  += -lz -lm -lpthread
 CLI_LIBS = -ljson-c
+CLI_LIBS += -lmicrohttpd
 
 CORE_SRC   := $(filter-out %_test.c,$(wildcard src/core/*.c))
 MODEL_SRC  := $(filter-out %_test.c,$(wildcard src/models/*.c))
@@ -43,6 +44,20 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/libemb.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
+
+# emb serve's web page (web/*) is embedded in the binary: xxd -i turns each
+# file into a C array, renamed serve_web_<file>[] / serve_web_<file>_len.
+WEB_FILES := web/index.html web/app.js
+CLI_OBJ += $(BUILD)/obj/gen/serve_web.o
+$(BUILD)/gen/serve_web.c: $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	{ echo '/* generated from web/ by the Makefile (xxd -i): do not edit */'; \
+	  for f in $(notdir $(WEB_FILES)); do (cd web && xxd -i $$f) || exit 1; done; } | \
+	  sed -e 's/^unsigned char \([a-z_]*\)\[\]/const unsigned char serve_web_\1[]/' \
+	      -e 's/^unsigned int \([a-z_]*\)_len/const unsigned int serve_web_\1_len/' > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/serve_web.o: $(BUILD)/gen/serve_web.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/emb: $(CLI_OBJ) $(BUILD)/libemb.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemb.a $(CLI_LIBS) $(LDLIBS)

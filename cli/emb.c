@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"similarity", cmd_similarity, "cosine similarity of two words"},
     {"eval", cmd_eval, "evaluate vectors: analogy, similarity"},
     {"convert", cmd_convert, "convert between vector formats (text, bin, npy)"},
+    {"serve", cmd_serve, "HTTP/JSON query service and web page over a vector file"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
