@@ -25,7 +25,8 @@ CLI_LIBS = -ljson-c
 CORE_SRC   := $(filter-out %_test.c,$(wildcard src/core/*.c))
 MODEL_SRC  := $(filter-out %_test.c,$(wildcard src/models/*.c))
 EVAL_SRC   := $(filter-out %_test.c,$(wildcard src/eval/*.c))
-LIB_SRC    := $(CORE_SRC) $(MODEL_SRC) $(EVAL_SRC)
+MAP_SRC    := $(filter-out %_test.c src/map/plot.c,$(wildcard src/map/*.c))
+LIB_SRC    := $(CORE_SRC) $(MODEL_SRC) $(EVAL_SRC) $(MAP_SRC)
 CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard src/*/*_test.c) tests/headers_test.c
 
@@ -55,6 +56,9 @@ $(BUILD)/tests/%: src/models/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 $(BUILD)/tests/%: src/eval/%.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+$(BUILD)/tests/%: src/map/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 # Every public header must compile alone as C and as C++.
