@@ -26,7 +26,9 @@ CLI_LIBS += -lmicrohttpd
 CORE_SRC   := $(filter-out %_test.c,$(wildcard src/core/*.c))
 MODEL_SRC  := $(filter-out %_test.c,$(wildcard src/models/*.c))
 EVAL_SRC   := $(filter-out %_test.c,$(wildcard src/eval/*.c))
-LIB_SRC    := $(CORE_SRC) $(MODEL_SRC) $(EVAL_SRC)
+INDEX_SRC  := $(filter-out %_test.c,$(wildcard src/index/*.c))
+MAP_SRC    := $(filter-out %_test.c src/map/plot.c,$(wildcard src/map/*.c))
+LIB_SRC    := $(CORE_SRC) $(MODEL_SRC) $(EVAL_SRC) $(INDEX_SRC) $(MAP_SRC)
 CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard src/*/*_test.c) tests/headers_test.c
 
@@ -70,6 +72,12 @@ $(BUILD)/tests/%: src/models/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 $(BUILD)/tests/%: src/eval/%.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+$(BUILD)/tests/%: src/index/%.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+$(BUILD)/tests/%: src/map/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 # Every public header must compile alone as C and as C++.
