@@ -286,6 +286,13 @@ int cmd_serve(int argc, char **argv) {
                     (int)dim);
             goto done;
         }
+        /* An index built with words must have them in the file's order. */
+        for (int64_t i = 0; emb_index_word(m.ix, 0) && i < count; i++)
+            if (strcmp(emb_index_word(m.ix, i), emb_query_word(m.q, i)) != 0) {
+                fprintf(stderr, "emb serve: index %s does not match %s: row %lld is '%.40s' in one, '%.40s' in the other\n",
+                        o.index, path, (long long)i, emb_index_word(m.ix, i), emb_query_word(m.q, i));
+                goto done;
+            }
     }
     m.map_size = o.map_size < count ? o.map_size : count;
     if (serve_model_prepare(&m) != EMB_OK) {

@@ -292,6 +292,10 @@ int api_neighbors(struct serve_model *m, const struct serve_params *p, const str
         goto done;
     }
     if ((st = query_vector(m, q, qn, vec, ex, &n_ex, out))) goto done;
+    /* An inner-product or L2 index ranks raw vectors: ask with the word's
+     * own vector rather than its unit copy. */
+    if (m->ix && n_ex == 1 && emb_index_metric(m->ix) != EMB_METRIC_COSINE)
+        memcpy(vec, emb_table_row(m->vecs->table, ex[0]), (size_t)emb_query_dim(m->q) * sizeof *vec);
     struct emb_err err = {0};
     int n = search(m, vec, (int)k, ex, n_ex, ids, scores, &err);
     if (n < 0) {
@@ -517,11 +521,9 @@ int api_info(struct serve_model *m, const struct serve_params *p, const struct s
     json_object_object_add(o, "dim", json_object_new_int(emb_query_dim(m->q)));
     struct json_object *ix = NULL;
     if (m->ix) {
-        static const char *const metrics[] = {"cosine", "ip", "l2"};
-        enum emb_metric mt = emb_index_metric(m->ix);
         ix = json_object_new_object();
-        json_object_object_add(ix, "type", json_object_new_string(emb_index_type(m->ix) == EMB_INDEX_HNSW ? "hnsw" : "flat"));
-        json_object_object_add(ix, "metric", json_object_new_string(mt <= EMB_METRIC_L2 ? metrics[mt] : "?"));
+        json_object_object_add(ix, "type", json_object_new_string(emb_index_type_name(emb_index_type(m->ix))));
+        json_object_object_add(ix, "metric", json_object_new_string(emb_index_metric_name(emb_index_metric(m->ix))));
     }
     json_object_object_add(o, "index", ix);
     json_object_object_add(o, "threads", json_object_new_int(m->n_threads));

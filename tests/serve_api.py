@@ -98,11 +98,93 @@ def main():
         hold.close()
         t.check("SIGINT with an open connection: exit 0 within 5 s", rc == 0 and time.time() - t0 < 5,
                 "status %s, %.1f s, %s" % (rc, time.time() - t0, err[-2000:]))
+        server = None
+        index_tests(tmp, vec, words)
     finally:
         if server:
             server.kill()
         shutil.rmtree(tmp, ignore_errors=True)
     return t.done()
+
+
+def build_index(vec, out, kind, metric="cosine"):
+    """Build an index with `emb index build`; False when emb has no such
+    command (the index module is not merged in)."""
+    cmd = [EMB, "index", "build", vec, "-o", out, "--type", kind, "--metric", metric]
+    if os.environ.get("EMB_INDEX_TOOL"):  # a stand-in builder: TOOL VECTORS OUT TYPE METRIC
+        cmd = [os.environ["EMB_INDEX_TOOL"], vec, out, kind, metric]
+    r = subprocess.run(cmd, capture_output=True)
+    if r.returncode != 0:
+        print("note: could not build an index (%s): %s" % (" ".join(cmd[:3]), r.stderr.decode()[:200].strip()))
+        return False
+    return True
+
+
+def index_tests(tmp, vec, words):
+    """--index: answers through emb_index_search, and a clear start-up
+    error when the index does not belong to the vectors."""
+    flat = os.path.join(tmp, "flat.idx")
+    if not build_index(vec, flat, "flat"):
+        print("SKIP --index tests: `emb index build` is not available")
+        return
+    probe = ["c0w0", "c4w2", "c11w7", "King", "c19w19"]
+    server, port = start_server(EMB, vec)
+    exact = {w: get_json(port, "/v1/neighbors?q=%s&k=10" % w)[1]["neighbors"] for w in probe}
+    stop_server(server)
+    server, port = start_server(EMB, vec, "--index", flat)
+    st, info = get_json(port, "/v1/info")
+    t.check("--index flat: info names the index", st == 200 and info["index"] == {"type": "flat", "metric": "cosine"},
+            info)
+    bad = [w for w in probe if not same_results(get_json(port, "/v1/neighbors?q=%s&k=10" % w)[1]["neighbors"],
+                                                exact[w], 1e-5)]
+    t.check("--index flat: neighbours equal the exact search", not bad, bad)
+    st, got = get_json(port, "/v1/search", "POST", {"vector": [0.3] * 16, "k": 4})
+    t.check("--index flat: /v1/search answers", st == 200 and len(got["neighbors"]) == 4, got)
+    rc, err = stop_server(server)
+    t.check("--index flat: clean stop", rc == 0, err[-1000:])
+
+    hnsw = os.path.join(tmp, "hnsw.idx")
+    if build_index(vec, hnsw, "hnsw"):
+        server, port = start_server(EMB, vec, "--index", hnsw)
+        hits = 0
+        for w in probe:
+            got = {n["word"] for n in get_json(port, "/v1/neighbors?q=%s&k=10" % w)[1]["neighbors"]}
+            hits += len(got & {n["word"] for n in exact[w]})
+        t.check("--index hnsw: recall@10 %.2f >= 0.9" % (hits / 50), hits / 50 >= 0.9)
+        stop_server(server)
+
+    l2 = os.path.join(tmp, "l2.idx")
+    if build_index(vec, l2, "flat", "l2"):
+        server, port = start_server(EMB, vec, "--index", l2)
+        st, got = get_json(port, "/v1/neighbors?q=c0w0&k=5")
+        d = [n["score"] for n in got["neighbors"]] if st == 200 else []
+        t.check("--index l2: squared distances, nearest first, the word itself left out",
+                len(d) == 5 and d == sorted(d) and d[0] > 0 and all(n["word"] != "c0w0" for n in got["neighbors"]),
+                got)
+        stop_server(server)
+
+    # An index of other vectors is refused at start-up, with the reason.
+    other = os.path.join(tmp, "other.txt")
+    write_fixture(other, n_clusters=5, per_cluster=4)
+    oidx = os.path.join(tmp, "other.idx")
+    if build_index(other, oidx, "flat"):
+        r = subprocess.run([EMB, "serve", vec, "--index", oidx, "--port", "0"], capture_output=True, timeout=60)
+        msg = r.stderr.decode()
+        t.check("--index of other vectors: exit 1, one line naming both sizes",
+                r.returncode == 1 and msg.count("\n") == 1 and "23 rows" in msg and "403" in msg, (r.returncode, msg))
+    # Same size, other words.
+    shuffled = os.path.join(tmp, "shuffled.txt")
+    with open(vec, "rb") as f:
+        lines = f.read().split(b"\n")
+    lines[1], lines[2] = lines[2], lines[1]
+    with open(shuffled, "wb") as f:
+        f.write(b"\n".join(lines))
+    sidx = os.path.join(tmp, "shuffled.idx")
+    if build_index(shuffled, sidx, "flat"):
+        r = subprocess.run([EMB, "serve", vec, "--index", sidx, "--port", "0"], capture_output=True, timeout=60)
+        msg = r.stderr.decode()
+        t.check("--index with the rows in another order: exit 1, names the row", r.returncode == 1 and "row 0" in msg,
+                (r.returncode, msg))
 
 
 def run_all(port, vec, words, texts):
