@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "emb/eval.h"
+#include "emb/index.h"
 #include "emb/pool.h"
 #include "emb/vecs.h"
 
@@ -27,7 +28,7 @@
 #define MAX_QUERY_WORDS 64
 #define MAX_K 1000000
 
-enum { OPT_JSON = 256, OPT_THREADS, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_METHOD };
+enum { OPT_JSON = 256, OPT_THREADS, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_METHOD, OPT_INDEX, OPT_EF };
 
 /* Options shared by the three commands (each accepts a subset). */
 struct qopts {
@@ -39,6 +40,8 @@ struct qopts {
     int64_t limit;
     const char *vocab;
     int add, mul; /* analogy methods to show */
+    const char *index; /* neighbors: search this index (emb index build) */
+    int ef;            /* its HNSW search breadth (0 = the index's) */
 };
 
 /* The loaded vectors and the query index over them. */
@@ -51,6 +54,7 @@ struct session {
     int64_t *ids2; /* (k) second method's results (analogy) */
     float *scores2;
     float *sum;    /* (dim) phrase vector */
+    struct emb_index *ix; /* neighbors --index: searched instead of q */
     int n_bad;     /* stdin lines that could not be answered */
 };
 
@@ -70,9 +74,14 @@ static const char neighbors_usage[] =
     "  --format F        text, bin or npy (default: from the file)\n"
     "  --limit N         load only the first N vectors (the most frequent words)\n"
     "  --vocab PATH      vocabulary of an .npy file (default: PATH.vocab)\n"
+    "  --index INDEX     search an index (emb index build) instead of scanning\n"
+    "                    VECTORS; every argument is then a WORD. An index file\n"
+    "                    given as VECTORS is used the same way.\n"
+    "  --ef N            HNSW search breadth with an index (default: the index's)\n"
     "  -h, --help        this text\n"
     "\n"
-    "output: a '# QUERY' line, then 'RANK<TAB>WORD<TAB>COSINE' lines.\n"
+    "output: a '# QUERY' line, then 'RANK<TAB>WORD<TAB>COSINE' lines (the index's\n"
+    "score with an ip or l2 index).\n"
     "example: emb neighbors vectors.bin king queen -k 5\n";
 
 static const char analogy_usage[] =
@@ -126,6 +135,8 @@ static int parse_opts(int argc, char **argv, struct qopts *o, const char *usage,
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"vocab", required_argument, NULL, OPT_VOCAB},
         {"method", required_argument, NULL, OPT_METHOD},
+        {"index", required_argument, NULL, OPT_INDEX},
+        {"ef", required_argument, NULL, OPT_EF},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -159,6 +170,15 @@ static int parse_opts(int argc, char **argv, struct qopts *o, const char *usage,
             o->limit = v;
             break;
         case OPT_VOCAB: o->vocab = optarg; break;
+        case OPT_INDEX:
+            if (strcmp(o->cmd, "neighbors") != 0) goto unknown;
+            o->index = optarg;
+            break;
+        case OPT_EF:
+            if (strcmp(o->cmd, "neighbors") != 0) goto unknown;
+            if (cli_parse_ll(o->cmd, "--ef", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            o->ef = (int)v;
+            break;
         case OPT_METHOD:
             if (!is_analogy) goto unknown;
             if (!strcmp(optarg, "both")) {
@@ -205,7 +225,44 @@ static int session_open(struct session *s, struct qopts *o, const char *path) {
     return 0;
 }
 
+/* neighbors with an index: the index holds the words and vectors. */
+static int session_open_index(struct session *s, struct qopts *o, const char *path) {
+    struct emb_err err = {0};
+    int rc;
+    s->o = o;
+    if ((rc = emb_index_load(&s->ix, path, &err)) != EMB_OK) return cli_fail(o->cmd, rc, &err);
+    if (!emb_index_word(s->ix, 0))
+        return cli_usage_error(o->cmd, "%s stores no words (build it from a vector file)", path);
+    size_t k = (size_t)o->k + MAX_QUERY_WORDS;
+    s->ids = emb_alloc(k * sizeof *s->ids);
+    s->scores = emb_alloc(k * sizeof *s->scores);
+    s->sum = emb_alloc((size_t)emb_index_dim(s->ix) * sizeof *s->sum);
+    if (!s->ids || !s->scores || !s->sum) return cli_fail(o->cmd, EMB_ENOMEM, NULL);
+    return 0;
+}
+
+/* 1 if path starts with an emb index magic (an index given as VECTORS). */
+static int is_index_file(const char *path) {
+    char m[8] = {0};
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+    if (!f) return 0;
+    size_t got = fread(m, 1, 8, f);
+    fclose(f);
+    return got == 8 && (!memcmp(m, "EMBFLAT", 8) || !memcmp(m, "EMBHNSW", 8));
+}
+
+/* Index lookup: exact, else in lower case (as emb_query_find). */
+static int64_t index_find(const struct emb_index *ix, const char *w) {
+    size_t len = strlen(w);
+    int64_t id = emb_index_find(ix, w, len);
+    char buf[1024];
+    if (id >= 0 || len >= sizeof buf) return id;
+    for (size_t i = 0; i <= len; i++) buf[i] = (w[i] >= 'A' && w[i] <= 'Z') ? (char)(w[i] - 'A' + 'a') : w[i];
+    return emb_index_find(ix, buf, len);
+}
+
 static void session_close(struct session *s) {
+    emb_index_free(s->ix);
     emb_query_free(s->q);
     emb_vecs_free(s->vecs);
     emb_free(s->ids);
@@ -219,7 +276,7 @@ static void session_close(struct session *s) {
  * and return -1. */
 static int lookup(struct session *s, char **words, int n, int32_t *ids) {
     for (int i = 0; i < n; i++) {
-        ids[i] = emb_query_find(s->q, words[i], strlen(words[i]));
+        ids[i] = s->ix ? (int32_t)index_find(s->ix, words[i]) : emb_query_find(s->q, words[i], strlen(words[i]));
         if (ids[i] < 0) {
             fprintf(stderr, "emb %s: '%s' is not in the vocabulary\n", s->o->cmd, words[i]);
             return -1;
@@ -252,7 +309,8 @@ static struct json_object *jresults(struct session *s, const int64_t *ids, const
     struct json_object *arr = json_object_new_array();
     for (int i = 0; i < n; i++) {
         struct json_object *r = json_object_new_object();
-        json_object_object_add(r, "word", json_object_new_string(emb_query_word(s->q, ids[i])));
+        json_object_object_add(r, "word", json_object_new_string(s->ix ? emb_index_word(s->ix, ids[i])
+                                                                         : emb_query_word(s->q, ids[i])));
         json_object_object_add(r, "score", jfloat(scores[i]));
         json_object_array_add(arr, r);
     }
@@ -300,17 +358,33 @@ static int neighbors_one(struct session *s, char **words, int n, int64_t lineno)
     int32_t ids[MAX_QUERY_WORDS];
     struct emb_err err = {0};
     if (lookup(s, words, n, ids) != 0) return -1;
-    const float *vec = emb_query_row(s->q, ids[0]);
+    const float *vec = s->ix ? emb_index_vector(s->ix, ids[0]) : emb_query_row(s->q, ids[0]);
     if (n > 1) { /* a phrase: the sum of unit vectors, like word2vec's distance */
-        int32_t dim = emb_query_dim(s->q);
+        int32_t dim = s->ix ? emb_index_dim(s->ix) : emb_query_dim(s->q);
         memset(s->sum, 0, (size_t)dim * sizeof *s->sum);
         for (int i = 0; i < n; i++) {
-            const float *x = emb_query_row(s->q, ids[i]);
+            const float *x = s->ix ? emb_index_vector(s->ix, ids[i]) : emb_query_row(s->q, ids[i]);
             for (int32_t j = 0; j < dim; j++) s->sum[j] += x[j];
         }
         vec = s->sum;
     }
-    int got = emb_query_neighbors(s->q, vec, s->o->k, ids, n, s->ids, s->scores, &err);
+    int got;
+    if (s->ix) { /* k + n results, then the query words are dropped */
+        int want = s->o->k + n, ef = s->o->ef && s->o->ef < want ? want : s->o->ef;
+        got = emb_index_search(s->ix, vec, want, ef, s->ids, s->scores, &err);
+        int m = 0;
+        for (int r = 0; r < got; r++) {
+            int self = 0;
+            for (int i = 0; i < n; i++) self |= s->ids[r] == ids[i];
+            if (!self && m < s->o->k) {
+                s->ids[m] = s->ids[r];
+                s->scores[m++] = s->scores[r];
+            }
+        }
+        if (got >= 0) got = m;
+    } else {
+        got = emb_query_neighbors(s->q, vec, s->o->k, ids, n, s->ids, s->scores, &err);
+    }
     if (got < 0) {
         cli_fail(s->o->cmd, got, &err);
         return -1;
@@ -328,7 +402,9 @@ static int neighbors_one(struct session *s, char **words, int n, int64_t lineno)
         cli_json_print(obj);
     } else {
         printf("# %s\n", query);
-        for (int i = 0; i < got; i++) printf("%d\t%s\t%.4f\n", i + 1, emb_query_word(s->q, s->ids[i]), s->scores[i]);
+        for (int i = 0; i < got; i++)
+            printf("%d\t%s\t%.4f\n", i + 1, s->ix ? emb_index_word(s->ix, s->ids[i]) : emb_query_word(s->q, s->ids[i]),
+                   s->scores[i]);
     }
     return 0;
 }
@@ -338,9 +414,11 @@ int cmd_neighbors(int argc, char **argv) {
     struct session s = {0};
     int first = 0, rc = parse_opts(argc, argv, &o, neighbors_usage, &first);
     if (rc >= 0) return rc;
-    if (first >= argc) return cli_usage_error(o.cmd, "missing VECTORS (see emb neighbors --help)");
-    if ((rc = session_open(&s, &o, argv[first])) != 0) goto done;
-    if (first + 1 == argc) {
+    if (!o.index && first < argc && is_index_file(argv[first])) o.index = argv[first]; /* words follow */
+    else if (o.index) first--; /* every positional is a word */
+    if (first >= argc && !o.index) return cli_usage_error(o.cmd, "missing VECTORS (see emb neighbors --help)");
+    if ((rc = o.index ? session_open_index(&s, &o, o.index) : session_open(&s, &o, argv[first])) != 0) goto done;
+    if (first + 1 >= argc) {
         rc = each_stdin_line(&s, neighbors_one, "word or phrase (Ctrl-D to quit): ");
         goto done;
     }

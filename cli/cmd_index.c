@@ -1,0 +1,601 @@
+/* cmd_index.c -- `emb index build|info|add|delete` and `emb search`: build
+ * a nearest-neighbour index from a vector file, look at it, change it, and
+ * query it. The index stores the words, so searching needs only the index.
+ * All work is in the library (index.h); this file parses and prints. */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "emb/index.h"
+#include "emb/pool.h"
+#include "emb/vecs.h"
+
+#define MAX_K 100000
+
+enum {
+    OPT_OUTPUT = 'o', OPT_TOP = 'k', OPT_HELP = 'h',
+    OPT_TYPE = 256, OPT_METRIC, OPT_M, OPT_EFC, OPT_EF, OPT_THREADS, OPT_SEED, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB,
+    OPT_QUIET, OPT_JSON, OPT_WORD, OPT_VECTOR, OPT_QUERIES, OPT_KEEP_SELF, OPT_SERIAL
+};
+
+static const struct option options[] = {
+    {"output", required_argument, 0, OPT_OUTPUT},   {"top", required_argument, 0, OPT_TOP},
+    {"help", no_argument, 0, OPT_HELP},             {"type", required_argument, 0, OPT_TYPE},
+    {"metric", required_argument, 0, OPT_METRIC},   {"M", required_argument, 0, OPT_M},
+    {"ef-construction", required_argument, 0, OPT_EFC}, {"ef", required_argument, 0, OPT_EF},
+    {"threads", required_argument, 0, OPT_THREADS}, {"seed", required_argument, 0, OPT_SEED},
+    {"format", required_argument, 0, OPT_FORMAT},   {"limit", required_argument, 0, OPT_LIMIT},
+    {"vocab", required_argument, 0, OPT_VOCAB},     {"quiet", no_argument, 0, OPT_QUIET},
+    {"json", no_argument, 0, OPT_JSON},             {"word", required_argument, 0, OPT_WORD},
+    {"vector", required_argument, 0, OPT_VECTOR},   {"queries", required_argument, 0, OPT_QUERIES},
+    {"keep-self", no_argument, 0, OPT_KEEP_SELF},   {"serial", no_argument, 0, OPT_SERIAL},
+    {0, 0, 0, 0},
+};
+
+struct opts {
+    const char *cmd;
+    const char *output, *vocab, *vector, *queries;
+    const char **words; /* --word values (argv pointers) */
+    int n_words;
+    struct emb_index_params p;
+    enum emb_vec_format fmt;
+    int64_t limit;
+    int k, ef, n_threads, quiet, json, keep_self, serial;
+    int seen_hnsw_opt; /* --M/--ef-construction given */
+};
+
+static const char BUILD_USAGE[] =
+    "usage: emb index build VECTORS -o INDEX [options]\n"
+    "\n"
+    "Build a nearest-neighbour index over a vector file (word2vec text or binary,\n"
+    ".npy + vocabulary; gzip allowed). The index stores the vectors and the words,\n"
+    "so `emb search INDEX` and `emb neighbors INDEX` need nothing else.\n"
+    "\n"
+    "  -o, --output INDEX      index file to write (atomically)\n"
+    "  --type flat|hnsw       exact scan or HNSW graph (default flat)\n"
+    "  --metric cosine|ip|l2  similarity (default cosine: vectors are normalised)\n"
+    "  --M N                  HNSW links per node, 2N on the bottom level (16)\n"
+    "  --ef-construction N    HNSW candidate list while building (200)\n"
+    "  --ef N                 HNSW default search breadth stored in the index (50)\n"
+    "  --threads N            build threads (default: all CPUs)\n"
+    "  --seed N               HNSW level draws (1); --threads 1 builds identically\n"
+    "  --format F, --limit N, --vocab PATH   how to read VECTORS (as emb neighbors)\n"
+    "  --quiet, --json        no progress line; JSON summary on stdout\n"
+    "\n"
+    "example: emb index build vectors.bin -o words.idx --type hnsw --M 16\n";
+
+static const char INFO_USAGE[] =
+    "usage: emb index info INDEX [--json]\n"
+    "\n"
+    "Print what an index holds: type, metric, rows, deleted rows, dimension,\n"
+    "HNSW parameters, file mapping and memory.\n";
+
+static const char ADD_USAGE[] =
+    "usage: emb index add INDEX VECTORS [-o OUT] [options]\n"
+    "\n"
+    "Add every row of VECTORS (any vector file, same dimension) to INDEX and\n"
+    "write the result to OUT (default: INDEX, replaced atomically). Words that\n"
+    "are already in the index are an error, and nothing is written.\n"
+    "\n"
+    "  --format F, --limit N, --vocab PATH, --quiet, --json\n";
+
+static const char DELETE_USAGE[] =
+    "usage: emb index delete INDEX WORD... [-o OUT] [--json]\n"
+    "\n"
+    "Mark words deleted (searches never return them again) and write the index\n"
+    "to OUT (default: INDEX, replaced atomically). Unknown words are an error.\n";
+
+static const char SEARCH_USAGE[] =
+    "usage: emb search INDEX (--word W | --vector FILE | --queries VECTORS) [options]\n"
+    "\n"
+    "Print the k nearest rows of the index for each query.\n"
+    "  --word W          the stored vector of W (repeatable); W itself is left out\n"
+    "                    unless --keep-self\n"
+    "  --vector FILE     one vector: DIM numbers separated by whitespace\n"
+    "  --queries FILE    every row of a vector file (text, bin or npy), searched as\n"
+    "                    a batch over --threads threads; named by its words\n"
+    "\n"
+    "  -k, --top N       results per query (default 10)\n"
+    "  --ef N            HNSW search breadth (default: the index's; >= k)\n"
+    "  --threads N       threads for --queries (default: all CPUs)\n"
+    "  --serial          --queries one at a time on this thread (single-query timing)\n"
+    "  --format F, --vocab PATH   how to read --queries\n"
+    "  --json            one JSON object per query: {\"query\", \"neighbors\": [{\"id\", \"word\", \"score\"}]}\n"
+    "  --quiet           no timing line on stderr\n"
+    "\n"
+    "output: '# QUERY', then 'RANK<TAB>WORD<TAB>SCORE' (the row id when the index has\n"
+    "no words). Scores are cosine or inner product, or squared L2 distance.\n"
+    "example: emb search words.idx --word king -k 5\n";
+
+/* Parse options into o; positionals are left at argv[optind..). `allowed`
+ * lists the option codes this command takes. Returns -1 to go on. */
+static int parse(struct opts *o, int argc, char **argv, const char *usage, const int *allowed) {
+    long long v;
+    struct emb_err err = {0};
+    optind = 1;
+    opterr = 0;
+    int c, li = -1;
+    while ((c = getopt_long(argc, argv, ":ho:k:", options, &li)) != -1) {
+        int ok = c == OPT_HELP || c == '?' || c == ':';
+        for (int i = 0; allowed[i]; i++) ok |= allowed[i] == c;
+        if (!ok) {
+            return cli_usage_error(o->cmd, "option %s%s does not apply to %s (see emb %s --help)",
+                                   li >= 0 ? "--" : "-", li >= 0 ? options[li].name : (char[]){(char)c, 0}, o->cmd,
+                                   o->cmd);
+        }
+        li = -1;
+        switch (c) {
+        case OPT_HELP: fputs(usage, stdout); return 0;
+        case OPT_OUTPUT: o->output = optarg; break;
+        case OPT_TOP:
+            if (cli_parse_ll(o->cmd, "-k", optarg, 1, MAX_K, &v)) return CLI_EXIT_USAGE;
+            o->k = (int)v;
+            break;
+        case OPT_TYPE:
+            if (emb_index_type_parse(optarg, &o->p.type, &err) != EMB_OK) return cli_usage_error(o->cmd, "%s", err.msg);
+            break;
+        case OPT_METRIC:
+            if (emb_index_metric_parse(optarg, &o->p.metric, &err) != EMB_OK)
+                return cli_usage_error(o->cmd, "%s", err.msg);
+            break;
+        case OPT_M:
+            if (cli_parse_ll(o->cmd, "--M", optarg, 2, 256, &v)) return CLI_EXIT_USAGE;
+            o->p.M = (int)v;
+            o->seen_hnsw_opt = 1;
+            break;
+        case OPT_EFC:
+            if (cli_parse_ll(o->cmd, "--ef-construction", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            o->p.ef_construction = (int)v;
+            o->seen_hnsw_opt = 1;
+            break;
+        case OPT_EF:
+            if (cli_parse_ll(o->cmd, "--ef", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            o->ef = o->p.ef_search = (int)v;
+            break;
+        case OPT_THREADS:
+            if (cli_parse_ll(o->cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
+            o->n_threads = (int)v;
+            break;
+        case OPT_SEED:
+            if (cli_parse_ll(o->cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
+            o->p.seed = (uint64_t)v;
+            break;
+        case OPT_FORMAT:
+            if (emb_vec_format_parse(optarg, &o->fmt, &err) != EMB_OK)
+                return cli_usage_error(o->cmd, "--format: %s", err.msg);
+            break;
+        case OPT_LIMIT:
+            if (cli_parse_ll(o->cmd, "--limit", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
+            o->limit = v;
+            break;
+        case OPT_VOCAB: o->vocab = optarg; break;
+        case OPT_QUIET: o->quiet = 1; break;
+        case OPT_JSON: o->json = 1; break;
+        case OPT_WORD: o->words[o->n_words++] = optarg; break;
+        case OPT_VECTOR: o->vector = optarg; break;
+        case OPT_QUERIES: o->queries = optarg; break;
+        case OPT_KEEP_SELF: o->keep_self = 1; break;
+        case OPT_SERIAL: o->serial = 1; break;
+        default: return cli_getopt_error(o->cmd, c, argv);
+        }
+    }
+    return -1;
+}
+
+static void init_opts(struct opts *o, const char *cmd, const char **words) {
+    memset(o, 0, sizeof *o);
+    o->cmd = cmd;
+    o->p = emb_index_default_params();
+    o->k = 10;
+    o->n_threads = emb_cpu_count();
+    o->words = words;
+}
+
+struct build_progress {
+    struct cli_progress bar;
+    double t0; /* when the build started */
+};
+
+static void on_build_progress(void *ctx, int64_t done, int64_t total) {
+    struct build_progress *bp = ctx;
+    double now = cli_now();
+    double rate = now > bp->t0 ? (double)done / (now - bp->t0) : 0;
+    cli_progress_draw(&bp->bar, total ? (double)done / (double)total : 1, rate, "rows",
+                      rate > 0 ? (double)(total - done) / rate : -1, NULL);
+}
+
+/* Words of v as an array of borrowed pointers (caller frees the array). */
+static const char **vecs_words(const struct emb_vecs *v) {
+    int32_t n = emb_vocab_size(v->vocab);
+    const char **w = emb_alloc((size_t)(n ? n : 1) * sizeof *w);
+    if (w)
+        for (int32_t i = 0; i < n; i++) w[i] = emb_vocab_word(v->vocab, i);
+    return w;
+}
+
+static struct json_object *info_json(const struct emb_index *ix) {
+    struct json_object *j = json_object_new_object();
+    json_object_object_add(j, "type", json_object_new_string(emb_index_type_name(emb_index_type(ix))));
+    json_object_object_add(j, "metric", json_object_new_string(emb_index_metric_name(emb_index_metric(ix))));
+    json_object_object_add(j, "rows", json_object_new_int64(emb_index_size(ix)));
+    json_object_object_add(j, "deleted", json_object_new_int64(emb_index_n_deleted(ix)));
+    json_object_object_add(j, "dim", json_object_new_int(emb_index_dim(ix)));
+    json_object_object_add(j, "words", json_object_new_boolean(emb_index_word(ix, 0) != NULL));
+    if (emb_index_type(ix) == EMB_INDEX_HNSW) {
+        json_object_object_add(j, "M", json_object_new_int(emb_index_M(ix)));
+        json_object_object_add(j, "ef_construction", json_object_new_int(emb_index_ef_construction(ix)));
+        json_object_object_add(j, "ef", json_object_new_int(emb_index_ef_search(ix)));
+    }
+    json_object_object_add(j, "memory_bytes", json_object_new_int64((int64_t)emb_index_memory_bytes(ix)));
+    return j;
+}
+
+/* ---- emb index build ------------------------------------------------------- */
+
+static int index_build(int argc, char **argv) {
+    static const int allowed[] = {OPT_OUTPUT, OPT_TYPE, OPT_METRIC, OPT_M, OPT_EFC, OPT_EF, OPT_THREADS, OPT_SEED,
+                                  OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_QUIET, OPT_JSON, 0};
+    struct opts o;
+    init_opts(&o, "index build", NULL);
+    int st = parse(&o, argc, argv, BUILD_USAGE, allowed);
+    if (st >= 0) return st;
+    if (optind >= argc) return cli_usage_error(o.cmd, "missing VECTORS (see emb index build --help)");
+    if (optind + 1 < argc) return cli_usage_error(o.cmd, "unexpected argument '%s'", argv[optind + 1]);
+    if (!o.output) return cli_usage_error(o.cmd, "-o INDEX is required");
+    if (o.p.type == EMB_INDEX_FLAT && o.seen_hnsw_opt)
+        return cli_usage_error(o.cmd, "--M and --ef-construction need --type hnsw");
+    const char *input = argv[optind];
+    struct emb_err err = {0};
+    struct emb_vecs *v = NULL;
+    struct emb_pool *pool = NULL;
+    struct emb_index *ix = NULL;
+    const char **words = NULL;
+    struct build_progress bp;
+    cli_progress_init(&bp.bar, o.quiet);
+    o.p.progress = on_build_progress;
+    o.p.progress_ctx = &bp;
+    o.p.stop = cli_stop_flag();
+    double t0 = cli_now(), t_build = 0;
+    int rc = emb_vecs_load(&v, input, o.fmt, o.limit, o.vocab, &err);
+    if (rc == EMB_OK && !(words = vecs_words(v))) rc = emb_err_set(&err, EMB_ENOMEM, "out of memory");
+    if (rc == EMB_OK) rc = emb_pool_new(&pool, o.n_threads, &err);
+    if (rc == EMB_OK) {
+        double t1 = bp.t0 = cli_now();
+        rc = emb_index_build(&ix, v->table->data, emb_vocab_size(v->vocab), v->table->dim, v->table->dim_padded,
+                             words, &o.p, pool, &err);
+        t_build = cli_now() - t1;
+    }
+    cli_progress_done(&bp.bar);
+    if (rc == EMB_OK) rc = emb_index_save(ix, o.output, &err);
+    if (rc == EMB_EINTR) {
+        fprintf(stderr, "emb %s: interrupted, nothing written\n", o.cmd);
+        st = 130;
+    } else if (rc != EMB_OK) {
+        st = cli_fail(o.cmd, rc, &err);
+    } else {
+        st = 0;
+        if (!o.quiet)
+            fprintf(stderr, "emb: %s index (%s) of %lld vectors, dim %d, built in %.2f s; wrote %s\n",
+                    emb_index_type_name(o.p.type), emb_index_metric_name(o.p.metric), (long long)emb_index_size(ix),
+                    emb_index_dim(ix), t_build, o.output);
+        if (o.json) {
+            struct json_object *j = info_json(ix);
+            json_object_object_add(j, "build_seconds", json_object_new_double(t_build));
+            json_object_object_add(j, "total_seconds", json_object_new_double(cli_now() - t0));
+            json_object_object_add(j, "threads", json_object_new_int(o.n_threads));
+            json_object_object_add(j, "output", json_object_new_string(o.output));
+            cli_json_print(j);
+        }
+    }
+    emb_index_free(ix);
+    emb_pool_free(pool);
+    emb_free(words);
+    emb_vecs_free(v);
+    return st;
+}
+
+/* ---- emb index info / add / delete ------------------------------------------ */
+
+static int index_info(int argc, char **argv) {
+    static const int allowed[] = {OPT_JSON, 0};
+    struct opts o;
+    init_opts(&o, "index info", NULL);
+    int st = parse(&o, argc, argv, INFO_USAGE, allowed);
+    if (st >= 0) return st;
+    if (optind + 1 != argc) return cli_usage_error(o.cmd, "expected one INDEX (see emb index info --help)");
+    struct emb_err err = {0};
+    struct emb_index *ix = NULL;
+    int rc = emb_index_load(&ix, argv[optind], &err);
+    if (rc != EMB_OK) return cli_fail(o.cmd, rc, &err);
+    if (o.json) {
+        cli_json_print(info_json(ix));
+    } else {
+        printf("type\t%s\nmetric\t%s\nrows\t%lld\ndeleted\t%lld\ndim\t%d\nwords\t%s\n", emb_index_type_name(emb_index_type(ix)),
+               emb_index_metric_name(emb_index_metric(ix)), (long long)emb_index_size(ix),
+               (long long)emb_index_n_deleted(ix), emb_index_dim(ix), emb_index_word(ix, 0) ? "yes" : "no");
+        if (emb_index_type(ix) == EMB_INDEX_HNSW)
+            printf("M\t%d\nef_construction\t%d\nef\t%d\n", emb_index_M(ix), emb_index_ef_construction(ix),
+                   emb_index_ef_search(ix));
+        printf("mapped\t%s\nmemory_bytes\t%zu\n", emb_index_is_mapped(ix) ? "yes" : "no", emb_index_memory_bytes(ix));
+    }
+    emb_index_free(ix);
+    return 0;
+}
+
+static int index_add(int argc, char **argv) {
+    static const int allowed[] = {OPT_OUTPUT, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_QUIET, OPT_JSON, 0};
+    struct opts o;
+    init_opts(&o, "index add", NULL);
+    int st = parse(&o, argc, argv, ADD_USAGE, allowed);
+    if (st >= 0) return st;
+    if (optind + 2 != argc) return cli_usage_error(o.cmd, "expected INDEX VECTORS (see emb index add --help)");
+    const char *path = argv[optind], *out = o.output ? o.output : path;
+    struct emb_err err = {0};
+    struct emb_index *ix = NULL;
+    struct emb_vecs *v = NULL;
+    int rc = emb_index_load(&ix, path, &err);
+    if (rc == EMB_OK) rc = emb_vecs_load(&v, argv[optind + 1], o.fmt, o.limit, o.vocab, &err);
+    if (rc == EMB_OK && v->table->dim != emb_index_dim(ix))
+        rc = emb_err_set(&err, EMB_EINVAL, "%s has dimension %d, the index %d", argv[optind + 1], v->table->dim,
+                         emb_index_dim(ix));
+    int32_t n = rc == EMB_OK ? emb_vocab_size(v->vocab) : 0;
+    int has_words = rc == EMB_OK && emb_index_word(ix, 0) != NULL;
+    for (int32_t i = 0; rc == EMB_OK && i < n; i++)
+        rc = emb_index_add(ix, emb_table_row(v->table, i), has_words ? emb_vocab_word(v->vocab, i) : NULL, NULL, &err);
+    if (rc == EMB_OK) rc = emb_index_save(ix, out, &err);
+    if (rc != EMB_OK) {
+        st = cli_fail(o.cmd, rc, &err);
+    } else {
+        if (!o.quiet) fprintf(stderr, "emb: added %d rows (%lld in all); wrote %s\n", n, (long long)emb_index_size(ix), out);
+        if (o.json) cli_json_print(info_json(ix));
+    }
+    emb_vecs_free(v);
+    emb_index_free(ix);
+    return st;
+}
+
+static int index_delete(int argc, char **argv) {
+    static const int allowed[] = {OPT_OUTPUT, OPT_QUIET, OPT_JSON, 0};
+    struct opts o;
+    init_opts(&o, "index delete", NULL);
+    int st = parse(&o, argc, argv, DELETE_USAGE, allowed);
+    if (st >= 0) return st;
+    if (optind + 2 > argc) return cli_usage_error(o.cmd, "expected INDEX WORD... (see emb index delete --help)");
+    const char *path = argv[optind], *out = o.output ? o.output : path;
+    struct emb_err err = {0};
+    struct emb_index *ix = NULL;
+    int rc = emb_index_load(&ix, path, &err);
+    if (rc == EMB_OK && !emb_index_word(ix, 0))
+        rc = emb_err_set(&err, EMB_EINVAL, "%s stores no words to delete by", path);
+    for (int i = optind + 1; rc == EMB_OK && i < argc; i++) {
+        int64_t id = emb_index_find(ix, argv[i], strlen(argv[i]));
+        if (id < 0) rc = emb_err_set(&err, EMB_ENOTFOUND, "'%s' is not in the index", argv[i]);
+        else if (emb_index_is_deleted(ix, id)) rc = emb_err_set(&err, EMB_ENOTFOUND, "'%s' is already deleted", argv[i]);
+        else rc = emb_index_delete(ix, id, &err);
+    }
+    if (rc == EMB_OK) rc = emb_index_save(ix, out, &err);
+    if (rc != EMB_OK) {
+        st = cli_fail(o.cmd, rc, &err);
+    } else {
+        if (!o.quiet) fprintf(stderr, "emb: %lld of %lld rows deleted; wrote %s\n", (long long)emb_index_n_deleted(ix),
+                              (long long)emb_index_size(ix), out);
+        if (o.json) cli_json_print(info_json(ix));
+    }
+    emb_index_free(ix);
+    return st;
+}
+
+int cmd_index(int argc, char **argv) {
+    const char *what = argc > 1 ? argv[1] : NULL;
+    if (!what) return cli_usage_error("index", "missing subcommand: build, info, add or delete (see emb index --help)");
+    if (!strcmp(what, "--help") || !strcmp(what, "-h")) {
+        fputs("usage: emb index build VECTORS -o INDEX [options]   (see emb index build --help)\n"
+              "       emb index info INDEX [--json]\n"
+              "       emb index add INDEX VECTORS [-o OUT]\n"
+              "       emb index delete INDEX WORD... [-o OUT]\n",
+              stdout);
+        return 0;
+    }
+    if (!strcmp(what, "build")) return index_build(argc - 1, argv + 1);
+    if (!strcmp(what, "info")) return index_info(argc - 1, argv + 1);
+    if (!strcmp(what, "add")) return index_add(argc - 1, argv + 1);
+    if (!strcmp(what, "delete")) return index_delete(argc - 1, argv + 1);
+    return cli_usage_error("index", "unknown subcommand '%s' (expected build, info, add or delete)", what);
+}
+
+/* ---- emb search ------------------------------------------------------------- */
+
+/* Read one vector of exactly dim numbers from a text file. */
+static int read_vector(const char *path, int32_t dim, float *out, struct emb_err *err) {
+    FILE *f = !strcmp(path, "-") ? stdin : fopen(path, "r");
+    if (!f) return emb_err_set(err, EMB_EIO, "cannot open %s", path);
+    int32_t n = 0;
+    int rc = EMB_OK;
+    char tok[128];
+    while (rc == EMB_OK && fscanf(f, "%127s", tok) == 1) {
+        char *end = NULL;
+        float x = strtof(tok, &end);
+        if (*end || end == tok) rc = emb_err_set(err, EMB_EFORMAT, "%s: '%s' is not a number", path, tok);
+        else if (!isfinite(x)) rc = emb_err_set(err, EMB_ENUMERIC, "%s: value %d is not finite", path, n + 1);
+        else if (n == dim) rc = emb_err_set(err, EMB_EFORMAT, "%s: more than %d numbers (the index dimension)", path, dim);
+        else out[n++] = x;
+    }
+    if (rc == EMB_OK && n < dim)
+        rc = emb_err_set(err, n ? EMB_EFORMAT : EMB_EEMPTY, "%s: %d numbers, the index needs %d", path, n, dim);
+    if (f != stdin) fclose(f);
+    return rc;
+}
+
+/* Print one query's results. */
+static void print_results(const struct opts *o, const struct emb_index *ix, const char *query, const int64_t *ids,
+                          const float *sc, int n) {
+    if (o->json) {
+        struct json_object *j = json_object_new_object(), *arr = json_object_new_array();
+        json_object_object_add(j, "query", json_object_new_string(query));
+        for (int i = 0; i < n; i++) {
+            struct json_object *r = json_object_new_object();
+            const char *w = emb_index_word(ix, ids[i]);
+            char buf[32];
+            snprintf(buf, sizeof buf, "%.9g", (double)sc[i]);
+            json_object_object_add(r, "id", json_object_new_int64(ids[i]));
+            if (w) json_object_object_add(r, "word", json_object_new_string(w));
+            json_object_object_add(r, "score", json_object_new_double_s((double)sc[i], buf));
+            json_object_array_add(arr, r);
+        }
+        json_object_object_add(j, "neighbors", arr);
+        cli_json_print(j);
+        return;
+    }
+    printf("# %s\n", query);
+    for (int i = 0; i < n; i++) {
+        const char *w = emb_index_word(ix, ids[i]);
+        if (w) printf("%d\t%s\t%.4f\n", i + 1, w, sc[i]);
+        else printf("%d\t%lld\t%.4f\n", i + 1, (long long)ids[i], sc[i]);
+    }
+}
+
+/* --word queries: the word's stored vector, the word itself dropped. */
+static int search_words(const struct opts *o, const struct emb_index *ix) {
+    struct emb_err err = {0};
+    int64_t *ids = emb_alloc((size_t)(o->k + 1) * sizeof *ids);
+    float *sc = emb_alloc((size_t)(o->k + 1) * sizeof *sc);
+    int st = 0;
+    if (!ids || !sc) st = cli_fail(o->cmd, EMB_ENOMEM, NULL);
+    if (!emb_index_word(ix, 0) && st == 0)
+        st = cli_usage_error(o->cmd, "the index stores no words: use --vector or --queries");
+    /* All words are checked before anything is printed. */
+    for (int i = 0; st == 0 && i < o->n_words; i++)
+        if (emb_index_find(ix, o->words[i], strlen(o->words[i])) < 0) {
+            fprintf(stderr, "emb %s: '%s' is not in the index\n", o->cmd, o->words[i]);
+            st = CLI_EXIT_FAIL;
+        }
+    for (int i = 0; st == 0 && i < o->n_words; i++) {
+        int64_t id = emb_index_find(ix, o->words[i], strlen(o->words[i]));
+        int ef = o->ef && o->ef < o->k + 1 ? o->k + 1 : o->ef;
+        int n = emb_index_search(ix, emb_index_vector(ix, id), o->k + 1, ef, ids, sc, &err);
+        if (n < 0) {
+            st = cli_fail(o->cmd, n, &err);
+            break;
+        }
+        int m = 0; /* drop the word itself, keep k */
+        for (int r = 0; r < n; r++)
+            if ((o->keep_self || ids[r] != id) && m < o->k) {
+                ids[m] = ids[r];
+                sc[m++] = sc[r];
+            }
+        print_results(o, ix, o->words[i], ids, sc, m);
+    }
+    emb_free(ids);
+    emb_free(sc);
+    return st;
+}
+
+/* --queries: a vector file searched as one batch. */
+static int search_batch(const struct opts *o, const struct emb_index *ix) {
+    struct emb_err err = {0};
+    struct emb_vecs *v = NULL;
+    struct emb_pool *pool = NULL;
+    int64_t *ids = NULL;
+    float *sc = NULL;
+    int *nf = NULL, st = 0;
+    int rc = emb_vecs_load(&v, o->queries, o->fmt, o->limit, o->vocab, &err);
+    if (rc == EMB_OK && v->table->dim != emb_index_dim(ix))
+        rc = emb_err_set(&err, EMB_EINVAL, "%s has dimension %d, the index %d", o->queries, v->table->dim,
+                         emb_index_dim(ix));
+    int64_t nq = rc == EMB_OK ? emb_vocab_size(v->vocab) : 0;
+    if (rc == EMB_OK) rc = emb_pool_new(&pool, o->n_threads, &err);
+    if (rc == EMB_OK) {
+        ids = emb_alloc((size_t)nq * (size_t)o->k * sizeof *ids);
+        sc = emb_alloc((size_t)nq * (size_t)o->k * sizeof *sc);
+        nf = emb_alloc((size_t)nq * sizeof *nf);
+        if (!ids || !sc || !nf) rc = emb_err_set(&err, EMB_ENOMEM, "out of memory for %lld results", (long long)nq);
+    }
+    double t0 = cli_now();
+    if (rc == EMB_OK && o->serial) {
+        for (int64_t i = 0; i < nq && rc == EMB_OK; i++) {
+            int n = emb_index_search(ix, emb_table_row(v->table, i), o->k, o->ef, ids + i * o->k, sc + i * o->k, &err);
+            if (n < 0) rc = n;
+            else nf[i] = n;
+        }
+    } else if (rc == EMB_OK) {
+        rc = emb_index_search_batch(ix, v->table->data, nq, v->table->dim_padded, o->k, o->ef, pool, ids, sc, nf, &err);
+    }
+    double dt = cli_now() - t0;
+    if (rc != EMB_OK) {
+        st = cli_fail(o->cmd, rc, &err);
+    } else {
+        for (int64_t i = 0; i < nq; i++)
+            print_results(o, ix, emb_vocab_word(v->vocab, (int32_t)i), ids + i * o->k, sc + i * o->k, nf[i]);
+        if (!o->quiet)
+            fprintf(stderr, "emb: %lld queries in %.6f s (%.0f queries/s, %d threads%s)\n", (long long)nq, dt,
+                    dt > 0 ? (double)nq / dt : 0.0, o->serial ? 1 : emb_pool_size(pool), o->serial ? ", serial" : "");
+    }
+    emb_free(ids);
+    emb_free(sc);
+    emb_free(nf);
+    emb_pool_free(pool);
+    emb_vecs_free(v);
+    return st;
+}
+
+int cmd_search(int argc, char **argv) {
+    static const int allowed[] = {OPT_TOP, OPT_EF, OPT_THREADS, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_QUIET,
+                                  OPT_JSON, OPT_WORD, OPT_VECTOR, OPT_QUERIES, OPT_KEEP_SELF, OPT_SERIAL, 0};
+    struct opts o;
+    const char **words = emb_alloc((size_t)(argc + 1) * sizeof *words);
+    if (!words) return cli_fail("search", EMB_ENOMEM, NULL);
+    init_opts(&o, "search", words);
+    int st = parse(&o, argc, argv, SEARCH_USAGE, allowed);
+    if (st >= 0) goto done;
+    st = CLI_EXIT_USAGE;
+    if (optind >= argc) {
+        cli_usage_error(o.cmd, "missing INDEX (see emb search --help)");
+        goto done;
+    }
+    if (optind + 1 < argc) {
+        cli_usage_error(o.cmd, "unexpected argument '%s'", argv[optind + 1]);
+        goto done;
+    }
+    if ((o.n_words > 0) + (o.vector != NULL) + (o.queries != NULL) != 1) {
+        cli_usage_error(o.cmd, "give exactly one of --word, --vector, --queries");
+        goto done;
+    }
+    if (o.ef && o.ef < o.k) {
+        cli_usage_error(o.cmd, "--ef %d is smaller than -k %d", o.ef, o.k);
+        goto done;
+    }
+    struct emb_err err = {0};
+    struct emb_index *ix = NULL;
+    int rc = emb_index_load(&ix, argv[optind], &err);
+    if (rc != EMB_OK) {
+        st = cli_fail(o.cmd, rc, &err);
+        goto done;
+    }
+    if (o.n_words) {
+        st = search_words(&o, ix);
+    } else if (o.queries) {
+        st = search_batch(&o, ix);
+    } else {
+        float *q = emb_alloc((size_t)emb_index_dim(ix) * sizeof *q);
+        int64_t *ids = emb_alloc((size_t)o.k * sizeof *ids);
+        float *sc = emb_alloc((size_t)o.k * sizeof *sc);
+        int n = !q || !ids || !sc ? emb_err_set(&err, EMB_ENOMEM, "out of memory")
+                                  : read_vector(o.vector, emb_index_dim(ix), q, &err);
+        if (n == EMB_OK) n = emb_index_search(ix, q, o.k, o.ef, ids, sc, &err);
+        if (n < 0) st = cli_fail(o.cmd, n, &err);
+        else {
+            print_results(&o, ix, o.vector, ids, sc, n);
+            st = 0;
+        }
+        emb_free(q);
+        emb_free(ids);
+        emb_free(sc);
+    }
+    emb_index_free(ix);
+done:
+    emb_free(words);
+    return st;
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# cli_index.sh -- `emb index build|info|add|delete`, `emb search` and
+# `emb neighbors` with an index, end to end: exact results equal the
+# scanning `emb neighbors`, HNSW agrees with them, every vector format and
+# gzip work, one-thread builds are identical, deletes and adds take
+# effect, and bad input gives one clear line and a non-zero status.
+set -u
+EMB=${EMB:-build/emb}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+
+# 400 words in 8 dimensions around 10 centres (distinct neighbours, few ties).
+awk 'BEGIN { srand(3); print 400, 8;
+  for (c = 0; c < 10; c++) for (j = 0; j < 8; j++) m[c, j] = rand() * 4 - 2;
+  for (i = 0; i < 400; i++) { c = i % 10; printf "w%d", i;
+    for (j = 0; j < 8; j++) printf " %.6f", m[c, j] + rand() - 0.5; printf "\n" } }' > "$T/v.txt"
+
+$EMB index build "$T/v.txt" -o "$T/flat.idx" --quiet
+check "build flat" test -s "$T/flat.idx"
+$EMB index build "$T/v.txt" -o "$T/hnsw.idx" --type hnsw --M 8 --ef-construction 100 --threads 2 --quiet
+check "build hnsw" test -s "$T/hnsw.idx"
+
+# Exact search = the scan of emb neighbors, line for line.
+$EMB neighbors "$T/v.txt" w1 w17 w250 -k 7 > "$T/scan.out"
+$EMB search "$T/flat.idx" --word w1 --word w17 --word w250 -k 7 > "$T/flat.out"
+check "flat search equals neighbors scan" cmp -s "$T/scan.out" "$T/flat.out"
+$EMB neighbors "$T/flat.idx" w1 w17 w250 -k 7 > "$T/nb_idx.out"
+check "neighbors with an index file as VECTORS" cmp -s "$T/scan.out" "$T/nb_idx.out"
+$EMB neighbors --index "$T/flat.idx" w1 w17 w250 -k 7 > "$T/nb_idx2.out"
+check "neighbors --index" cmp -s "$T/scan.out" "$T/nb_idx2.out"
+
+# HNSW at a wide ef finds (nearly) the same neighbours for every word.
+for i in $(seq 0 7 399); do echo "w$i"; done > "$T/qwords"
+$EMB neighbors "$T/v.txt" -k 10 < "$T/qwords" | grep -v '^#' | cut -f1,2 > "$T/exact10"
+$EMB neighbors "$T/hnsw.idx" -k 10 --ef 100 < "$T/qwords" | grep -v '^#' | cut -f1,2 > "$T/hnsw10"
+same=$(awk -F'\t' 'NR == FNR { a[FNR] = $2; next } { if (a[FNR] == $2) n++ } END { print n + 0 }' "$T/exact10" "$T/hnsw10")
+total=$(wc -l < "$T/exact10")
+check "hnsw agrees with exact on $same of $total ranks (>= 95%)" test $((same * 100)) -ge $((total * 95))
+
+# Every vector format, and gzip, builds the same flat index.
+$EMB convert "$T/v.txt" "$T/v.bin" --quiet
+$EMB convert "$T/v.txt" "$T/v.npy" --quiet
+gzip -c "$T/v.txt" > "$T/v.txt.gz"
+for f in v.bin v.npy v.txt.gz; do
+  $EMB index build "$T/$f" -o "$T/f.idx" --quiet
+  $EMB search "$T/f.idx" --word w1 --word w17 --word w250 -k 7 > "$T/f.out"
+  check "build from $f" cmp -s "$T/flat.out" "$T/f.out"
+done
+gzip -c "$T/hnsw.idx" > "$T/hnsw.idx.gz"
+$EMB search "$T/hnsw.idx" --word w5 > "$T/a.out"
+$EMB search "$T/hnsw.idx.gz" --word w5 > "$T/b.out"
+check "gzip-compressed index" cmp -s "$T/a.out" "$T/b.out"
+
+# One thread and a seed: the same file twice; another seed: another file.
+$EMB index build "$T/v.txt" -o "$T/d1.idx" --type hnsw --M 6 --threads 1 --seed 9 --quiet
+$EMB index build "$T/v.txt" -o "$T/d2.idx" --type hnsw --M 6 --threads 1 --seed 9 --quiet
+$EMB index build "$T/v.txt" -o "$T/d3.idx" --type hnsw --M 6 --threads 1 --seed 10 --quiet
+check "one-thread build is deterministic" cmp -s "$T/d1.idx" "$T/d2.idx"
+check "another seed, another graph" bash -c "! cmp -s '$T/d1.idx' '$T/d3.idx'"
+
+# info, --json.
+$EMB index info "$T/hnsw.idx" --json > "$T/info.json"
+check "info --json" /usr/bin/python3 -c "
+import json; j = json.load(open('$T/info.json'))
+assert j['type'] == 'hnsw' and j['rows'] == 400 and j['dim'] == 8 and j['M'] == 8 and j['deleted'] == 0, j"
+$EMB search "$T/hnsw.idx" --word w3 -k 4 --json > "$T/s.json"
+check "search --json" /usr/bin/python3 -c "
+import json; j = json.loads(open('$T/s.json').readline())
+assert j['query'] == 'w3' and len(j['neighbors']) == 4 and all('word' in n and 'id' in n for n in j['neighbors'])
+assert all(n['word'] != 'w3' for n in j['neighbors'])"
+
+# --vector and --queries.
+grep '^w42 ' "$T/v.txt" | cut -d' ' -f2- > "$T/q.vec"
+top=$($EMB search "$T/flat.idx" --vector "$T/q.vec" -k 1 | sed -n 2p | cut -f2)
+check "--vector finds its own row" test "$top" = w42
+head -1 "$T/v.txt" | sed 's/^400/3/' > "$T/q.txt"; grep -E '^w(1|2|3) ' "$T/v.txt" >> "$T/q.txt"
+$EMB search "$T/flat.idx" --queries "$T/q.txt" -k 1 --quiet --threads 2 > "$T/q.out"
+check "--queries searches every row" test "$(grep -c '^1	w[123]	1.0000' "$T/q.out")" = 3
+$EMB search "$T/hnsw.idx" --queries "$T/q.txt" -k 3 --quiet --serial > "$T/q1.out"
+$EMB search "$T/hnsw.idx" --queries "$T/q.txt" -k 3 --quiet --threads 2 > "$T/q2.out"
+check "--serial equals the batch" cmp -s "$T/q1.out" "$T/q2.out"
+
+# delete and add.
+cp "$T/hnsw.idx" "$T/m.idx"
+$EMB index delete "$T/m.idx" w1 w2 --quiet
+$EMB search "$T/m.idx" --word w11 --word w21 -k 50 > "$T/del.out"
+check "deleted words are never returned" bash -c "! grep -qE '	w(1|2)	' '$T/del.out'"
+check "info counts deletions" test "$($EMB index info "$T/m.idx" | awk '$1 == "deleted" { print $2 }')" = 2
+printf '2 8\nnew1 1 1 1 1 1 1 1 1\nnew2 -1 -1 -1 -1 -1 -1 -1 -1\n' > "$T/add.txt"
+$EMB index add "$T/m.idx" "$T/add.txt" -o "$T/m2.idx" --quiet
+check "add grows the index" test "$($EMB index info "$T/m2.idx" | awk '$1 == "rows" { print $2 }')" = 402
+top=$($EMB search "$T/m2.idx" --word new1 -k 1 --keep-self | sed -n 2p | cut -f2)
+check "an added word is found" test "$top" = new1
+
+bad() { # name, expected status, args...
+  local name=$1 want=$2; shift 2
+  rm -f "$T/out.idx"
+  "$EMB" "$@" 2> "$T/err" > /dev/null
+  local st=$?
+  if [[ $st -eq $want && $(wc -l < "$T/err") -eq 1 && ! -e "$T/out.idx" ]]; then pass "bad input: $name"
+  else fail "bad input: $name (status $st, stderr: $(head -c 300 "$T/err"))"; fi
+}
+: > "$T/empty"
+head -c 1000 "$T/hnsw.idx" > "$T/trunc.idx"
+cp "$T/hnsw.idx" "$T/corrupt.idx"
+printf '\x55' | dd of="$T/corrupt.idx" bs=1 seek=3000 conv=notrunc 2> /dev/null
+printf '1 2 3\n' > "$T/short.vec"
+printf '1 2 x 4 5 6 7 8\n' > "$T/nan.vec"
+printf '2 3\na 1 2 3\nb 4 5 6\n' > "$T/dim3.txt"
+bad "build missing file" 1 index build "$T/nope" -o "$T/out.idx"
+bad "build empty file" 1 index build "$T/empty" -o "$T/out.idx"
+bad "build no output" 2 index build "$T/v.txt"
+bad "build bad type" 2 index build "$T/v.txt" -o "$T/out.idx" --type ivf
+bad "build bad metric" 2 index build "$T/v.txt" -o "$T/out.idx" --metric jaccard
+bad "build M for flat" 2 index build "$T/v.txt" -o "$T/out.idx" --M 8
+bad "build M 1" 2 index build "$T/v.txt" -o "$T/out.idx" --type hnsw --M 1
+bad "build unknown option" 2 index build "$T/v.txt" -o "$T/out.idx" --fast
+bad "index no subcommand" 2 index
+bad "index bad subcommand" 2 index rebuild
+bad "search missing index" 1 search "$T/nope" --word w1
+bad "search empty index file" 1 search "$T/empty" --word w1
+bad "search a vector file" 1 search "$T/v.txt" --word w1
+bad "search truncated index" 1 search "$T/trunc.idx" --word w1
+bad "search corrupt index" 1 search "$T/corrupt.idx" --word w1
+bad "search unknown word" 1 search "$T/flat.idx" --word nosuchword
+bad "search no query" 2 search "$T/flat.idx"
+bad "search two query kinds" 2 search "$T/flat.idx" --word w1 --vector "$T/q.vec"
+bad "search ef below k" 2 search "$T/hnsw.idx" --word w1 -k 20 --ef 5
+bad "search k 0" 2 search "$T/flat.idx" --word w1 -k 0
+bad "search short vector" 1 search "$T/flat.idx" --vector "$T/short.vec"
+bad "search bad number" 1 search "$T/flat.idx" --vector "$T/nan.vec"
+bad "search queries wrong dim" 1 search "$T/flat.idx" --queries "$T/dim3.txt"
+bad "search option of build" 2 search "$T/flat.idx" --word w1 --M 4
+bad "add wrong dim" 1 index add "$T/flat.idx" "$T/dim3.txt" -o "$T/out.idx"
+bad "add existing words" 1 index add "$T/flat.idx" "$T/v.txt" -o "$T/out.idx"
+bad "delete unknown word" 1 index delete "$T/flat.idx" nosuchword -o "$T/out.idx"
+bad "neighbors index unknown word" 1 neighbors "$T/flat.idx" nosuchword
+bad "analogy --index" 2 analogy --index "$T/flat.idx" a b c
+echo "$fails failure(s)"
+[[ $fails -eq 0 ]]
