@@ -267,7 +267,9 @@ int cmd_serve(int argc, char **argv) {
         cli_fail("serve", rc, &err);
         goto done;
     }
-    if ((rc = emb_query_new(&m.q, m.vecs, o.n_threads, &err)) != EMB_OK) {
+    /* One thread: requests use the reentrant calls, which scan on the
+     * worker that asks, so the query index's own pool would sit idle. */
+    if ((rc = emb_query_new(&m.q, m.vecs, 1, &err)) != EMB_OK) {
         cli_fail("serve", rc, &err);
         goto done;
     }

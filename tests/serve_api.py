@@ -99,12 +99,41 @@ def main():
         t.check("SIGINT with an open connection: exit 0 within 5 s", rc == 0 and time.time() - t0 < 5,
                 "status %s, %.1f s, %s" % (rc, time.time() - t0, err[-2000:]))
         server = None
+        connection_limit(vec)
         index_tests(tmp, vec, words)
     finally:
         if server:
             server.kill()
         shutil.rmtree(tmp, ignore_errors=True)
     return t.done()
+
+
+def connection_limit(vec):
+    """--max-connections: past the limit new connections are turned away;
+    once the idle ones go, the server answers again."""
+    server, port = start_server(EMB, vec, "--threads", "2", "--max-connections", "4", "--timeout", "30")
+    try:
+        held = []
+        for _ in range(8):
+            try:
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                s.sendall(b"GET /healthz HTTP/1.1\r\n")  # unfinished
+                held.append(s)
+            except OSError:
+                pass
+        time.sleep(0.3)
+        try:
+            refused = get_json(port, "/healthz") != (200, {"status": "ok"})
+        except (OSError, http.client.HTTPException):
+            refused = True
+        t.check("--max-connections 4: a request beyond the limit is turned away", refused)
+        for s in held:
+            s.close()
+        time.sleep(0.5)
+        t.check("--max-connections 4: answers again once connections close", healthy(port))
+    finally:
+        rc, err = stop_server(server)
+        t.check("--max-connections: clean stop", rc == 0, err[-1000:])
 
 
 def build_index(vec, out, kind, metric="cosine"):
