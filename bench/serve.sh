@@ -69,8 +69,12 @@ if [[ "$PEER" == 1 ]] && /usr/bin/python3 -c 'import gensim' 2> /dev/null; then
   PID_peer=$!
   pids+=("$PID_peer")
   for _ in $(seq 1200); do grep -q ready "$W/peer.start" 2> /dev/null && break; sleep 0.1; done
-  grep -q ready "$W/peer.start" || { echo "peer did not start: $(cat "$W/peer.start")"; exit 1; }
-  tools+=(peer)
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT_peer/v1/neighbors?q=the&k=1" > /dev/null && break; sleep 0.2; done
+  if curl -sf "http://127.0.0.1:$PORT_peer/v1/neighbors?q=the&k=1" > /dev/null; then
+    tools+=(peer)
+  else
+    echo "note: the peer did not answer on port $PORT_peer (log: $(head -c 500 "$W/peer.start")); peer runs skipped"
+  fi
 fi
 
 # Query words: the 1000 most frequent, from the server itself; Lua scripts.
@@ -143,6 +147,24 @@ for tool in "${tools[@]}"; do
   pid_var="PID_$tool"
   echo "{\"tool\": \"$tool\", \"rss_kb\": $(rss_kb "${!pid_var}")}" >> "$W/runs.jsonl"
 done
+# Quality: each server's top 10 for the 1000 query words against emb's exact
+# scan (recall@10; 1.0 means the same words).
+ports=""
+for tool in "${tools[@]}"; do port_var="PORT_$tool"; ports="$ports $tool=${!port_var}"; done
+/usr/bin/python3 - $ports >> "$W/runs.jsonl" << 'EOF'
+import json, sys, urllib.parse, urllib.request
+ports = dict(a.split("=") for a in sys.argv[1:])
+def top(port, w):
+    url = "http://127.0.0.1:%s/v1/neighbors?k=10&q=%s" % (port, urllib.parse.quote(w, safe=""))
+    with urllib.request.urlopen(url, timeout=60) as r:
+        return [n["word"] for n in json.load(r)["neighbors"]]
+with urllib.request.urlopen("http://127.0.0.1:%s/v1/map?n=1000" % ports["exact"], timeout=60) as r:
+    words = json.load(r)["words"]
+exact = {w: top(ports["exact"], w) for w in words}
+for tool, port in ports.items():
+    hits = sum(len(set(top(port, w)) & set(exact[w])) for w in words)
+    print(json.dumps({"tool": tool, "recall_at_10": hits / (10 * len(words))}))
+EOF
 for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; wait "$p" 2> /dev/null || true; done
 pids=()
 
@@ -189,8 +211,8 @@ out = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "vectors": ve
        "wrk": "wrk -t2 -c64 -d%ss --latency, GET /v1/neighbors?k=10, 1000 rotating words" % duration,
        "server_threads": 2, "runs": int(n_runs), "tools": {}, "leak": {}}
 print()
-print("| server | requests/s | p50 ms | p99 ms | errors | RSS MB |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| server | requests/s | p50 ms | p99 ms | errors | RSS MB | recall@10 vs exact |")
+print("|---|---:|---:|---:|---:|---:|---:|")
 base = None
 for tool in ("exact", "hnsw", "peer"):
     r = [x["wrk"] for x in rows if x.get("tool") == tool and "wrk" in x]
@@ -199,9 +221,11 @@ for tool in ("exact", "hnsw", "peer"):
     rss = [x["rss_kb"] for x in rows if x.get("tool") == tool and "rss_kb" in x][0]
     med = {k: statistics.median(x[k] for x in r) for k in ("rps", "p50_ms", "p99_ms")}
     errs = sum(x["non2xx"] + x["socket_errors"] for x in r)
-    out["tools"][tool] = {"median": med, "runs": r, "rss_kb": rss, "errors": errs}
-    print("| %s | %.0f | %.2f | %.2f | %d | %.0f |" % (names[tool], med["rps"], med["p50_ms"], med["p99_ms"], errs,
-                                                       rss / 1024))
+    rec = [x["recall_at_10"] for x in rows if x.get("tool") == tool and "recall_at_10" in x]
+    out["tools"][tool] = {"median": med, "runs": r, "rss_kb": rss, "errors": errs,
+                          "recall_at_10": rec[0] if rec else None}
+    print("| %s | %.0f | %.2f | %.2f | %d | %.0f | %s |" % (names[tool], med["rps"], med["p50_ms"], med["p99_ms"],
+                                                            errs, rss / 1024, "%.3f" % rec[0] if rec else "-"))
 if "peer" in out["tools"]:
     for tool in ("exact", "hnsw"):
         if tool in out["tools"]:
