@@ -49,6 +49,27 @@ wait "${pids[0]}"
 check "SIGTERM exits 0" test $? -eq 0
 pids=()
 
+# Every vector format emb reads is served: binary, .npy + vocabulary, gzip text.
+"$EMB" convert "$T/v.txt" "$T/v.bin" > /dev/null 2>&1
+"$EMB" convert "$T/v.txt" "$T/v.npy" > /dev/null 2>&1
+gzip -c "$T/v.txt" > "$T/v.txt.gz"
+for f in v.bin v.npy v.txt.gz; do
+  "$EMB" serve "$T/$f" --port 0 --json --quiet > "$T/start.json" 2> /dev/null &
+  pid=$!
+  for _ in $(seq 100); do [[ -s "$T/start.json" ]] && break; sleep 0.1; done
+  port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$T/start.json")
+  "$EMB" neighbors "$T/$f" alpha -k 2 --json > "$T/cli.json"
+  check "serves $f: neighbours equal emb neighbors" /usr/bin/python3 -c '
+import json, sys, urllib.request
+got = json.load(urllib.request.urlopen("http://127.0.0.1:%s/v1/neighbors?q=alpha&k=2" % sys.argv[1], timeout=30))
+want = json.load(open(sys.argv[2]))
+sys.exit(0 if got["neighbors"] == want["neighbors"] else 1)' "${port:-1}" "$T/cli.json"
+  kill -TERM "$pid"
+  wait "$pid"
+  check "serves $f: SIGTERM exits 0" test $? -eq 0
+  rm -f "$T/start.json"
+done
+
 /usr/bin/python3 tests/serve_api.py "$EMB" || fails=$((fails + 1))
 /usr/bin/python3 tests/serve_page.py "$EMB" "$(dirname "$EMB")/serve-page.png" || fails=$((fails + 1))
 
