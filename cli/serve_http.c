@@ -9,7 +9,6 @@
  * %-escape, invalid UTF-8 or a NUL byte is a 400 rather than being passed
  * on half-decoded. A request's context lives from that callback to the
  * completion callback, which frees it whatever happened in between. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
