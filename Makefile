@@ -21,12 +21,14 @@ endif
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 LDLIBS  += -lz -lm -lpthread
 CLI_LIBS = -ljson-c
+CLI_LIBS += -lmicrohttpd
 
 CORE_SRC   := $(filter-out %_test.c,$(wildcard src/core/*.c))
 MODEL_SRC  := $(filter-out %_test.c,$(wildcard src/models/*.c))
 EVAL_SRC   := $(filter-out %_test.c,$(wildcard src/eval/*.c))
 INDEX_SRC  := $(filter-out %_test.c,$(wildcard src/index/*.c))
-LIB_SRC    := $(CORE_SRC) $(MODEL_SRC) $(EVAL_SRC) $(INDEX_SRC)
+MAP_SRC    := $(filter-out %_test.c src/map/plot.c,$(wildcard src/map/*.c))
+LIB_SRC    := $(CORE_SRC) $(MODEL_SRC) $(EVAL_SRC) $(INDEX_SRC) $(MAP_SRC)
 CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard src/*/*_test.c) tests/headers_test.c
 
@@ -45,6 +47,20 @@ $(BUILD)/libemb.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+# emb serve's web page (web/*) is embedded in the binary: xxd -i turns each
+# file into a C array, renamed serve_web_<file>[] / serve_web_<file>_len.
+WEB_FILES := web/index.html web/app.js
+CLI_OBJ += $(BUILD)/obj/gen/serve_web.o
+$(BUILD)/gen/serve_web.c: $(WEB_FILES)
+	@mkdir -p $(dir $@)
+	{ echo '/* generated from web/ by the Makefile (xxd -i): do not edit */'; \
+	  for f in $(notdir $(WEB_FILES)); do (cd web && xxd -i $$f) || exit 1; done; } | \
+	  sed -e 's/^unsigned char \([a-z_]*\)\[\]/const unsigned char serve_web_\1[]/' \
+	      -e 's/^unsigned int \([a-z_]*\)_len/const unsigned int serve_web_\1_len/' > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gen/serve_web.o: $(BUILD)/gen/serve_web.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
 $(BUILD)/emb: $(CLI_OBJ) $(BUILD)/libemb.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemb.a $(CLI_LIBS) $(LDLIBS)
 
@@ -59,6 +75,9 @@ $(BUILD)/tests/%: src/eval/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 $(BUILD)/tests/%: src/index/%.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+$(BUILD)/tests/%: src/map/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 # Every public header must compile alone as C and as C++.

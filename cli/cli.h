@@ -83,5 +83,6 @@ int cmd_eval_links(int argc, char **argv);  /* `emb eval links`, argv[0] = "link
 int cmd_train_kge(int argc, char **argv);   /* `emb train kge`, argv[0] = "kge" */
 int cmd_index(int argc, char **argv);       /* `emb index build|info|add|delete` */
 int cmd_search(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

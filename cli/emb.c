@@ -29,6 +29,7 @@ static const struct command commands[] = {
     {"convert", cmd_convert, "convert between vector formats (text, bin, npy)"},
     {"index", cmd_index, "build, inspect and change a nearest-neighbour index (flat, HNSW)"},
     {"search", cmd_search, "query a nearest-neighbour index"},
+    {"serve", cmd_serve, "HTTP/JSON query service and web page over a vector file"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -6,6 +6,7 @@
 #include "emb/huffman.h"
 #include "emb/io.h"
 #include "emb/line.h"
+#include "emb/map.h"
 #include "emb/linkpred.h"
 #include "emb/n2v.h"
 #include "emb/nodeclf.h"

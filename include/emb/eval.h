@@ -68,8 +68,9 @@ const char *emb_analogy_method_name(enum emb_analogy_method m);
 /* ---- queries --------------------------------------------------------- */
 
 /* An immutable, normalised copy of a vector set with its own thread pool.
- * One caller at a time (the pool runs one job at a time); open one
- * emb_query per thread to query concurrently. */
+ * emb_query_neighbors and emb_query_analogy take one caller at a time
+ * (the pool runs one job at a time); the _r variants below may be called
+ * from many threads at once. */
 struct emb_query;
 
 /* Build a query index over vecs: every row scaled to unit length (zero
@@ -109,6 +110,16 @@ int emb_query_analogy(struct emb_query *q, int32_t a, int32_t b, int32_t c, enum
 
 /* Cosine similarity of two rows. */
 float emb_query_similarity(const struct emb_query *q, int32_t a, int32_t b);
+
+/* Reentrant versions of emb_query_neighbors and emb_query_analogy, for
+ * servers: same arguments and results, but q is only read (the scan runs
+ * on the calling thread, with its own scratch), so any number of threads
+ * may call them at once on one q. emb_query_find, _row, _word, _size,
+ * _dim and _similarity only read q as well. */
+int emb_query_neighbors_r(const struct emb_query *q, const float *vec, int k, const int32_t *exclude,
+                          int n_exclude, int64_t *ids, float *scores, struct emb_err *err);
+int emb_query_analogy_r(const struct emb_query *q, int32_t a, int32_t b, int32_t c, enum emb_analogy_method method,
+                        int k, int64_t *ids, float *scores, struct emb_err *err);
 
 /* ---- analogy benchmark ----------------------------------------------- */
 

@@ -189,13 +189,14 @@ static void scan_slice(void *ctx, int ith, int nth) {
 }
 
 /* Run the scan and merge the per-thread heaps into ids/scores (k, best
- * first). Returns the count or a negative status. */
-static int scan_run(struct emb_query *q, struct scan_job *j, int k, int64_t *ids, float *scores,
-                    struct emb_err *err) {
+ * first). pool NULL scans on the calling thread. Returns the count or a
+ * negative status. */
+static int scan_run(const struct emb_query *q, struct emb_pool *pool, struct scan_job *j, int k, int64_t *ids,
+                    float *scores, struct emb_err *err) {
     int64_t n = q->unit->n_rows;
     if (k <= 0 || n == 0) return 0;
     if (k > n) k = (int)n;
-    int nth = emb_pool_size(q->pool);
+    int nth = pool ? emb_pool_size(pool) : 1;
     if (n < (int64_t)MIN_ROWS_PER_THREAD * 2) nth = 1;
     j->q = q;
     j->k = k;
@@ -210,7 +211,7 @@ static int scan_run(struct emb_query *q, struct scan_job *j, int k, int64_t *ids
     if (nth == 1)
         scan_slice(j, 0, 1);
     else
-        emb_pool_run(q->pool, scan_slice, j);
+        emb_pool_run(pool, scan_slice, j);
     /* Merge: each thread's heap holds its slice's best k, so the best k
      * overall are among them. */
     struct emb_topk all;
@@ -226,22 +227,29 @@ done:
     return rc;
 }
 
-int emb_query_neighbors(struct emb_query *q, const float *vec, int k, const int32_t *exclude, int n_exclude,
-                        int64_t *ids, float *scores, struct emb_err *err) {
-    if (n_exclude < 0 || (n_exclude > 0 && !exclude))
-        return emb_err_set(err, EMB_EINVAL, "bad exclusion list");
+/* Normalise vec into target: (dim_padded), padding zeroed. */
+static int set_target(const struct emb_query *q, const float *vec, float *target, struct emb_err *err) {
     int32_t dim = q->unit->dim;
-    memset(q->target, 0, (size_t)q->unit->dim_padded * sizeof(float));
-    memcpy(q->target, vec, (size_t)dim * sizeof(float));
+    memset(target, 0, (size_t)q->unit->dim_padded * sizeof(float));
+    memcpy(target, vec, (size_t)dim * sizeof(float));
     for (int32_t i = 0; i < dim; i++)
-        if (!isfinite(q->target[i])) return emb_err_set(err, EMB_ENUMERIC, "query vector has a non-finite value");
-    emb_vec_normalize(&q->ops, q->unit->dim_padded, q->target);
-    struct scan_job j = {.mode = SCAN_COS, .t = {q->target}, .exclude = exclude, .n_exclude = n_exclude};
-    return scan_run(q, &j, k, ids, scores, err);
+        if (!isfinite(target[i])) return emb_err_set(err, EMB_ENUMERIC, "query vector has a non-finite value");
+    emb_vec_normalize(&q->ops, q->unit->dim_padded, target);
+    return EMB_OK;
 }
 
-int emb_query_analogy(struct emb_query *q, int32_t a, int32_t b, int32_t c, enum emb_analogy_method method,
-                      int k, int64_t *ids, float *scores, struct emb_err *err) {
+static int neighbors(const struct emb_query *q, struct emb_pool *pool, float *target, const float *vec, int k,
+                     const int32_t *exclude, int n_exclude, int64_t *ids, float *scores, struct emb_err *err) {
+    if (n_exclude < 0 || (n_exclude > 0 && !exclude))
+        return emb_err_set(err, EMB_EINVAL, "bad exclusion list");
+    int rc = set_target(q, vec, target, err);
+    if (rc != EMB_OK) return rc;
+    struct scan_job j = {.mode = SCAN_COS, .t = {target}, .exclude = exclude, .n_exclude = n_exclude};
+    return scan_run(q, pool, &j, k, ids, scores, err);
+}
+
+static int analogy(const struct emb_query *q, struct emb_pool *pool, float *target, int32_t a, int32_t b, int32_t c,
+                   enum emb_analogy_method method, int k, int64_t *ids, float *scores, struct emb_err *err) {
     int64_t n = q->unit->n_rows;
     if (a < 0 || a >= n || b < 0 || b >= n || c < 0 || c >= n)
         return emb_err_set(err, EMB_EINVAL, "analogy word id out of range");
@@ -257,10 +265,42 @@ int emb_query_analogy(struct emb_query *q, int32_t a, int32_t b, int32_t c, enum
         /* 3CosAdd: cos(d, b - a + c) ranks like cos(d,b) - cos(d,a) + cos(d,c)
          * because the rows are unit length. */
         int32_t dp = q->unit->dim_padded;
-        for (int32_t i = 0; i < dp; i++) q->target[i] = ub[i] - ua[i] + uc[i];
-        emb_vec_normalize(&q->ops, dp, q->target);
+        for (int32_t i = 0; i < dp; i++) target[i] = ub[i] - ua[i] + uc[i];
+        emb_vec_normalize(&q->ops, dp, target);
         j.mode = SCAN_COS;
-        j.t[0] = q->target;
+        j.t[0] = target;
     }
-    return scan_run(q, &j, k, ids, scores, err);
+    return scan_run(q, pool, &j, k, ids, scores, err);
+}
+
+int emb_query_neighbors(struct emb_query *q, const float *vec, int k, const int32_t *exclude, int n_exclude,
+                        int64_t *ids, float *scores, struct emb_err *err) {
+    return neighbors(q, q->pool, q->target, vec, k, exclude, n_exclude, ids, scores, err);
+}
+
+int emb_query_analogy(struct emb_query *q, int32_t a, int32_t b, int32_t c, enum emb_analogy_method method,
+                      int k, int64_t *ids, float *scores, struct emb_err *err) {
+    return analogy(q, q->pool, q->target, a, b, c, method, k, ids, scores, err);
+}
+
+/* ---- reentrant variants ----------------------------------------------- */
+
+/* The query vector gets its own aligned scratch per call, and the scan runs
+ * on the calling thread, so q is only read. */
+int emb_query_neighbors_r(const struct emb_query *q, const float *vec, int k, const int32_t *exclude,
+                          int n_exclude, int64_t *ids, float *scores, struct emb_err *err) {
+    float *target = emb_alloc_aligned((size_t)q->unit->dim_padded * sizeof(float));
+    if (!target) return emb_err_set(err, EMB_ENOMEM, "out of memory for a query vector");
+    int rc = neighbors(q, NULL, target, vec, k, exclude, n_exclude, ids, scores, err);
+    emb_free_aligned(target);
+    return rc;
+}
+
+int emb_query_analogy_r(const struct emb_query *q, int32_t a, int32_t b, int32_t c, enum emb_analogy_method method,
+                        int k, int64_t *ids, float *scores, struct emb_err *err) {
+    float *target = emb_alloc_aligned((size_t)q->unit->dim_padded * sizeof(float));
+    if (!target) return emb_err_set(err, EMB_ENOMEM, "out of memory for a query vector");
+    int rc = analogy(q, NULL, target, a, b, c, method, k, ids, scores, err);
+    emb_free_aligned(target);
+    return rc;
 }

@@ -1,0 +1,360 @@
+/* serve_http.c -- the HTTP side of `emb serve`: libmicrohttpd callbacks,
+ * the route table, strict query-string decoding, request bodies and the
+ * embedded page.
+ *
+ * DESIGN: libmicrohttpd does the protocol (parsing, keep-alive, timeouts,
+ * the thread pool); this file decides what each request gets. The raw
+ * request target is captured by the URI-log callback (the first callback
+ * of every request), so the query string is decoded here, strictly: a bad
+ * %-escape, invalid UTF-8 or a NUL byte is a 400 rather than being passed
+ * on half-decoded. A request's context lives from that callback to the
+ * completion callback, which frees it whatever happened in between. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "emb/err.h"
+#include "serve.h"
+
+/* A chunked body is read (and dropped) up to this many times the limit
+ * before the connection is cut, so an endless body cannot pin a thread. */
+#define DISCARD_FACTOR 8
+
+/* ---- routes -------------------------------------------------------------- */
+
+enum { M_GET = 1, M_POST = 2 };
+
+struct route {
+    const char *path;
+    int methods; /* M_* bits; HEAD goes with GET */
+    serve_handler fn;
+};
+
+static const struct route routes[] = {
+    {"/v1/neighbors", M_GET, api_neighbors},
+    {"/v1/similarity", M_GET, api_similarity},
+    {"/v1/analogy", M_POST, api_analogy},
+    {"/v1/vector", M_GET, api_vector},
+    {"/v1/search", M_POST, api_search},
+    {"/v1/map", M_GET, api_map},
+    {"/v1/info", M_GET, api_info},
+    {"/v1/complete", M_GET, api_complete},
+    {"/healthz", M_GET, api_health},
+    {"/", M_GET, NULL},       /* the page */
+    {"/app.js", M_GET, NULL}, /* its script */
+};
+#define N_ROUTES (sizeof routes / sizeof routes[0])
+
+static int method_bit(const char *method) {
+    if (!strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD)) return M_GET;
+    if (!strcmp(method, MHD_HTTP_METHOD_POST)) return M_POST;
+    return 0;
+}
+
+/* ---- decoding -------------------------------------------------------------- */
+
+int serve_utf8_valid(const char *s, size_t n) {
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        unsigned c = *p;
+        if (c == 0) return 0;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        int extra;
+        unsigned min;
+        if (c >= 0xc2 && c <= 0xdf) extra = 1, min = 0x80;
+        else if (c >= 0xe0 && c <= 0xef) extra = 2, min = 0x800;
+        else if (c >= 0xf0 && c <= 0xf4) extra = 3, min = 0x10000;
+        else return 0; /* continuation byte first, overlong 0xc0/0xc1, or > U+10FFFF */
+        if (end - p <= extra) return 0;
+        unsigned cp = c & (0x3f >> extra);
+        for (int i = 1; i <= extra; i++) {
+            if ((p[i] & 0xc0) != 0x80) return 0;
+            cp = cp << 6 | (p[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+        p += extra + 1;
+    }
+    return 1;
+}
+
+static int hexval(int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decode s[0..n) in place of out (which has room for n bytes): %XX
+ * escapes, and '+' as a space when plus is set. Returns the decoded
+ * length, or -1 on a malformed escape. */
+static long pct_decode(const char *s, size_t n, char *out, int plus) {
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            if (i + 2 >= n) return -1; /* needs two more bytes */
+            int a = hexval((unsigned char)s[i + 1]), b = hexval((unsigned char)s[i + 2]);
+            if (a < 0 || b < 0) return -1;
+            out[o++] = (char)(a * 16 + b);
+            i += 2;
+        } else if (plus && s[i] == '+') {
+            out[o++] = ' ';
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    return (long)o;
+}
+
+const char *serve_param(const struct serve_params *p, const char *key, size_t *len) {
+    for (int i = 0; i < p->n; i++)
+        if (!strcmp(p->key[i], key)) {
+            if (len) *len = p->val_len[i];
+            return p->val[i];
+        }
+    return NULL;
+}
+
+/* Split and decode the query string q (n bytes). Every key and value must
+ * decode to valid UTF-8 without NUL; a repeated key is an error (which one
+ * would count?). On failure writes a message and returns -1. */
+static int parse_query(const char *q, size_t n, struct serve_params *p, char *msg, size_t msg_n) {
+    memset(p, 0, sizeof *p);
+    if (n == 0) return 0;
+    /* Decoding never grows a string; +2 per field for the NULs. */
+    p->buf = malloc(n + 2 * SERVE_MAX_PARAMS + 2);
+    if (!p->buf) return snprintf(msg, msg_n, "out of memory"), -1;
+    char *w = p->buf;
+    size_t i = 0;
+    while (i <= n) {
+        size_t j = i;
+        while (j < n && q[j] != '&') j++;
+        if (j > i) { /* skip empty fields ("a=1&&b=2") */
+            if (p->n == SERVE_MAX_PARAMS)
+                return snprintf(msg, msg_n, "too many query parameters (at most %d)", SERVE_MAX_PARAMS), -1;
+            size_t eq = i;
+            while (eq < j && q[eq] != '=') eq++;
+            long kl = pct_decode(q + i, eq - i, w, 1);
+            if (kl < 0) return snprintf(msg, msg_n, "bad percent-encoding in the query string"), -1;
+            if (!serve_utf8_valid(w, (size_t)kl))
+                return snprintf(msg, msg_n, "query parameter name is not valid UTF-8"), -1;
+            w[kl] = '\0';
+            const char *key = w;
+            w += kl + 1;
+            long vl = eq < j ? pct_decode(q + eq + 1, j - eq - 1, w, 1) : 0;
+            if (vl < 0) return snprintf(msg, msg_n, "bad percent-encoding in parameter '%.40s'", key), -1;
+            if (!serve_utf8_valid(w, (size_t)vl))
+                return snprintf(msg, msg_n, "parameter '%.40s' is not valid UTF-8 (or holds a NUL)", key), -1;
+            w[vl] = '\0';
+            for (int t = 0; t < p->n; t++)
+                if (!strcmp(p->key[t], key)) return snprintf(msg, msg_n, "parameter '%.40s' given twice", key), -1;
+            p->key[p->n] = key;
+            p->val[p->n] = w;
+            p->val_len[p->n] = (size_t)vl;
+            p->n++;
+            w += vl + 1;
+        }
+        i = j + 1;
+    }
+    return 0;
+}
+
+/* ---- responses -------------------------------------------------------------- */
+
+static enum MHD_Result send_bytes(struct MHD_Connection *c, int status, const void *data, size_t n,
+                                  enum MHD_ResponseMemoryMode mode, const char *type, const char *allow) {
+    struct MHD_Response *res = MHD_create_response_from_buffer(n, (void *)data, mode);
+    if (!res) return MHD_NO;
+    MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(res, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(res, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* The page loads nothing from elsewhere; say so to the browser too. */
+    MHD_add_response_header(res, "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+    if (allow) MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, res);
+    MHD_destroy_response(res);
+    return ok;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, int status, struct json_object *obj, const char *allow) {
+    size_t n = 0;
+    const char *s = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+                                                      &n);
+    enum MHD_Result ok;
+    if (!s) {
+        static const char oom[] = "{\"error\":\"out of memory\",\"status\":500}";
+        ok = send_bytes(c, 500, oom, sizeof oom - 1, MHD_RESPMEM_PERSISTENT, "application/json", NULL);
+    } else {
+        /* MUST_COPY: the string belongs to obj, released just below. */
+        ok = send_bytes(c, status, s, n, MHD_RESPMEM_MUST_COPY, "application/json", allow);
+    }
+    json_object_put(obj);
+    return ok;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *allow, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *allow, const char *fmt, ...) {
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct json_object *o = NULL;
+    api_error(&o, status, "%s", msg);
+    return send_json(c, status, o, allow);
+}
+
+/* ---- callbacks --------------------------------------------------------------- */
+
+/* First callback of every request: keep the raw target. What it returns
+ * becomes the request's context (*req_cls below). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
+    (void)cls;
+    (void)c;
+    struct serve_req *r = calloc(1, sizeof *r);
+    if (r && !(r->uri = strdup(uri))) {
+        free(r);
+        r = NULL;
+    }
+    return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode why) {
+    (void)cls;
+    (void)c;
+    (void)why;
+    struct serve_req *r = *req_cls;
+    if (!r) return;
+    free(r->uri);
+    free(r->body);
+    free(r);
+    *req_cls = NULL;
+}
+
+/* Keep up to max_body bytes of the body; note when there is more. */
+static int body_append(struct serve_req *r, const char *data, size_t n, size_t max_body) {
+    r->body_seen += n;
+    if (r->too_big || r->body_len + n > max_body) {
+        r->too_big = 1;
+        return 0;
+    }
+    if (r->body_len + n + 1 > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 4096;
+        while (cap < r->body_len + n + 1) cap *= 2;
+        char *b = realloc(r->body, cap);
+        if (!b) return -1;
+        r->body = b;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    r->body[r->body_len] = '\0';
+    return 0;
+}
+
+static const struct route *find_route(const char *path, size_t n) {
+    for (size_t i = 0; i < N_ROUTES; i++)
+        if (strlen(routes[i].path) == n && !memcmp(routes[i].path, path, n)) return &routes[i];
+    return NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls) {
+    (void)url;
+    (void)version;
+    struct serve_model *m = cls;
+    struct serve_req *r = *req_cls;
+    if (!r) return send_error(c, 500, NULL, "out of memory");
+    /* The path is the raw target up to '?' (or '#', which clients should
+     * not send); percent-escapes in paths are not used by any route. */
+    const char *uri = r->uri;
+    size_t path_n = strcspn(uri, "?#");
+    const struct route *rt = find_route(uri, path_n);
+    int mbit = method_bit(method);
+
+    if (!r->started) {
+        r->started = 1;
+        if (!rt) return send_error(c, 404, NULL, "no such path");
+        if (!(rt->methods & mbit)) {
+            const char *allow = rt->methods & M_POST ? "POST" : "GET, HEAD";
+            return send_error(c, 405, allow, "method %.20s not allowed here (use %s)", method, allow);
+        }
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long v = strtoull(cl, &end, 10);
+            if (!errno && end != cl && !*end && v > m->max_body)
+                return send_error(c, 413, NULL, "request body over the limit of %zu bytes", m->max_body);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (body_append(r, upload_data, n, m->max_body) != 0) return MHD_NO;
+        if (r->body_seen > (size_t)DISCARD_FACTOR * m->max_body) return MHD_NO; /* cut it off */
+        return MHD_YES;
+    }
+    /* The whole request is in. */
+    if (r->too_big) return send_error(c, 413, NULL, "request body over the limit of %zu bytes", m->max_body);
+    if (!rt->fn) {
+        int page = !strcmp(rt->path, "/");
+        const unsigned char *data = page ? serve_web_index_html : serve_web_app_js;
+        unsigned n = page ? serve_web_index_html_len : serve_web_app_js_len;
+        return send_bytes(c, 200, data, n, MHD_RESPMEM_PERSISTENT,
+                          page ? "text/html; charset=utf-8" : "text/javascript; charset=utf-8", NULL);
+    }
+    struct serve_params p;
+    char msg[160];
+    const char *qs = uri[path_n] == '?' ? uri + path_n + 1 : uri + path_n;
+    size_t qs_n = strcspn(qs, "#");
+    if (parse_query(qs, qs_n, &p, msg, sizeof msg) != 0) {
+        free(p.buf);
+        return send_error(c, 400, NULL, "%s", msg);
+    }
+    struct json_object *out = NULL;
+    int status = rt->fn(m, &p, r, &out);
+    free(p.buf);
+    if (!out) return send_error(c, 500, NULL, "out of memory");
+    return send_json(c, status, out, NULL);
+}
+
+/* libmicrohttpd's own messages (bad requests it rejects itself, ...). */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
+    const struct serve_http_opts *o = cls;
+    if (o->quiet) return;
+    fprintf(stderr, "emb serve: ");
+    vfprintf(stderr, fmt, ap);
+}
+
+struct MHD_Daemon *serve_http_start(struct serve_model *m, const struct serve_http_opts *o) {
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | (o->ipv6 ? MHD_USE_IPv6 : 0);
+    struct MHD_OptionItem opts[] = {
+        {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)o->max_connections, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)o->timeout_s, NULL},
+        /* Room for the request line and headers of one request. */
+        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(32 * 1024), NULL},
+        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)o->n_threads, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    /* libmicrohttpd wants the pool option only for more than one thread. */
+    if (o->n_threads <= 1) opts[3].option = MHD_OPTION_END;
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)o,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)m, MHD_OPTION_NOTIFY_COMPLETED,
+                            on_completed, (void *)m, MHD_OPTION_LISTEN_SOCKET, o->listen_fd, MHD_OPTION_ARRAY, opts,
+                            MHD_OPTION_END);
+}
