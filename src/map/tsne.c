@@ -489,12 +489,19 @@ static int build(struct emb__tsne_grad *g, int64_t id, int depth) {
 static int tree_build(struct emb__tsne_grad *g, const double *y) {
     const int64_t n = g->n;
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-    for (int64_t i = 0; i < n; i++) {
-        g->perm[i] = (int32_t)i;
-        g->sx[i] = y[2 * i];
-        g->sy[i] = y[2 * i + 1];
-        x0 = fmin(x0, y[2 * i]), x1 = fmax(x1, y[2 * i]);
-        y0 = fmin(y0, y[2 * i + 1]), y1 = fmax(y1, y[2 * i + 1]);
+    /* Start from the previous iteration's order: points move little between
+     * iterations, so the partitions find them nearly in place. The tree
+     * itself depends only on y (the cells), and each point's forces do not
+     * depend on the order within a leaf beyond rounding of the sums. */
+    for (int64_t pos = 0; pos < n; pos++) {
+        int32_t i = g->perm[pos];
+        double a = y[2 * i], b = y[2 * i + 1];
+        g->sx[pos] = a;
+        g->sy[pos] = b;
+        if (a < x0) x0 = a;
+        if (a > x1) x1 = a;
+        if (b < y0) y0 = b;
+        if (b > y1) y1 = b;
     }
     double w = fmax(x1 - x0, y1 - y0);
     w = w * (1 + 1e-9) + 1e-300; /* the largest coordinate falls strictly inside */
@@ -770,6 +777,8 @@ int emb__tsne_grad_new(struct emb__tsne_grad **out, const struct emb__tsne_p *P,
     g->yy = emb_alloc((size_t)n * sizeof *g->yy);
     g->pval = emb_alloc((size_t)(P->row[n] + 1) * sizeof *g->pval);
     g->scratch = emb_calloc((size_t)g->n_threads, sizeof *g->scratch);
+    if (g->perm)
+        for (int64_t i = 0; i < n; i++) g->perm[i] = (int32_t)i;
     if (!g->perm || !g->sx || !g->sy || !g->frep || !g->fatt || !g->zpos || !g->klpart || !g->scratch ||
         !g->fx || !g->fy || !g->yx || !g->yy || !g->pval ||
         grow((void **)&g->nodes, &g->cap_nodes, n / 4 + 16, sizeof *g->nodes)) {
