@@ -80,5 +80,8 @@ int cmd_eval_nodes(int argc, char **argv); /* `emb eval nodes`, argv[0] = "nodes
 int cmd_convert(int argc, char **argv);
 int cmd_train_line(int argc, char **argv);  /* `emb train line`, argv[0] = "line" */
 int cmd_eval_links(int argc, char **argv);  /* `emb eval links`, argv[0] = "links" */
+int cmd_project(int argc, char **argv);     /* cmd_map.c: `emb project` */
+int cmd_plot(int argc, char **argv);        /* cmd_map.c: `emb plot` */
+int cmd_export(int argc, char **argv);      /* cmd_map.c: `emb export tensorboard` */
 
 #endif

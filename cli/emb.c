@@ -27,6 +27,9 @@ static const struct command commands[] = {
     {"similarity", cmd_similarity, "cosine similarity of two words"},
     {"eval", cmd_eval, "evaluate vectors: analogy, similarity"},
     {"convert", cmd_convert, "convert between vector formats (text, bin, npy)"},
+    {"project", cmd_project, "2-D coordinates of vectors: PCA or Barnes-Hut t-SNE"},
+    {"plot", cmd_plot, "scatter plot of a map or of vectors, PNG or SVG, with labels"},
+    {"export", cmd_export, "export vectors (tensorboard: Embedding Projector TSV files)"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
