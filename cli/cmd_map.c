@@ -364,8 +364,11 @@ static int read_coords(struct map_data *m, const char *path, int64_t limit, stru
             }
             m->xy = p;
         }
-        rc = emb_vocab_add(m->words, line, (size_t)(t1 - line), 1, NULL, err);
-        if (rc == EMB_EDUP) rc = emb_err_set(err, EMB_EDUP, "%s:%lld: duplicate word '%s'", path, (long long)lineno, line);
+        if (emb_vocab_find(m->words, line, (size_t)(t1 - line)) >= 0) {
+            rc = emb_err_set(err, EMB_EDUP, "%s:%lld: duplicate word '%s'", path, (long long)lineno, line);
+            break;
+        }
+        if ((rc = emb_vocab_add(m->words, line, (size_t)(t1 - line), 1, NULL, err)) != EMB_OK) break;
         m->xy[2 * m->n] = (float)x;
         m->xy[2 * m->n + 1] = (float)y;
         m->n++;
