@@ -444,6 +444,8 @@ int cmd_plot(int argc, char **argv) {
     if (st >= 0) return st;
     if (o.n_pos != 1) return cli_usage_error(o.cmd, o.n_pos ? "expected one input file" : "COORDS.tsv or VECTORS is required (see --help)");
     if (!o.output) return cli_usage_error(o.cmd, "-o map.png|map.svg is required");
+    if (!strcmp(o.pos[0], "-")) /* the input is sniffed, then read: it must be a file */
+        return cli_usage_error(o.cmd, "the input must be a file, not stdin");
     struct emb_err err = {0};
     enum emb_plot_format fmt;
     if (emb_plot_format_from_path(o.output, &fmt, &err) != EMB_OK) return cli_usage_error(o.cmd, "%s", err.msg);

@@ -101,6 +101,7 @@ bad "plot bad coordinate" 1 plot "$T/badcoords.tsv" -o "$T/out.png"
 bad "plot duplicate word" 1 plot "$T/dupcoords.tsv" -o "$T/out.png"
 bad "plot labels missing" 1 plot "$T/t1.tsv" -o "$T/out.png" --labels "$T/nope.tsv"
 bad "plot labels malformed" 1 plot "$T/t1.tsv" -o "$T/out.png" --labels "$T/badlabels.tsv"
+bad "plot from stdin" 2 plot - -o "$T/out.png"
 bad "plot bad width" 2 plot "$T/t1.tsv" -o "$T/out.png" --width 10
 bad "export unknown target" 2 export projector "$T/v.txt" "$T/out.tsv"
 bad "export missing DIR" 2 export tensorboard "$T/v.txt"

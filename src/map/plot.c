@@ -54,20 +54,75 @@ static int overlaps(const double *a, const double *b) {
     return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
 }
 
+/* Placed boxes are filed in a coarse grid over the page (GRID_CELL units a
+ * side), so a candidate is checked only against boxes in the cells it
+ * touches: placement stays near-linear for thousands of labels. */
+#define GRID_CELL 32.0
+
+struct grid {
+    int32_t nx, ny;
+    int32_t *head;   /* (nx * ny) first entry of each cell's list, -1 = none */
+    int32_t *next;   /* per entry: next entry in the same cell */
+    int32_t *box;    /* per entry: candidate index */
+    int64_t n, cap;
+};
+
+static int grid_range(const struct grid *g, const double *b, int32_t *x0, int32_t *y0, int32_t *x1, int32_t *y1) {
+    *x0 = (int32_t)(b[0] / GRID_CELL), *y0 = (int32_t)(b[1] / GRID_CELL);
+    *x1 = (int32_t)(b[2] / GRID_CELL), *y1 = (int32_t)(b[3] / GRID_CELL);
+    if (*x1 >= g->nx) *x1 = g->nx - 1;
+    if (*y1 >= g->ny) *y1 = g->ny - 1;
+    return *x0 <= *x1 && *y0 <= *y1;
+}
+
 int32_t emb_plot_place_labels(int32_t n, int32_t n_spots, const double *boxes, double width, double height,
                               int32_t *chosen) {
+    struct grid g = {0};
+    g.nx = (int32_t)(width / GRID_CELL) + 1, g.ny = (int32_t)(height / GRID_CELL) + 1;
+    g.head = emb_alloc((size_t)g.nx * g.ny * sizeof *g.head);
     int32_t placed = 0;
+    for (int32_t i = 0; i < n; i++) chosen[i] = -1;
+    if (!g.head) return 0; /* out of memory: no labels rather than a failure */
+    for (int64_t c = 0; c < (int64_t)g.nx * g.ny; c++) g.head[c] = -1;
     for (int32_t i = 0; i < n; i++) {
-        chosen[i] = -1;
         for (int32_t s = 0; s < n_spots && chosen[i] < 0; s++) {
             const double *b = boxes + ((int64_t)i * n_spots + s) * 4;
-            if (b[0] < 0 || b[1] < 0 || b[2] > width || b[3] > height) continue;
+            int32_t x0, y0, x1, y1;
+            if (!(b[0] >= 0 && b[1] >= 0 && b[2] <= width && b[3] <= height)) continue;
+            if (!grid_range(&g, b, &x0, &y0, &x1, &y1)) continue;
             int free_spot = 1;
-            for (int32_t j = 0; j < i && free_spot; j++)
-                if (chosen[j] >= 0 && overlaps(b, boxes + ((int64_t)j * n_spots + chosen[j]) * 4)) free_spot = 0;
-            if (free_spot) chosen[i] = s, placed++;
+            for (int32_t cy = y0; cy <= y1 && free_spot; cy++)
+                for (int32_t cx = x0; cx <= x1 && free_spot; cx++)
+                    for (int32_t e = g.head[(int64_t)cy * g.nx + cx]; e >= 0 && free_spot; e = g.next[e]) {
+                        int32_t j = g.box[e];
+                        if (overlaps(b, boxes + ((int64_t)j * n_spots + chosen[j]) * 4)) free_spot = 0;
+                    }
+            if (!free_spot) continue;
+            int64_t need = g.n + (int64_t)(x1 - x0 + 1) * (y1 - y0 + 1);
+            if (need > g.cap) {
+                int64_t cap = g.cap ? 2 * g.cap : 1024;
+                while (cap < need) cap *= 2;
+                int32_t *nx = emb_realloc(g.next, (size_t)cap * sizeof *nx);
+                if (nx) g.next = nx;
+                int32_t *bx = emb_realloc(g.box, (size_t)cap * sizeof *bx);
+                if (bx) g.box = bx;
+                if (!nx || !bx) break; /* out of memory: stop placing */
+                g.cap = cap;
+            }
+            chosen[i] = s;
+            placed++;
+            for (int32_t cy = y0; cy <= y1; cy++)
+                for (int32_t cx = x0; cx <= x1; cx++) {
+                    int64_t c = (int64_t)cy * g.nx + cx;
+                    g.box[g.n] = i;
+                    g.next[g.n] = g.head[c];
+                    g.head[c] = (int32_t)g.n++;
+                }
         }
     }
+    emb_free(g.head);
+    emb_free(g.next);
+    emb_free(g.box);
     return placed;
 }
 

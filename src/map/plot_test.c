@@ -33,6 +33,18 @@ static int test_placement(void) {
     }
     int32_t placed = emb_plot_place_labels(N, 1, many, 220, 220, ch);
     CHECK(placed > 20 && placed < N);
+    /* The same choices as the plain quadratic greedy loop. */
+    for (int i = 0, ref_placed = 0; i < N; i++) {
+        const double *a = many + 4 * i;
+        int ok = a[2] <= 220 && a[3] <= 220;
+        for (int j = 0; j < i && ok; j++) {
+            const double *b = many + 4 * j;
+            if (ch[j] >= 0 && a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) ok = 0;
+        }
+        CHECK(ch[i] == (ok ? 0 : -1));
+        ref_placed += ok;
+        if (i == N - 1) CHECK(ref_placed == placed);
+    }
     for (int i = 0; i < N; i++)
         for (int j = i + 1; j < N; j++)
             if (ch[i] >= 0 && ch[j] >= 0) {
