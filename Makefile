@@ -32,7 +32,13 @@ LIB_SRC    := $(CORE_SRC) $(MODEL_SRC) $(EVAL_SRC) $(INDEX_SRC) $(MAP_SRC)
 CLI_SRC    := $(wildcard cli/*.c)
 TEST_SRC   := $(wildcard src/*/*_test.c) tests/headers_test.c
 
+# The plot renderer needs cairo: it gets its own archive, linked only by the
+# CLI and its test, so libemb stays free of cairo.
+PLOT_SRC   := src/map/plot.c
+PLOT_LIBS  := -lcairo
+
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(TEST_SRC)))
 
@@ -61,8 +67,12 @@ $(BUILD)/obj/gen/serve_web.o: $(BUILD)/gen/serve_web.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/emb: $(CLI_OBJ) $(BUILD)/libemb.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemb.a $(CLI_LIBS) $(LDLIBS)
+$(BUILD)/libemb_plot.a: $(PLOT_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/emb: $(CLI_OBJ) $(BUILD)/libemb.a $(BUILD)/libemb_plot.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemb_plot.a $(BUILD)/libemb.a $(CLI_LIBS) $(PLOT_LIBS) $(LDLIBS)
 
 # Unit tests: each *_test.c is a program linked against the library.
 $(BUILD)/tests/%: src/core/%.c $(BUILD)/libemb.a
@@ -80,6 +90,9 @@ $(BUILD)/tests/%: src/index/%.c $(BUILD)/libemb.a
 $(BUILD)/tests/%: src/map/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+$(BUILD)/tests/plot_test: src/map/plot_test.c $(BUILD)/libemb_plot.a $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb_plot.a $(BUILD)/libemb.a $(PLOT_LIBS) $(LDLIBS)
 # Every public header must compile alone as C and as C++.
 $(BUILD)/tests/headers_test: tests/headers_test.c $(wildcard include/emb/*.h) $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
@@ -110,4 +123,4 @@ build-fuzz/%: fuzz/%.c $(LIB_SRC)
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PLOT_OBJ:.o=.d)

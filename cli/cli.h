@@ -84,5 +84,8 @@ int cmd_train_kge(int argc, char **argv);   /* `emb train kge`, argv[0] = "kge" 
 int cmd_index(int argc, char **argv);       /* `emb index build|info|add|delete` */
 int cmd_search(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_project(int argc, char **argv);     /* cmd_map.c: `emb project` */
+int cmd_plot(int argc, char **argv);        /* cmd_map.c: `emb plot` */
+int cmd_export(int argc, char **argv);      /* cmd_map.c: `emb export tensorboard` */
 
 #endif

@@ -30,6 +30,9 @@ static const struct command commands[] = {
     {"index", cmd_index, "build, inspect and change a nearest-neighbour index (flat, HNSW)"},
     {"search", cmd_search, "query a nearest-neighbour index"},
     {"serve", cmd_serve, "HTTP/JSON query service and web page over a vector file"},
+    {"project", cmd_project, "2-D coordinates of vectors: PCA or Barnes-Hut t-SNE"},
+    {"plot", cmd_plot, "scatter plot of a map or of vectors, PNG or SVG, with labels"},
+    {"export", cmd_export, "export vectors (tensorboard: Embedding Projector TSV files)"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

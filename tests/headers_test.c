@@ -10,6 +10,7 @@
 #include "emb/linkpred.h"
 #include "emb/n2v.h"
 #include "emb/nodeclf.h"
+#include "emb/plot.h"
 #include "emb/pool.h"
 #include "emb/rng.h"
 #include "emb/sample.h"

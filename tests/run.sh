@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export EMB="$PWD/$BUILD/emb"
 export EMB_DATA="${EMB_DATA:-$PWD/../shared/data}"
+# Leaks inside system libraries that free only at exit (see the file).
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 filter="${1:-}"
 passed=0 failed=0 failures=()
 logdir=$(mktemp -d)

@@ -33,6 +33,7 @@
 #include "emb/err.h"
 #include "emb/table.h"
 #include "emb/vec.h"
+#include "emb/vocab.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -98,6 +99,18 @@ int emb_map_tsne(const struct emb_table *x, int64_t n, const struct emb_tsne_par
  * (rank_high(i, j) - k). Exact, O(n^2 dim); 1 is perfect. k < n / 2. */
 int emb_map_trustworthiness(const struct emb_table *x, int64_t n, const float *low, int32_t low_dim, int32_t k,
                             double *out, struct emb_err *err);
+
+/* ---- export ---------------------------------------------------------------- */
+
+/* Write the first n vectors of t and their words for the TensorBoard
+ * Embedding Projector into dir (created if missing, one level):
+ * vectors.tsv (tab-separated values, one vector a line, no header),
+ * metadata.tsv (one word a line, no header: a single column has none) and
+ * projector_config.pbtxt (points TensorBoard's projector at both).
+ * Errors: words with a tab or line break, or empty (EMB_EINVAL), non-finite
+ * values (EMB_ENUMERIC), I/O (EMB_EIO). */
+int emb_map_export_tensorboard(const struct emb_vocab *vocab, const struct emb_table *t, int64_t n, const char *dir,
+                               struct emb_err *err);
 
 #ifdef __cplusplus
 }

@@ -34,12 +34,13 @@ void emb__tsne_p_free(struct emb__tsne_p *P);
 double emb__tsne_kl_exact(const struct emb__tsne_p *P, const double *y);
 void emb__tsne_grad_exact(const struct emb__tsne_p *P, const double *y, double *grad);
 
-/* Barnes-Hut gradient (theta = 0: exact), P scaled by exaggeration in the
+/* Barnes-Hut gradient (theta = 0: exact up to float32 rounding; the
+ * kernels work in float32 with double sums, the scalar reference in double), P scaled by exaggeration in the
  * attractive term. kl (may be NULL): KL of the unscaled P. P and pool are
  * borrowed for the life of the context. */
 struct emb__tsne_grad;
 int emb__tsne_grad_new(struct emb__tsne_grad **out, const struct emb__tsne_p *P, struct emb_pool *pool,
-                       struct emb_err *err);
+                       enum emb_simd simd, struct emb_err *err);
 void emb__tsne_grad_free(struct emb__tsne_grad *g);
 int emb__tsne_grad_bh(struct emb__tsne_grad *g, const double *y, double theta, double exaggeration, double *grad,
                       double *kl, struct emb_err *err);

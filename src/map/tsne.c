@@ -35,7 +35,7 @@
 #include "map_internal.h"
 
 /* Points per quadtree leaf (one group of the walk). */
-#define LEAF_SIZE 16
+#define LEAF_SIZE 64
 /* Cells are not split below this depth (coincident points share a leaf). */
 #define MAX_DEPTH 48
 /* Candidate rows per block of the neighbour search (fits in L2). */
@@ -365,38 +365,47 @@ struct qleaf {
     double bx0, by0, bx1, by1;
 };
 
+/* Interaction kernels. repulse: z = sum_a n_a w_a, f = sum_a n_a w_a^2 (p - c_a)
+ * with w_a = 1 / (1 + |p - c_a|^2), over m cells c: (m) x, y and counts n
+ * (m a multiple of 8; padding has n = 0). attract: f = sum_a p_a w_a (p - y_col[a])
+ * over a row of P. Results in out[0..2] = z, fx, fy. */
+typedef void (*repulse_fn)(int64_t m, const float *cx, const float *cy, const float *cn, float px, float py,
+                           double *out);
+typedef void (*attract_fn)(int64_t m, const int32_t *col, const float *p, const float *yx, const float *yy,
+                           float px, float py, double *out);
+
 struct emb__tsne_grad {
     const struct emb__tsne_p *P;
     struct emb_pool *pool;
     int64_t n;
     int32_t *perm;        /* (n) tree position -> point */
     double *sx, *sy;      /* (n) coordinates in tree order */
+    float *fx, *fy;       /* (n) the same in float, for the kernels */
+    float *yx, *yy;       /* (n) coordinates by point, float */
+    float *pval;          /* (nnz) P's values in float */
     struct qnode *nodes;
     int64_t n_nodes, cap_nodes;
     struct qleaf *leaves;
     int64_t n_leaves, cap_leaves;
     double *frep;         /* (n, 2) repulsive force per point (unnormalised) */
     double *fatt;         /* (n, 2) attractive force per point */
-    double *zpos;         /* (n) per tree position: sum_j w_ij including self */
+    double *zpos;         /* (n) per tree position: sum_j w_ij, j != i */
     double *klpart;       /* (n) per point: sum_j p_ij log(p_ij / w_ij) */
-    /* per-thread walk lists */
+    repulse_fn repulse;
+    attract_fn attract;
     int n_threads;
-    struct walk_scratch *scratch;
+    struct walk_scratch *scratch; /* (n_threads) */
     /* job inputs */
     const double *y;
-    double theta, exaggeration;
+    double theta;
     int want_kl;
 };
 
-/* A cell summarised by its centre of mass, and a leaf summed point by point. */
-struct far_cell { double x, y, n; };
-struct near_leaf { int32_t start, count; };
-
+/* Cells of one walk, structure of arrays: summarised cells (centre of mass,
+ * count) followed by the points of the leaves summed exactly (count 1). */
 struct walk_scratch {
-    struct far_cell *far;
-    int64_t n_far, cap_far;
-    struct near_leaf *near;
-    int64_t n_near, cap_near;
+    float *cx, *cy, *cn;
+    int64_t n_cells, cap_cells;
     int32_t *stack;
     int64_t cap_stack;
     int failed;
@@ -440,8 +449,10 @@ static int build(struct emb__tsne_grad *g, int64_t id, int depth) {
         for (int32_t i = nd.start; i < nd.start + nd.count; i++) {
             cx += g->sx[i];
             cy += g->sy[i];
-            bx0 = fmin(bx0, g->sx[i]), bx1 = fmax(bx1, g->sx[i]);
-            by0 = fmin(by0, g->sy[i]), by1 = fmax(by1, g->sy[i]);
+            if (g->sx[i] < bx0) bx0 = g->sx[i];
+            if (g->sx[i] > bx1) bx1 = g->sx[i];
+            if (g->sy[i] < by0) by0 = g->sy[i];
+            if (g->sy[i] > by1) by1 = g->sy[i];
         }
         g->nodes[id].cx = cx / nd.count;
         g->nodes[id].cy = cy / nd.count;
@@ -478,12 +489,19 @@ static int build(struct emb__tsne_grad *g, int64_t id, int depth) {
 static int tree_build(struct emb__tsne_grad *g, const double *y) {
     const int64_t n = g->n;
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-    for (int64_t i = 0; i < n; i++) {
-        g->perm[i] = (int32_t)i;
-        g->sx[i] = y[2 * i];
-        g->sy[i] = y[2 * i + 1];
-        x0 = fmin(x0, y[2 * i]), x1 = fmax(x1, y[2 * i]);
-        y0 = fmin(y0, y[2 * i + 1]), y1 = fmax(y1, y[2 * i + 1]);
+    /* Start from the previous iteration's order: points move little between
+     * iterations, so the partitions find them nearly in place. The tree
+     * itself depends only on y (the cells), and each point's forces do not
+     * depend on the order within a leaf beyond rounding of the sums. */
+    for (int64_t pos = 0; pos < n; pos++) {
+        int32_t i = g->perm[pos];
+        double a = y[2 * i], b = y[2 * i + 1];
+        g->sx[pos] = a;
+        g->sy[pos] = b;
+        if (a < x0) x0 = a;
+        if (a > x1) x1 = a;
+        if (b < y0) y0 = b;
+        if (b > y1) y1 = b;
     }
     double w = fmax(x1 - x0, y1 - y0);
     w = w * (1 + 1e-9) + 1e-300; /* the largest coordinate falls strictly inside */
@@ -495,28 +513,173 @@ static int tree_build(struct emb__tsne_grad *g, const double *y) {
 
 /* ---- gradient ------------------------------------------------------------ */
 
+static void repulse_ref(int64_t m, const float *cx, const float *cy, const float *cn, float px, float py, double *out) {
+    double z = 0, fx = 0, fy = 0;
+    for (int64_t a = 0; a < m; a++) {
+        double dx = (double)px - cx[a], dy = (double)py - cy[a];
+        double w = 1 / (1 + dx * dx + dy * dy), nw = cn[a] * w;
+        z += nw;
+        fx += nw * w * dx;
+        fy += nw * w * dy;
+    }
+    out[0] = z, out[1] = fx, out[2] = fy;
+}
+
+static void attract_ref(int64_t m, const int32_t *col, const float *p, const float *yx, const float *yy, float px,
+                        float py, double *out) {
+    double fx = 0, fy = 0;
+    for (int64_t a = 0; a < m; a++) {
+        double dx = (double)px - yx[col[a]], dy = (double)py - yy[col[a]];
+        double pw = p[a] / (1 + dx * dx + dy * dy);
+        fx += pw * dx;
+        fy += pw * dy;
+    }
+    out[0] = 0, out[1] = fx, out[2] = fy;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define TSNE_X86 1
+#define AVX2 __attribute__((target("avx2,fma")))
+#define AVX512 __attribute__((target("avx512f")))
+
+AVX2 static double hsum256(__m256 v) {
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    __m256d a = _mm256_add_pd(_mm256_cvtps_pd(lo), _mm256_cvtps_pd(hi));
+    __m128d b = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd(a, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(b, _mm_unpackhi_pd(b, b)));
+}
+
+/* 1 / d for d >= 1: the rcp estimate (12 bits) and one Newton step (about 23 bits). */
+AVX2 static inline __m256 recip256(__m256 d) {
+    __m256 r = _mm256_rcp_ps(d);
+    return _mm256_mul_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(2.0f)));
+}
+
+AVX2 static void repulse_avx2(int64_t m, const float *cx, const float *cy, const float *cn, float px, float py,
+                              double *out) {
+    const __m256 vx = _mm256_set1_ps(px), vy = _mm256_set1_ps(py), one = _mm256_set1_ps(1.0f);
+    __m256 z = _mm256_setzero_ps(), fx = _mm256_setzero_ps(), fy = _mm256_setzero_ps();
+    for (int64_t a = 0; a < m; a += 8) {
+        __m256 dx = _mm256_sub_ps(vx, _mm256_loadu_ps(cx + a)), dy = _mm256_sub_ps(vy, _mm256_loadu_ps(cy + a));
+        __m256 w = recip256(_mm256_fmadd_ps(dx, dx, _mm256_fmadd_ps(dy, dy, one)));
+        __m256 nw = _mm256_mul_ps(_mm256_loadu_ps(cn + a), w), nww = _mm256_mul_ps(nw, w);
+        z = _mm256_add_ps(z, nw);
+        fx = _mm256_fmadd_ps(nww, dx, fx);
+        fy = _mm256_fmadd_ps(nww, dy, fy);
+    }
+    out[0] = hsum256(z), out[1] = hsum256(fx), out[2] = hsum256(fy);
+}
+
+AVX2 static void attract_avx2(int64_t m, const int32_t *col, const float *p, const float *yx, const float *yy,
+                              float px, float py, double *out) {
+    const __m256 vx = _mm256_set1_ps(px), vy = _mm256_set1_ps(py), one = _mm256_set1_ps(1.0f);
+    __m256 fx = _mm256_setzero_ps(), fy = _mm256_setzero_ps();
+    int64_t a = 0;
+    for (; a + 8 <= m; a += 8) {
+        __m256i idx = _mm256_loadu_si256((const __m256i *)(col + a));
+        __m256 dx = _mm256_sub_ps(vx, _mm256_i32gather_ps(yx, idx, 4));
+        __m256 dy = _mm256_sub_ps(vy, _mm256_i32gather_ps(yy, idx, 4));
+        __m256 pw = _mm256_mul_ps(_mm256_loadu_ps(p + a), recip256(_mm256_fmadd_ps(dx, dx, _mm256_fmadd_ps(dy, dy, one))));
+        fx = _mm256_fmadd_ps(pw, dx, fx);
+        fy = _mm256_fmadd_ps(pw, dy, fy);
+    }
+    double rest[3];
+    attract_ref(m - a, col + a, p + a, yx, yy, px, py, rest);
+    out[0] = 0, out[1] = hsum256(fx) + rest[1], out[2] = hsum256(fy) + rest[2];
+}
+
+AVX512 static double hsum512(__m512 v) {
+    __m512d a = _mm512_add_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(v)),
+                              _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+    return _mm512_reduce_add_pd(a);
+}
+
+/* 1 / d: rcp14 (14 bits) and one Newton step. */
+AVX512 static inline __m512 recip512(__m512 d) {
+    __m512 r = _mm512_rcp14_ps(d);
+    return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+}
+
+AVX512 static void repulse_avx512(int64_t m, const float *cx, const float *cy, const float *cn, float px, float py,
+                                  double *out) {
+    const __m512 vx = _mm512_set1_ps(px), vy = _mm512_set1_ps(py), one = _mm512_set1_ps(1.0f);
+    __m512 z = _mm512_setzero_ps(), fx = _mm512_setzero_ps(), fy = _mm512_setzero_ps();
+    int64_t a = 0;
+    for (; a < m; a += 16) {
+        __mmask16 k = m - a >= 16 ? 0xffff : (__mmask16)((1u << (m - a)) - 1);
+        __m512 dx = _mm512_sub_ps(vx, _mm512_maskz_loadu_ps(k, cx + a));
+        __m512 dy = _mm512_sub_ps(vy, _mm512_maskz_loadu_ps(k, cy + a));
+        __m512 w = recip512(_mm512_fmadd_ps(dx, dx, _mm512_fmadd_ps(dy, dy, one)));
+        __m512 nw = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, cn + a), w), nww = _mm512_mul_ps(nw, w);
+        z = _mm512_add_ps(z, nw);
+        fx = _mm512_fmadd_ps(nww, dx, fx);
+        fy = _mm512_fmadd_ps(nww, dy, fy);
+    }
+    out[0] = hsum512(z), out[1] = hsum512(fx), out[2] = hsum512(fy);
+}
+
+AVX512 static void attract_avx512(int64_t m, const int32_t *col, const float *p, const float *yx, const float *yy,
+                                  float px, float py, double *out) {
+    const __m512 vx = _mm512_set1_ps(px), vy = _mm512_set1_ps(py), one = _mm512_set1_ps(1.0f);
+    __m512 fx = _mm512_setzero_ps(), fy = _mm512_setzero_ps();
+    for (int64_t a = 0; a < m; a += 16) {
+        __mmask16 k = m - a >= 16 ? 0xffff : (__mmask16)((1u << (m - a)) - 1);
+        __m512i idx = _mm512_maskz_loadu_epi32(k, col + a);
+        __m512 dx = _mm512_sub_ps(vx, _mm512_mask_i32gather_ps(vx, k, idx, yx, 4));
+        __m512 dy = _mm512_sub_ps(vy, _mm512_mask_i32gather_ps(vy, k, idx, yy, 4));
+        __m512 pw = _mm512_mul_ps(_mm512_maskz_loadu_ps(k, p + a), recip512(_mm512_fmadd_ps(dx, dx, _mm512_fmadd_ps(dy, dy, one))));
+        fx = _mm512_fmadd_ps(pw, dx, fx);
+        fy = _mm512_fmadd_ps(pw, dy, fy);
+    }
+    out[0] = 0, out[1] = hsum512(fx), out[2] = hsum512(fy);
+}
+#endif
+
 /* The walk for one group: cells far enough from the group's box (width /
- * distance < theta) are summarised; leaves that are not go to the exact
- * list. Returns -1 on ENOMEM. */
+ * distance < theta) are summarised; the points of leaves that are not are
+ * listed one by one. The list is padded to a multiple of 8 with count 0.
+ * Returns -1 on ENOMEM. */
 static int walk(const struct emb__tsne_grad *g, struct walk_scratch *s, const struct qleaf *lf, double theta2) {
-    s->n_far = s->n_near = 0;
+    s->n_cells = 0;
     int64_t top = 0;
     if (grow((void **)&s->stack, &s->cap_stack, 1, sizeof *s->stack)) return -1;
     s->stack[top++] = 0;
     while (top > 0) {
         const struct qnode *nd = &g->nodes[s->stack[--top]];
-        double dx = fmax(fmax(lf->bx0 - nd->cx, nd->cx - lf->bx1), 0);
-        double dy = fmax(fmax(lf->by0 - nd->cy, nd->cy - lf->by1), 0);
-        if (nd->w * nd->w < theta2 * (dx * dx + dy * dy)) {
-            if (grow((void **)&s->far, &s->cap_far, s->n_far + 1, sizeof *s->far)) return -1;
-            s->far[s->n_far++] = (struct far_cell){nd->cx, nd->cy, nd->count};
-        } else if (nd->n_child == 0) {
-            if (grow((void **)&s->near, &s->cap_near, s->n_near + 1, sizeof *s->near)) return -1;
-            s->near[s->n_near++] = (struct near_leaf){nd->start, nd->count};
+        double dx = lf->bx0 - nd->cx > nd->cx - lf->bx1 ? lf->bx0 - nd->cx : nd->cx - lf->bx1;
+        double dy = lf->by0 - nd->cy > nd->cy - lf->by1 ? lf->by0 - nd->cy : nd->cy - lf->by1;
+        dx = dx > 0 ? dx : 0, dy = dy > 0 ? dy : 0;
+        int far = nd->w * nd->w < theta2 * (dx * dx + dy * dy); /* width / distance < theta */
+        if (far || nd->n_child == 0) {
+            int64_t add = far ? 1 : nd->count;
+            if (s->n_cells + add + 8 > s->cap_cells) {
+                int64_t cap = s->cap_cells;
+                if (grow((void **)&s->cx, &cap, s->n_cells + add + 8, sizeof *s->cx)) return -1;
+                cap = s->cap_cells;
+                if (grow((void **)&s->cy, &cap, s->n_cells + add + 8, sizeof *s->cy)) return -1;
+                cap = s->cap_cells;
+                if (grow((void **)&s->cn, &cap, s->n_cells + add + 8, sizeof *s->cn)) return -1;
+                s->cap_cells = cap;
+            }
+            if (far) {
+                s->cx[s->n_cells] = (float)nd->cx;
+                s->cy[s->n_cells] = (float)nd->cy;
+                s->cn[s->n_cells++] = (float)nd->count;
+            } else {
+                memcpy(s->cx + s->n_cells, g->fx + nd->start, (size_t)nd->count * sizeof *s->cx);
+                memcpy(s->cy + s->n_cells, g->fy + nd->start, (size_t)nd->count * sizeof *s->cy);
+                for (int32_t j = 0; j < nd->count; j++) s->cn[s->n_cells + j] = 1.0f;
+                s->n_cells += nd->count;
+            }
         } else {
             if (grow((void **)&s->stack, &s->cap_stack, top + nd->n_child, sizeof *s->stack)) return -1;
             for (int c = nd->n_child - 1; c >= 0; c--) s->stack[top++] = nd->child + c;
         }
+    }
+    while (s->n_cells % 8) {
+        s->cx[s->n_cells] = s->cy[s->n_cells] = 0;
+        s->cn[s->n_cells++] = 0;
     }
     return 0;
 }
@@ -527,6 +690,7 @@ static void grad_worker(void *ctx, int ith, int nth) {
     struct emb__tsne_grad *g = ctx;
     struct walk_scratch *s = &g->scratch[ith];
     const double theta2 = g->theta * g->theta;
+    double r[3];
     int64_t per = (g->n_leaves + nth - 1) / nth, lo = per * ith, hi = lo + per < g->n_leaves ? lo + per : g->n_leaves;
     for (int64_t l = lo; l < hi; l++) {
         const struct qleaf *lf = &g->leaves[l];
@@ -536,47 +700,29 @@ static void grad_worker(void *ctx, int ith, int nth) {
         }
         const struct qnode *nd = &g->nodes[lf->node];
         for (int32_t pos = nd->start; pos < nd->start + nd->count; pos++) {
-            const double xi = g->sx[pos], yi = g->sy[pos];
-            double fx = 0, fy = 0, z = 0;
-            for (int64_t a = 0; a < s->n_far; a++) {
-                double dx = xi - s->far[a].x, dy = yi - s->far[a].y;
-                double w = 1 / (1 + dx * dx + dy * dy), nw = s->far[a].n * w;
-                z += nw;
-                fx += nw * w * dx;
-                fy += nw * w * dy;
-            }
-            for (int64_t b = 0; b < s->n_near; b++) {
-                const int32_t e = s->near[b].start + s->near[b].count;
-                for (int32_t j = s->near[b].start; j < e; j++) {
-                    double dx = xi - g->sx[j], dy = yi - g->sy[j];
-                    double w = 1 / (1 + dx * dx + dy * dy);
-                    z += w;
-                    fx += w * w * dx;
-                    fy += w * w * dy;
-                }
-            }
-            /* The point itself was summed once (w = 1, zero force): take it out of Z. */
+            g->repulse(s->n_cells, s->cx, s->cy, s->cn, g->fx[pos], g->fy[pos], r);
             int32_t i = g->perm[pos];
-            g->frep[2 * i] = fx;
-            g->frep[2 * i + 1] = fy;
-            g->zpos[pos] = z - 1;
+            g->frep[2 * i] = r[1];
+            g->frep[2 * i + 1] = r[2];
+            g->zpos[pos] = r[0] - 1; /* the point itself was summed once (w = 1, no force) */
         }
     }
     const struct emb__tsne_p *P = g->P;
-    const double *y = g->y;
     per = (g->n + nth - 1) / nth, lo = per * ith, hi = lo + per < g->n ? lo + per : g->n;
     for (int64_t i = lo; i < hi; i++) {
-        double fx = 0, fy = 0, kl = 0;
-        for (int64_t a = P->row[i]; a < P->row[i + 1]; a++) {
-            int64_t j = P->col[a];
-            double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
-            double w = 1 / (1 + dx * dx + dy * dy), pw = P->val[a] * w;
-            fx += pw * dx;
-            fy += pw * dy;
-            if (g->want_kl && P->val[a] > 0) kl += P->val[a] * log(P->val[a] / w);
+        int64_t a0 = P->row[i], m = P->row[i + 1] - a0;
+        g->attract(m, P->col + a0, g->pval + a0, g->yx, g->yy, g->yx[i], g->yy[i], r);
+        g->fatt[2 * i] = r[1];
+        g->fatt[2 * i + 1] = r[2];
+        double kl = 0;
+        if (g->want_kl) {
+            const double *y = g->y;
+            for (int64_t a = a0; a < a0 + m; a++) {
+                int64_t j = P->col[a];
+                double dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+                if (P->val[a] > 0) kl += P->val[a] * log(P->val[a] * (1 + dx * dx + dy * dy));
+            }
         }
-        g->fatt[2 * i] = fx;
-        g->fatt[2 * i + 1] = fy;
         g->klpart[i] = kl;
     }
 }
@@ -586,6 +732,11 @@ void emb__tsne_grad_free(struct emb__tsne_grad *g) {
     emb_free(g->perm);
     emb_free(g->sx);
     emb_free(g->sy);
+    emb_free(g->fx);
+    emb_free(g->fy);
+    emb_free(g->yx);
+    emb_free(g->yy);
+    emb_free(g->pval);
     emb_free(g->nodes);
     emb_free(g->leaves);
     emb_free(g->frep);
@@ -594,8 +745,9 @@ void emb__tsne_grad_free(struct emb__tsne_grad *g) {
     emb_free(g->klpart);
     if (g->scratch)
         for (int t = 0; t < g->n_threads; t++) {
-            emb_free(g->scratch[t].far);
-            emb_free(g->scratch[t].near);
+            emb_free(g->scratch[t].cx);
+            emb_free(g->scratch[t].cy);
+            emb_free(g->scratch[t].cn);
             emb_free(g->scratch[t].stack);
         }
     emb_free(g->scratch);
@@ -603,7 +755,7 @@ void emb__tsne_grad_free(struct emb__tsne_grad *g) {
 }
 
 int emb__tsne_grad_new(struct emb__tsne_grad **out, const struct emb__tsne_p *P, struct emb_pool *pool,
-                       struct emb_err *err) {
+                       enum emb_simd simd, struct emb_err *err) {
     *out = NULL;
     const int64_t n = P->n;
     struct emb__tsne_grad *g = emb_calloc(1, sizeof *g);
@@ -619,12 +771,30 @@ int emb__tsne_grad_new(struct emb__tsne_grad **out, const struct emb__tsne_p *P,
     g->fatt = emb_alloc((size_t)n * 2 * sizeof *g->fatt);
     g->zpos = emb_alloc((size_t)n * sizeof *g->zpos);
     g->klpart = emb_alloc((size_t)n * sizeof *g->klpart);
+    g->fx = emb_alloc((size_t)n * sizeof *g->fx);
+    g->fy = emb_alloc((size_t)n * sizeof *g->fy);
+    g->yx = emb_alloc((size_t)n * sizeof *g->yx);
+    g->yy = emb_alloc((size_t)n * sizeof *g->yy);
+    g->pval = emb_alloc((size_t)(P->row[n] + 1) * sizeof *g->pval);
     g->scratch = emb_calloc((size_t)g->n_threads, sizeof *g->scratch);
+    if (g->perm)
+        for (int64_t i = 0; i < n; i++) g->perm[i] = (int32_t)i;
     if (!g->perm || !g->sx || !g->sy || !g->frep || !g->fatt || !g->zpos || !g->klpart || !g->scratch ||
+        !g->fx || !g->fy || !g->yx || !g->yy || !g->pval ||
         grow((void **)&g->nodes, &g->cap_nodes, n / 4 + 16, sizeof *g->nodes)) {
         emb__tsne_grad_free(g);
         return emb_err_set(err, EMB_ENOMEM, "out of memory for t-SNE (%lld points)", (long long)n);
     }
+    for (int64_t a = 0; a < P->row[n]; a++) g->pval[a] = (float)P->val[a];
+    g->repulse = repulse_ref;
+    g->attract = attract_ref;
+#ifdef TSNE_X86
+    enum emb_simd kind = emb_vec_ops_get(simd).kind; /* what the CPU has, within what was asked */
+    if (kind == EMB_SIMD_AVX512) g->repulse = repulse_avx512, g->attract = attract_avx512;
+    else if (kind == EMB_SIMD_AVX2) g->repulse = repulse_avx2, g->attract = attract_avx2;
+#else
+    (void)simd;
+#endif
     *out = g;
     return EMB_OK;
 }
@@ -632,9 +802,10 @@ int emb__tsne_grad_new(struct emb__tsne_grad **out, const struct emb__tsne_p *P,
 int emb__tsne_grad_bh(struct emb__tsne_grad *g, const double *y, double theta, double exaggeration, double *grad,
                       double *kl, struct emb_err *err) {
     if (tree_build(g, y)) return emb_err_set(err, EMB_ENOMEM, "out of memory for the t-SNE quadtree");
+    for (int64_t pos = 0; pos < g->n; pos++) g->fx[pos] = (float)g->sx[pos], g->fy[pos] = (float)g->sy[pos];
+    for (int64_t i = 0; i < g->n; i++) g->yx[i] = (float)y[2 * i], g->yy[i] = (float)y[2 * i + 1];
     g->y = y;
     g->theta = theta;
-    g->exaggeration = exaggeration;
     g->want_kl = kl != NULL;
     emb_pool_run(g->pool, grad_worker, g);
     for (int t = 0; t < g->n_threads; t++)
@@ -703,7 +874,7 @@ int emb_map_tsne(const struct emb_table *x, int64_t n, const struct emb_tsne_par
     }
     if ((rc = emb_pool_new(&pool, p->n_threads, err)) != EMB_OK) goto done;
     if ((rc = emb__tsne_affinities(x, n, p->perplexity, pool, p->simd, &P, err)) != EMB_OK) goto done;
-    if ((rc = emb__tsne_grad_new(&g, &P, pool, err)) != EMB_OK) goto done;
+    if ((rc = emb__tsne_grad_new(&g, &P, pool, p->simd, err)) != EMB_OK) goto done;
     if ((rc = init_positions(x, n, p, y, err)) != EMB_OK) goto done;
     const double lr = p->learning_rate > 0 ? p->learning_rate : fmax((double)n / p->exaggeration / 4, 50);
     /* Two phases, as scikit-learn: early exaggeration with low momentum,
