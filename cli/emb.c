@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"similarity", cmd_similarity, "cosine similarity of two words"},
     {"eval", cmd_eval, "evaluate vectors: analogy, similarity"},
     {"convert", cmd_convert, "convert between vector formats (text, bin, npy)"},
+    {"predict-link", cmd_predict_link, "best heads or tails of a triple by a knowledge-graph model"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
