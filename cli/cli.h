@@ -82,5 +82,6 @@ int cmd_train_line(int argc, char **argv);  /* `emb train line`, argv[0] = "line
 int cmd_eval_links(int argc, char **argv);  /* `emb eval links`, argv[0] = "links" */
 int cmd_eval_kge(int argc, char **argv);    /* `emb eval kge`, argv[0] = "kge" */
 int cmd_predict_link(int argc, char **argv);
+int cmd_train_kge(int argc, char **argv);   /* `emb train kge`, argv[0] = "kge" */
 
 #endif

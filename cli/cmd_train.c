@@ -304,5 +304,6 @@ int cmd_train(int argc, char **argv) {
     if (!strcmp(argv[1], "word2vec") || !strcmp(argv[1], "w2v")) return train_word2vec(argc - 1, argv + 1);
     if (!strcmp(argv[1], "deepwalk") || !strcmp(argv[1], "node2vec")) return cmd_train_graph(argv[1], argc - 1, argv + 1);
     if (!strcmp(argv[1], "line")) return cmd_train_line(argc - 1, argv + 1);
-    return cli_usage_error("train", "unknown model '%s' (available: word2vec, deepwalk, node2vec, line)", argv[1]);
+    if (!strcmp(argv[1], "kge")) return cmd_train_kge(argc - 1, argv + 1);
+    return cli_usage_error("train", "unknown model '%s' (available: word2vec, deepwalk, node2vec, line, kge)", argv[1]);
 }

@@ -24,6 +24,7 @@
 
 #include "emb/err.h"
 #include "emb/table.h"
+#include "emb/vec.h"
 #include "emb/vocab.h"
 
 #ifdef __cplusplus
@@ -47,16 +48,25 @@ struct emb_kg {
     int32_t n_entities, n_relations;
     struct emb_triples train, valid, test; /* valid/test may have n == 0 */
     uint8_t *in_train;                     /* (n_entities) */
+    /* Valid/test triples with an entity not in train, and relations seen
+     * only in valid/test (kept, as the standard protocol does). */
+    int64_t valid_unseen, test_unseen;
+    int32_t n_unseen_relations;
 };
 
 /* Load DIR/{train,valid,test}.{tsv,txt}[.gz] (train required). Lines are
  * head<TAB>relation<TAB>tail; CRLF and surrounding spaces are stripped;
  * blank lines are skipped; any other line without exactly three non-empty
- * fields is EMB_EFORMAT with file and line number. */
+ * fields is EMB_EFORMAT with file and line number. A split file that holds
+ * no triples is EMB_EEMPTY; a valid or test split in which every triple has
+ * an entity unseen in train is EMB_EINVAL. */
 int emb_kg_load(struct emb_kg **out, const char *dir, struct emb_err *err);
 void emb_kg_free(struct emb_kg *kg);
 
 /* ---- models (src/models/kge.c) ---------------------------------------- */
+
+/* Largest --dim accepted (complex models store 2*dim floats a row). */
+#define EMB_KGE_MAX_DIM 4096
 
 enum emb_kge_model { EMB_KGE_TRANSE = 0, EMB_KGE_DISTMULT, EMB_KGE_COMPLEX, EMB_KGE_ROTATE };
 
@@ -89,6 +99,123 @@ void emb_kge_score_heads(const struct emb_kge *m, int32_t r, int32_t t, float *o
 int emb_kge_save(const struct emb_kge *m, const char *path, struct emb_err *err);
 int emb_kge_load(struct emb_kge **out, const char *path, struct emb_err *err);
 void emb_kge_free(struct emb_kge *m);
+
+/* ---- score and gradient of raw rows ------------------------------------
+ * h, t: entity rows (m->ent->dim floats), r: a relation row (m->rel->dim).
+ * emb_kge_score_rows is emb_kge_score on rows; emb_kge_grad_rows adds
+ * g * d score / d h (and / d r, / d t) to gh, gr, gt (same shapes; any of
+ * them may be NULL). Used by tests to check gradients against finite
+ * differences, and by anyone who wants to score vectors not in a table. */
+float emb_kge_score_rows(const struct emb_kge *m, const float *h, const float *r, const float *t);
+void emb_kge_grad_rows(const struct emb_kge *m, const float *h, const float *r, const float *t, float g, float *gh,
+                       float *gr, float *gt);
+
+/* A model with randomly initialised tables for the entities and relations
+ * of kg (names copied): entities uniform in [-s, s), s = p->init_scale or
+ * (gamma + 2) / dim as in the RotatE code; RotatE phases uniform in
+ * [-pi, pi). */
+struct emb_kge_params;
+int emb_kge_new(struct emb_kge **out, const struct emb_kg *kg, const struct emb_kge_params *p, struct emb_err *err);
+
+/* Write the entity vectors in a vector format (emb_vecs_save: word2vec
+ * text or binary, npy), one row per entity named as in the dataset.
+ * Complex models write 2*dim values (real parts, then imaginary). */
+int emb_kge_export_entities(const struct emb_kge *m, const char *path, struct emb_err *err);
+
+/* ---- training (src/models/kge.c) ---------------------------------------
+ *
+ * Mini-batches of positive triples in shuffled order; each batch is split
+ * into chunks (one per thread by default) and every positive of a chunk is
+ * scored against the same `negatives` corrupted entities (head or tail),
+ * as PyTorch-BigGraph and DGL-KE do, so a chunk costs small dense products
+ * instead of one gather per negative. Each chunk updates the rows it
+ * touched (lazy Adam or Adagrad) without locks (Hogwild between threads);
+ * n_threads == 1 with a fixed seed is deterministic. */
+
+enum emb_kge_loss {
+    EMB_KGE_LOSS_ADV = 0,  /* self-adversarial negative sampling (RotatE paper) */
+    EMB_KGE_LOSS_LOGISTIC, /* softplus: -log s(pos) - mean log s(-neg) */
+    EMB_KGE_LOSS_MARGIN,   /* mean max(0, gamma - pos + neg) */
+};
+enum emb_kge_opt { EMB_KGE_OPT_ADAM = 0, EMB_KGE_OPT_ADAGRAD };
+enum emb_kge_reg { EMB_KGE_REG_NONE = 0, EMB_KGE_REG_L2, EMB_KGE_REG_N3 };
+enum emb_kge_neg {
+    EMB_KGE_NEG_UNIFORM = 0, /* head or tail with probability 1/2 (alternating chunks) */
+    EMB_KGE_NEG_BERNOULLI,   /* per relation: corrupt the head w.p. tph / (tph + hpt) */
+};
+
+/* What the progress callback sees. event: 0 periodic progress, 1 after a
+ * validation (valid_mrr set), 2 a checkpoint was written. */
+struct emb_kge_progress {
+    int event;
+    int64_t step, n_steps;
+    double loss;            /* mean loss since the last report */
+    double triples_per_sec; /* positive triples per second */
+    double valid_mrr;       /* filtered MRR on (a sample of) valid, -1 if none yet */
+    double best_mrr;
+    int64_t best_step;
+};
+typedef void (*emb_kge_progress_fn)(void *ctx, const struct emb_kge_progress *pr);
+
+struct emb_kge_params {
+    enum emb_kge_model model;    /* ROTATE */
+    int32_t dim;                 /* 200 (complex models: complex dimensions) */
+    int32_t p_norm;              /* TransE distance: 1 or 2 (1) */
+    float gamma;                 /* 12: score offset of TransE/RotatE, margin of the margin loss */
+    enum emb_kge_loss loss;      /* ADV */
+    float adv_temp;              /* 1.0: self-adversarial temperature alpha */
+    int32_t negatives;           /* 256 shared negatives per chunk */
+    int32_t batch;               /* 512 positive triples per step */
+    int32_t chunk;               /* positives sharing negatives; 0 = batch / n_threads */
+    enum emb_kge_neg neg_sampling; /* UNIFORM */
+    enum emb_kge_opt optimizer;  /* ADAM */
+    float lr;                    /* 0.001 */
+    float lr_drop_at;            /* 0: fraction of the steps after which lr /= 10 (RotatE code: 0.5) */
+    enum emb_kge_reg reg;        /* NONE */
+    float reg_weight;            /* 0 */
+    float init_scale;            /* 0 = (gamma + 2) / dim */
+    int32_t epochs;              /* 50 (ignored when steps > 0) */
+    int64_t steps;               /* 0: epochs * ceil(n_train / batch) */
+    uint64_t seed;               /* 1 */
+    int32_t n_threads;           /* 1 */
+    enum emb_simd simd;          /* AUTO */
+    int64_t valid_every;         /* steps between validations; 0 = none */
+    int32_t valid_max;           /* valid triples used for it; 0 = all (1000) */
+    int32_t patience;            /* validations without improvement before stopping; 0 = never */
+    const char *checkpoint_path; /* NULL = no checkpoints */
+    int64_t checkpoint_every;    /* steps (0 = only when stopped) */
+    int resume;                  /* continue from checkpoint_path if it exists */
+    emb_kge_progress_fn progress;
+    void *progress_ctx;
+    int64_t progress_every;      /* steps between progress calls (100) */
+    volatile sig_atomic_t *stop; /* non-zero: checkpoint, stop, return EMB_EINTR */
+};
+
+struct emb_kge_params emb_kge_default_params(void);
+int emb_kge_params_check(const struct emb_kge_params *p, struct emb_err *err);
+/* "adv", "logistic", "margin" / "adam", "adagrad" / "none", "l2", "n3" /
+ * "uniform", "bernoulli"; EMB_EINVAL otherwise. */
+int emb_kge_loss_parse(const char *s, enum emb_kge_loss *out, struct emb_err *err);
+int emb_kge_opt_parse(const char *s, enum emb_kge_opt *out, struct emb_err *err);
+int emb_kge_reg_parse(const char *s, enum emb_kge_reg *out, struct emb_err *err);
+int emb_kge_neg_parse(const char *s, enum emb_kge_neg *out, struct emb_err *err);
+
+/* Train on kg->train and return the model in *out (caller frees). With
+ * validation and patience, the returned model is the one with the best
+ * valid MRR. Errors: bad params; EMB_EINTR when stopped (a checkpoint is
+ * written when checkpoint_path is set); EMB_ENUMERIC when the loss or the
+ * tables become non-finite: the message names the step, training stops,
+ * and the last checkpoint written (always a finite one) is left as it was. */
+int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struct emb_kge **out,
+                  struct emb_err *err);
+
+/* Filtered MRR of m on up to max_triples triples of `eval` (0 = all; the
+ * first ones in file order), both directions, ranking against every
+ * entity and removing the other true triples of train, valid and test.
+ * Ties count half (the mean of optimistic and pessimistic rank). A small
+ * evaluator for early stopping; `emb eval kge` has the full one. */
+double emb_kge_quick_mrr(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_triples *eval,
+                         int64_t max_triples, int n_threads);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,299 @@
+/* cmd_kge.c -- `emb train kge`: knowledge-graph embeddings (TransE,
+ * DistMult, ComplEx, RotatE) from a train/valid/test directory. */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "emb/kge.h"
+#include "emb/pool.h"
+
+static const char *USAGE =
+    "usage: emb train kge --model transe|distmult|complex|rotate --data DIR --output MODEL [options]\n"
+    "\n"
+    "Knowledge-graph embeddings from DIR/train.tsv (valid/test optional; .tsv or\n"
+    "  .txt, optionally .gz; lines head<TAB>relation<TAB>tail). Mini-batches of\n"
+    "  positives, each chunk of a batch scored against the same uniformly drawn\n"
+    "  negative heads or tails. MODEL is the native model file (emb eval kge,\n"
+    "  emb predict-link read it).\n"
+    "\n"
+    "  --dim N             embedding size (200; complex models: complex dimensions)\n"
+    "  --negatives N       negatives shared per chunk (256)\n"
+    "  --batch N           positive triples per step (512)\n"
+    "  --chunk N           positives sharing negatives (default batch/threads)\n"
+    "  --loss adv|logistic|margin   self-adversarial (default), softplus, margin ranking\n"
+    "  --margin X          gamma (12): score = gamma - distance for TransE/RotatE,\n"
+    "                      the margin of --loss margin; init scale is (gamma+2)/dim\n"
+    "  --adv-temp X        self-adversarial temperature (1.0)\n"
+    "  --p-norm 1|2        TransE distance (1)\n"
+    "  --sampling uniform|bernoulli   which side to corrupt (uniform)\n"
+    "  --optimizer adam|adagrad       (adam)\n"
+    "  --lr X              learning rate (0.001)\n"
+    "  --lr-drop F         divide lr by 10 after fraction F of the steps (off)\n"
+    "  --reg none|l2|n3    regulariser on the batch rows (none); --reg-weight X\n"
+    "  --init-scale X      uniform init range (default (gamma+2)/dim)\n"
+    "  --epochs N          passes over train (50), or --steps N batches\n"
+    "  --valid-every N     filtered MRR on valid every N steps (0 = off); the best\n"
+    "                      model is kept; --valid-max N triples (1000), --patience N\n"
+    "                      validations without improvement before stopping (0 = never)\n"
+    "  --checkpoint FILE   write training state there every --checkpoint-every N\n"
+    "                      steps and when interrupted; --resume continues from it\n"
+    "  --export-vectors FILE   also write entity vectors (word2vec text/bin, npy)\n"
+    "  --threads N, --seed N, --quiet, --json\n"
+    "\n"
+    "example: emb train kge --model rotate --data WN18RR --output wn.kge --dim 500 \\\n"
+    "           --margin 6 --adv-temp 0.5 --lr 0.0005 --steps 20000 --valid-every 2000\n";
+
+enum {
+    OPT_MODEL = 256, OPT_DATA, OPT_OUTPUT, OPT_DIM, OPT_NEG, OPT_BATCH, OPT_CHUNK, OPT_LOSS, OPT_MARGIN, OPT_ADV,
+    OPT_PNORM, OPT_SAMPLING, OPT_OPT, OPT_LR, OPT_LR_DROP, OPT_REG, OPT_REG_W, OPT_INIT, OPT_EPOCHS, OPT_STEPS,
+    OPT_VALID_EVERY, OPT_VALID_MAX, OPT_PATIENCE, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_EXPORT, OPT_THREADS,
+    OPT_SEED, OPT_QUIET, OPT_JSON, OPT_HELP
+};
+
+static const struct option options[] = {
+    {"model", required_argument, 0, OPT_MODEL},
+    {"data", required_argument, 0, OPT_DATA},
+    {"output", required_argument, 0, OPT_OUTPUT},
+    {"dim", required_argument, 0, OPT_DIM},
+    {"negatives", required_argument, 0, OPT_NEG},
+    {"batch", required_argument, 0, OPT_BATCH},
+    {"chunk", required_argument, 0, OPT_CHUNK},
+    {"loss", required_argument, 0, OPT_LOSS},
+    {"margin", required_argument, 0, OPT_MARGIN},
+    {"adv-temp", required_argument, 0, OPT_ADV},
+    {"p-norm", required_argument, 0, OPT_PNORM},
+    {"sampling", required_argument, 0, OPT_SAMPLING},
+    {"optimizer", required_argument, 0, OPT_OPT},
+    {"lr", required_argument, 0, OPT_LR},
+    {"lr-drop", required_argument, 0, OPT_LR_DROP},
+    {"reg", required_argument, 0, OPT_REG},
+    {"reg-weight", required_argument, 0, OPT_REG_W},
+    {"init-scale", required_argument, 0, OPT_INIT},
+    {"epochs", required_argument, 0, OPT_EPOCHS},
+    {"steps", required_argument, 0, OPT_STEPS},
+    {"valid-every", required_argument, 0, OPT_VALID_EVERY},
+    {"valid-max", required_argument, 0, OPT_VALID_MAX},
+    {"patience", required_argument, 0, OPT_PATIENCE},
+    {"checkpoint", required_argument, 0, OPT_CKPT},
+    {"checkpoint-every", required_argument, 0, OPT_CKPT_EVERY},
+    {"resume", no_argument, 0, OPT_RESUME},
+    {"export-vectors", required_argument, 0, OPT_EXPORT},
+    {"threads", required_argument, 0, OPT_THREADS},
+    {"seed", required_argument, 0, OPT_SEED},
+    {"quiet", no_argument, 0, OPT_QUIET},
+    {"json", no_argument, 0, OPT_JSON},
+    {"help", no_argument, 0, OPT_HELP},
+    {0, 0, 0, 0},
+};
+
+struct progress_ctx {
+    struct cli_progress bar;
+    int quiet;
+    double t0;
+};
+
+static void on_progress(void *ctx, const struct emb_kge_progress *pr) {
+    struct progress_ctx *pc = ctx;
+    char extra[96];
+    if (pr->event == 1) {
+        /* Validations are worth a line of their own in logs. */
+        if (!pc->quiet) {
+            cli_progress_done(&pc->bar);
+            fprintf(stderr, "emb: step %lld: valid MRR %.4f (best %.4f at step %lld), %.0f s\n", (long long)pr->step,
+                    pr->valid_mrr, pr->best_mrr, (long long)pr->best_step, cli_now() - pc->t0);
+        }
+        return;
+    }
+    if (pr->event != 0) return;
+    double f = (double)pr->step / (double)pr->n_steps, el = cli_now() - pc->t0;
+    snprintf(extra, sizeof extra, "step %lld loss %.4f", (long long)pr->step, pr->loss);
+    cli_progress_draw(&pc->bar, f, pr->triples_per_sec, "triples", f > 0 ? el * (1 - f) / f : -1, extra);
+}
+
+int cmd_train_kge(int argc, char **argv) {
+    const char *cmd = "train kge";
+    struct emb_kge_params p = emb_kge_default_params();
+    p.n_threads = emb_cpu_count();
+    const char *data = NULL, *output = NULL, *export_path = NULL, *model = NULL;
+    int quiet = 0, json = 0;
+    long long v;
+    double d;
+    struct emb_err err = {0};
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+        switch (c) {
+        case OPT_MODEL: model = optarg; break;
+        case OPT_DATA: data = optarg; break;
+        case OPT_OUTPUT: output = optarg; break;
+        case OPT_EXPORT: export_path = optarg; break;
+        case OPT_CKPT: p.checkpoint_path = optarg; break;
+        case OPT_RESUME: p.resume = 1; break;
+        case OPT_QUIET: quiet = 1; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_HELP: fputs(USAGE, stdout); return 0;
+        case OPT_LOSS:
+            if (emb_kge_loss_parse(optarg, &p.loss, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+            break;
+        case OPT_SAMPLING:
+            if (emb_kge_neg_parse(optarg, &p.neg_sampling, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+            break;
+        case OPT_OPT:
+            if (emb_kge_opt_parse(optarg, &p.optimizer, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+            break;
+        case OPT_REG:
+            if (emb_kge_reg_parse(optarg, &p.reg, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+            break;
+        case OPT_DIM:
+            if (cli_parse_ll(cmd, "--dim", optarg, 1, EMB_KGE_MAX_DIM, &v)) return CLI_EXIT_USAGE;
+            p.dim = (int32_t)v;
+            break;
+        case OPT_NEG:
+            if (cli_parse_ll(cmd, "--negatives", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
+            p.negatives = (int32_t)v;
+            break;
+        case OPT_BATCH:
+            if (cli_parse_ll(cmd, "--batch", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            p.batch = (int32_t)v;
+            break;
+        case OPT_CHUNK:
+            if (cli_parse_ll(cmd, "--chunk", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            p.chunk = (int32_t)v;
+            break;
+        case OPT_PNORM:
+            if (cli_parse_ll(cmd, "--p-norm", optarg, 1, 2, &v)) return CLI_EXIT_USAGE;
+            p.p_norm = (int32_t)v;
+            break;
+        case OPT_MARGIN:
+            if (cli_parse_double(cmd, "--margin", optarg, -1e6, 1e6, &d)) return CLI_EXIT_USAGE;
+            p.gamma = (float)d;
+            break;
+        case OPT_ADV:
+            if (cli_parse_double(cmd, "--adv-temp", optarg, 0, 100, &d)) return CLI_EXIT_USAGE;
+            p.adv_temp = (float)d;
+            break;
+        case OPT_LR:
+            if (cli_parse_double(cmd, "--lr", optarg, 1e-12, 1e30, &d)) return CLI_EXIT_USAGE;
+            p.lr = (float)d;
+            break;
+        case OPT_LR_DROP:
+            if (cli_parse_double(cmd, "--lr-drop", optarg, 0, 1, &d)) return CLI_EXIT_USAGE;
+            p.lr_drop_at = (float)d;
+            break;
+        case OPT_REG_W:
+            if (cli_parse_double(cmd, "--reg-weight", optarg, 0, 1e6, &d)) return CLI_EXIT_USAGE;
+            p.reg_weight = (float)d;
+            break;
+        case OPT_INIT:
+            if (cli_parse_double(cmd, "--init-scale", optarg, 1e-9, 1e3, &d)) return CLI_EXIT_USAGE;
+            p.init_scale = (float)d;
+            break;
+        case OPT_EPOCHS:
+            if (cli_parse_ll(cmd, "--epochs", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            p.epochs = (int32_t)v;
+            break;
+        case OPT_STEPS:
+            if (cli_parse_ll(cmd, "--steps", optarg, 1, (long long)1e15, &v)) return CLI_EXIT_USAGE;
+            p.steps = v;
+            break;
+        case OPT_VALID_EVERY:
+            if (cli_parse_ll(cmd, "--valid-every", optarg, 0, (long long)1e15, &v)) return CLI_EXIT_USAGE;
+            p.valid_every = v;
+            break;
+        case OPT_VALID_MAX:
+            if (cli_parse_ll(cmd, "--valid-max", optarg, 0, INT32_MAX, &v)) return CLI_EXIT_USAGE;
+            p.valid_max = (int32_t)v;
+            break;
+        case OPT_PATIENCE:
+            if (cli_parse_ll(cmd, "--patience", optarg, 0, 1000000, &v)) return CLI_EXIT_USAGE;
+            p.patience = (int32_t)v;
+            break;
+        case OPT_CKPT_EVERY:
+            if (cli_parse_ll(cmd, "--checkpoint-every", optarg, 0, (long long)1e15, &v)) return CLI_EXIT_USAGE;
+            p.checkpoint_every = v;
+            break;
+        case OPT_THREADS:
+            if (cli_parse_ll(cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
+            p.n_threads = (int32_t)v;
+            break;
+        case OPT_SEED:
+            if (cli_parse_ll(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
+            p.seed = (uint64_t)v;
+            break;
+        default: return cli_getopt_error(cmd, c, argv);
+        }
+    }
+    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (!model) return cli_usage_error(cmd, "--model transe|distmult|complex|rotate is required");
+    if (emb_kge_model_parse(model, &p.model, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+    if (!data) return cli_usage_error(cmd, "--data DIR is required");
+    if (!output) return cli_usage_error(cmd, "--output MODEL is required");
+    if (p.resume && !p.checkpoint_path) return cli_usage_error(cmd, "--resume needs --checkpoint FILE");
+    if (p.chunk > p.batch) return cli_usage_error(cmd, "--chunk must not exceed --batch");
+    if (emb_kge_params_check(&p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+
+    struct progress_ctx pc;
+    cli_progress_init(&pc.bar, quiet);
+    pc.quiet = quiet;
+    p.progress = on_progress;
+    p.progress_ctx = &pc;
+    p.stop = cli_stop_flag();
+    struct emb_kg *kg = NULL;
+    struct emb_kge *m = NULL;
+    int rc = emb_kg_load(&kg, data, &err), st = 0;
+    if (rc != EMB_OK) return cli_fail(cmd, rc, &err);
+    if (!quiet) {
+        fprintf(stderr, "emb: %s: %d entities, %d relations; %lld train, %lld valid, %lld test triples\n", data,
+                kg->n_entities, kg->n_relations, (long long)kg->train.n, (long long)kg->valid.n,
+                (long long)kg->test.n);
+        if (kg->valid_unseen || kg->test_unseen || kg->n_unseen_relations)
+            fprintf(stderr,
+                    "emb: note: %lld valid and %lld test triples have an entity not in train, %d relations occur "
+                    "only in valid/test; they are kept (standard protocol) and rank with untrained vectors\n",
+                    (long long)kg->valid_unseen, (long long)kg->test_unseen, kg->n_unseen_relations);
+    }
+    if (p.valid_every > 0 && kg->valid.n == 0) {
+        emb_kg_free(kg);
+        return cli_usage_error(cmd, "--valid-every needs a valid split in %s", data);
+    }
+    pc.t0 = cli_now();
+    rc = emb_kge_train(kg, &p, &m, &err);
+    cli_progress_done(&pc.bar);
+    double secs = cli_now() - pc.t0;
+    if (rc == EMB_OK) rc = emb_kge_save(m, output, &err);
+    if (rc == EMB_OK && export_path) rc = emb_kge_export_entities(m, export_path, &err);
+    if (rc == EMB_EINTR) {
+        fprintf(stderr, "emb %s: interrupted%s%s, no model written\n", cmd,
+                p.checkpoint_path ? "; state saved in " : "", p.checkpoint_path ? p.checkpoint_path : "");
+        st = 130;
+    } else if (rc != EMB_OK) {
+        st = cli_fail(cmd, rc, &err);
+    } else {
+        double mrr = -1;
+        if (kg->valid.n > 0) mrr = emb_kge_quick_mrr(m, kg, &kg->valid, p.valid_max ? p.valid_max : 1000, p.n_threads);
+        if (!quiet) {
+            fprintf(stderr, "emb: %s dim %d trained in %.1f s", emb_kge_model_name(p.model), p.dim, secs);
+            if (mrr >= 0) fprintf(stderr, "; filtered valid MRR %.4f", mrr);
+            fprintf(stderr, "; wrote %s\n", output);
+        }
+        if (json) {
+            struct json_object *j = json_object_new_object();
+            json_object_object_add(j, "model", json_object_new_string(emb_kge_model_name(p.model)));
+            json_object_object_add(j, "entities", json_object_new_int(kg->n_entities));
+            json_object_object_add(j, "relations", json_object_new_int(kg->n_relations));
+            json_object_object_add(j, "train_triples", json_object_new_int64(kg->train.n));
+            json_object_object_add(j, "dim", json_object_new_int(p.dim));
+            json_object_object_add(j, "seconds", json_object_new_double(secs));
+            if (mrr >= 0) json_object_object_add(j, "valid_mrr", json_object_new_double(mrr));
+            json_object_object_add(j, "output", json_object_new_string(output));
+            cli_json_print(j);
+        }
+    }
+    emb_kge_free(m);
+    emb_kg_free(kg);
+    return st;
+}

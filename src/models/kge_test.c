@@ -1,0 +1,672 @@
+/* kge_test.c -- knowledge-graph embeddings: the dataset loader (formats and
+ * bad input), every model's score against its gradient (finite
+ * differences on every parameter block), all-entity scoring against
+ * single scores, the model file (round trip and corruption), and training:
+ * the chunked loss gradient, planted rules each model must (or must not)
+ * learn, determinism, NaN detection, checkpoints, and a Nations floor. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "emb/io.h"
+#include "emb/kge.h"
+#include "emb/rng.h"
+#include "emb/vecs.h"
+#include "test.h"
+
+static char tmpdir[] = "/tmp/kge_test_XXXXXX";
+
+static void path_in(char *buf, size_t n, const char *name) { snprintf(buf, n, "%s/%s", tmpdir, name); }
+
+/* A dataset directory NAME with the given split contents (NULL = absent). */
+static const char *make_ds(const char *name, const char *train, const char *valid, const char *test, int gz) {
+    static char dir[512];
+    char p[600];
+    path_in(dir, sizeof dir, name);
+    mkdir(dir, 0700);
+    const char *txt[3] = {train, valid, test}, *nm[3] = {"train", "valid", "test"};
+    for (int i = 0; i < 3; i++) {
+        if (!txt[i]) continue;
+        snprintf(p, sizeof p, "%s/%s.%s", dir, nm[i], gz ? "tsv.gz" : "tsv");
+        if (gz)
+            test_write_gz(p, txt[i], strlen(txt[i]));
+        else
+            test_write_file(p, txt[i], strlen(txt[i]));
+    }
+    return dir;
+}
+
+/* ---- loader ------------------------------------------------------------- */
+
+static int test_load(void) {
+    struct emb_err err = {0};
+    struct emb_kg *kg = NULL;
+    for (int gz = 0; gz < 2; gz++) {
+        const char *d = make_ds(gz ? "ok_gz" : "ok", "a\tlikes\tb\r\n  b \tlikes\t c\n\nc\thates\ta\n",
+                                "a\tlikes\tc\n", "d\tnew_rel\ta\nb\thates\tc\n", gz);
+        CHECK_OK(emb_kg_load(&kg, d, &err));
+        CHECK(kg->n_entities == 4 && kg->n_relations == 3);
+        CHECK(kg->train.n == 3 && kg->valid.n == 1 && kg->test.n == 2);
+        CHECK(emb_vocab_find(kg->entities, "b", 1) == 1); /* spaces stripped, train first */
+        CHECK(kg->train.h[1] == 1 && kg->train.r[1] == 0 && kg->train.t[1] == 2);
+        CHECK(kg->in_train[0] && !kg->in_train[3]);
+        CHECK(kg->test_unseen == 1 && kg->valid_unseen == 0 && kg->n_unseen_relations == 1);
+        emb_kg_free(kg);
+    }
+    /* valid and test are optional; .txt is accepted. */
+    char p[600], d[512];
+    path_in(d, sizeof d, "txt");
+    mkdir(d, 0700);
+    snprintf(p, sizeof p, "%s/train.txt", d);
+    test_write_file(p, "x\tr\ty\n", 6);
+    CHECK_OK(emb_kg_load(&kg, d, &err));
+    CHECK(kg->train.n == 1 && kg->valid.n == 0 && kg->test.n == 0);
+    emb_kg_free(kg);
+    emb_kg_free(NULL);
+    /* Bad input. */
+    struct {
+        const char *train, *test;
+        int rc;
+        const char *msg;
+    } bad[] = {
+        {"a\tr\tb\na\tr\n", NULL, EMB_EFORMAT, "train.tsv:2: expected 3"},
+        {"a\tr\tb\tc\n", NULL, EMB_EFORMAT, "found 4"},
+        {"a\t\tb\n", NULL, EMB_EFORMAT, "empty relation"},
+        {"a r b\n", NULL, EMB_EFORMAT, "found 1"},
+        {"", NULL, EMB_EEMPTY, "no triples"},
+        {"\n\n", NULL, EMB_EEMPTY, "no triples"},
+        {"a\tr\tb\n", "", EMB_EEMPTY, "test.tsv holds no triples"},
+        {"a\tr\tb\n", "x\tr\ty\nz\tr\ta\n", EMB_EINVAL, "every test triple"},
+        {"a\tr\tb\0\n", NULL, EMB_EFORMAT, "NUL"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "bad%zu", i);
+        const char *dd = make_ds(name, bad[i].train, NULL, bad[i].test, 0);
+        if (i == 8) { /* embedded NUL: write with its length */
+            snprintf(p, sizeof p, "%s/train.tsv", dd);
+            test_write_file(p, "a\tr\tb\0\n", 7);
+        }
+        memset(&err, 0, sizeof err);
+        int rc = emb_kg_load(&kg, dd, &err);
+        if (rc != bad[i].rc || !strstr(err.msg, bad[i].msg)) {
+            fprintf(stderr, "bad case %zu: rc %d, message '%s'\n", i, rc, err.msg);
+            return 1;
+        }
+        CHECK(kg == NULL);
+    }
+    path_in(d, sizeof d, "missing");
+    CHECK(emb_kg_load(&kg, d, &err) == EMB_EIO);
+    return 0;
+}
+
+/* ---- score vs gradient ------------------------------------------------- */
+
+static struct emb_kge *toy_model(enum emb_kge_model model, int dim, int p_norm, uint64_t seed) {
+    struct emb_err err = {0};
+    const char *d = make_ds("toy", "a\tr\tb\nb\ts\tc\nc\tr\td\nd\ts\ta\n", NULL, NULL, 0);
+    struct emb_kg *kg = NULL;
+    if (emb_kg_load(&kg, d, &err) != EMB_OK) return NULL;
+    struct emb_kge_params p = emb_kge_default_params();
+    p.model = model;
+    p.dim = dim;
+    p.p_norm = p_norm;
+    p.gamma = 3.0f;
+    p.init_scale = 1.0f;
+    p.seed = seed;
+    struct emb_kge *m = NULL;
+    emb_kge_new(&m, kg, &p, &err);
+    emb_kg_free(kg);
+    return m;
+}
+
+/* d score / d x for every float of h, r, t against central differences
+ * (in double around float rows: step 1e-3, tolerance 2e-3 relative). */
+static int check_grad(struct emb_kge *m, const char *what) {
+    float *h = emb_table_row(m->ent, 0), *t = emb_table_row(m->ent, 1), *r = emb_table_row(m->rel, 0);
+    int we = m->ent->dim, wr = m->rel->dim;
+    float gh[64] = {0}, gr[64] = {0}, gt[64] = {0};
+    emb_kge_grad_rows(m, h, r, t, 1.0f, gh, gr, gt);
+    float *blocks[3] = {h, r, t}, *grads[3] = {gh, gr, gt};
+    int widths[3] = {we, wr, we};
+    for (int b = 0; b < 3; b++)
+        for (int k = 0; k < widths[b]; k++) {
+            float keep = blocks[b][k], eps = 1e-3f;
+            blocks[b][k] = keep + eps;
+            double up = emb_kge_score_rows(m, h, r, t);
+            blocks[b][k] = keep - eps;
+            double dn = emb_kge_score_rows(m, h, r, t);
+            blocks[b][k] = keep;
+            double fd = (up - dn) / (2.0 * eps);
+            if (fabs(fd - grads[b][k]) > 2e-3 * (1 + fabs(fd))) {
+                fprintf(stderr, "%s: block %d index %d: analytic %g, finite difference %g\n", what, b, k,
+                        grads[b][k], fd);
+                return 1;
+            }
+        }
+    return 0;
+}
+
+static int test_grad_rows(void) {
+    const struct {
+        enum emb_kge_model model;
+        int p;
+        const char *name;
+    } cases[] = {{EMB_KGE_TRANSE, 1, "transe-l1"},
+                 {EMB_KGE_TRANSE, 2, "transe-l2"},
+                 {EMB_KGE_DISTMULT, 1, "distmult"},
+                 {EMB_KGE_COMPLEX, 1, "complex"},
+                 {EMB_KGE_ROTATE, 1, "rotate"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int dim = 5; dim <= 20; dim += 15) { /* 20: the SIMD path with a tail */
+            struct emb_kge *m = toy_model(cases[i].model, dim, cases[i].p, 7 + i);
+            CHECK(m != NULL);
+            CHECK(m->ent->dim == (cases[i].model >= EMB_KGE_COMPLEX ? 2 * dim : dim));
+            if (check_grad(m, cases[i].name)) return 1;
+            emb_kge_free(m);
+        }
+    return 0;
+}
+
+/* Known values: DistMult and TransE on hand-set rows. */
+static int test_known_scores(void) {
+    struct emb_kge *m = toy_model(EMB_KGE_DISTMULT, 2, 1, 1);
+    CHECK(m != NULL);
+    float h[2] = {1, 2}, r[2] = {3, -1}, t[2] = {0.5f, 4};
+    CHECK_NEAR(emb_kge_score_rows(m, h, r, t), 1 * 3 * 0.5 + 2 * -1 * 4, 1e-6);
+    emb_kge_free(m);
+    m = toy_model(EMB_KGE_TRANSE, 2, 2, 1);
+    CHECK_NEAR(emb_kge_score_rows(m, h, r, t), 3.0 - sqrt(3.5 * 3.5 + 3 * 3), 1e-5);
+    emb_kge_free(m);
+    /* RotatE by pi/2 maps (1, 0) to (0, 1): distance 0 -> score gamma. */
+    m = toy_model(EMB_KGE_ROTATE, 1, 1, 1);
+    float eh[2] = {1, 0}, et[2] = {0, 1}, ph[1] = {(float)(M_PI / 2)};
+    CHECK_NEAR(emb_kge_score_rows(m, eh, ph, et), 3.0, 1e-5);
+    emb_kge_free(m);
+    /* ComplEx: Re(h r conj(t)) with h = 1+2i, r = i, t = 3-i: (i-2)(3+i) = -7+i. */
+    m = toy_model(EMB_KGE_COMPLEX, 1, 1, 1);
+    float ch[2] = {1, 2}, cr[2] = {0, 1}, ct[2] = {3, -1};
+    CHECK_NEAR(emb_kge_score_rows(m, ch, cr, ct), -7.0, 1e-5);
+    emb_kge_free(m);
+    return 0;
+}
+
+/* score_tails/score_heads agree with one-triple scores for every model. */
+static int test_score_all(void) {
+    for (int model = 0; model <= EMB_KGE_ROTATE; model++) {
+        struct emb_kge *m = toy_model((enum emb_kge_model)model, 24, 1 + (model == 0), 3);
+        CHECK(m != NULL);
+        float out[4];
+        for (int32_t r = 0; r < 2; r++)
+            for (int32_t a = 0; a < 4; a++) {
+                emb_kge_score_tails(m, a, r, out);
+                for (int32_t e = 0; e < 4; e++) CHECK_NEAR(out[e], emb_kge_score(m, a, r, e), 1e-4);
+                emb_kge_score_heads(m, r, a, out);
+                for (int32_t e = 0; e < 4; e++) CHECK_NEAR(out[e], emb_kge_score(m, e, r, a), 1e-4);
+            }
+        emb_kge_free(m);
+    }
+    return 0;
+}
+
+/* ---- model file ------------------------------------------------------- */
+
+static int test_save_load(void) {
+    struct emb_err err = {0};
+    char path[600], bad[600];
+    path_in(path, sizeof path, "m.kge");
+    path_in(bad, sizeof bad, "bad.kge");
+    for (int model = 0; model <= EMB_KGE_ROTATE; model++) {
+        struct emb_kge *m = toy_model((enum emb_kge_model)model, 7, 2, 5), *l = NULL;
+        CHECK(m != NULL);
+        CHECK_OK(emb_kge_save(m, path, &err));
+        CHECK_OK(emb_kge_load(&l, path, &err));
+        CHECK(l->model == m->model && l->dim == 7 && l->p_norm == 2 && l->gamma == m->gamma);
+        CHECK(emb_vocab_size(l->ent_names) == 4 && !strcmp(emb_vocab_word(l->ent_names, 3), "d"));
+        CHECK(!strcmp(emb_vocab_word(l->rel_names, 1), "s"));
+        for (int64_t i = 0; i < 4; i++)
+            CHECK(!memcmp(emb_table_row(l->ent, i), emb_table_row(m->ent, i), (size_t)m->ent->dim * 4));
+        for (int64_t i = 0; i < 2; i++)
+            CHECK(!memcmp(emb_table_row(l->rel, i), emb_table_row(m->rel, i), (size_t)m->rel->dim * 4));
+        CHECK(emb_kge_score(l, 0, 1, 2) == emb_kge_score(m, 0, 1, 2));
+        emb_kge_free(l);
+        emb_kge_free(m);
+    }
+    /* Every truncation fails cleanly; so does a flipped magic, a file of
+     * another kind, and trailing bytes. */
+    size_t n;
+    char *b = test_read_all(path, &n);
+    CHECK(b != NULL);
+    struct emb_kge *l = NULL;
+    for (size_t cut = 0; cut < n; cut += (cut < 200 ? 1 : 37)) {
+        test_write_file(bad, b, cut);
+        CHECK(emb_kge_load(&l, bad, &err) == EMB_EFORMAT && l == NULL);
+    }
+    b[0] = 'X';
+    test_write_file(bad, b, n);
+    CHECK(emb_kge_load(&l, bad, &err) == EMB_EFORMAT && strstr(err.msg, "bad magic"));
+    b[0] = 'E';
+    char *b2 = malloc(n + 1);
+    memcpy(b2, b, n);
+    b2[n] = 'z';
+    test_write_file(bad, b2, n + 1);
+    CHECK(emb_kge_load(&l, bad, &err) == EMB_EFORMAT && strstr(err.msg, "trailing"));
+    /* A header announcing a huge table with a tiny payload: refused
+     * without allocating it. */
+    char *p = memmem(b2, n, "n_entities=4", 12);
+    CHECK(p != NULL);
+    p[11] = '9';
+    test_write_file(bad, b2, n);
+    CHECK(emb_kge_load(&l, bad, &err) == EMB_EFORMAT);
+    free(b2);
+    free(b);
+    test_write_file(bad, "EMBCKPT\0\1\0\0\0\0\0\0\0", 16);
+    CHECK(emb_kge_load(&l, bad, &err) == EMB_EFORMAT);
+    CHECK(emb_kge_load(&l, "/nonexistent/x.kge", &err) == EMB_EIO);
+    emb_kge_free(NULL);
+    /* Export entity vectors as word2vec text, readable by emb_vecs_load. */
+    struct emb_kge *m = toy_model(EMB_KGE_COMPLEX, 3, 1, 9);
+    path_in(path, sizeof path, "ent.txt");
+    CHECK_OK(emb_kge_export_entities(m, path, &err));
+    struct emb_vecs *v = NULL;
+    CHECK_OK(emb_vecs_load(&v, path, EMB_FMT_AUTO, 0, NULL, &err));
+    CHECK(v->table->n_rows == 4 && v->table->dim == 6);
+    CHECK(emb_table_row(v->table, 2)[5] == emb_table_row(m->ent, 2)[5]);
+    emb_vecs_free(v);
+    emb_kge_free(m);
+    return 0;
+}
+
+static int test_parse(void) {
+    struct emb_err err = {0};
+    enum emb_kge_model m;
+    CHECK_OK(emb_kge_model_parse("rotate", &m, &err));
+    CHECK(m == EMB_KGE_ROTATE && !strcmp(emb_kge_model_name(m), "rotate"));
+    CHECK(emb_kge_model_parse("rescal", &m, &err) == EMB_EINVAL);
+    struct emb_kge_params p = emb_kge_default_params();
+    CHECK_OK(emb_kge_params_check(&p, &err));
+    p.dim = 0;
+    CHECK(emb_kge_params_check(&p, &err) == EMB_EINVAL);
+    p = emb_kge_default_params();
+    p.p_norm = 3;
+    CHECK(emb_kge_params_check(&p, &err) == EMB_EINVAL);
+    p = emb_kge_default_params();
+    p.lr = NAN;
+    CHECK(emb_kge_params_check(&p, &err) == EMB_EINVAL);
+    enum emb_kge_loss l;
+    CHECK(emb_kge_loss_parse("margin", &l, &err) == EMB_OK && l == EMB_KGE_LOSS_MARGIN);
+    CHECK(emb_kge_loss_parse("hinge", &l, &err) == EMB_EINVAL);
+    return 0;
+}
+
+/* ---- training: the chunk loss gradient ---------------------------------- */
+
+double emb__kge_chunk_grad_dense(const struct emb_kge *m, const struct emb_kge_params *p, int n_pos,
+                                 const int32_t *h, const int32_t *r, const int32_t *t, const uint8_t *head,
+                                 int n_neg, const int32_t *neg, float *ge, float *gr);
+
+static double softplus_d(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
+
+/* The chunk loss written out with one-triple scores (emb_kge_score), with
+ * the self-adversarial weights taken from w_fixed when given (they are
+ * constants in the gradient); w_out receives the weights at this point. */
+static double ref_loss(const struct emb_kge *m, const struct emb_kge_params *p, int n_pos, const int32_t *h,
+                       const int32_t *r, const int32_t *t, const uint8_t *head, int n_neg, const int32_t *neg,
+                       const double *w_fixed, double *w_out) {
+    double total = 0;
+    for (int i = 0; i < n_pos; i++) {
+        double sp = emb_kge_score(m, h[i], r[i], t[i]), S[16], l = 0;
+        for (int j = 0; j < n_neg; j++)
+            S[j] = head[i] ? emb_kge_score(m, neg[j], r[i], t[i]) : emb_kge_score(m, h[i], r[i], neg[j]);
+        if (p->loss == EMB_KGE_LOSS_MARGIN) {
+            for (int j = 0; j < n_neg; j++) l += fmax(0, p->gamma - sp + S[j]) / n_neg;
+        } else {
+            double alpha = p->loss == EMB_KGE_LOSS_ADV ? p->adv_temp : 0, z = 0, w[16];
+            for (int j = 0; j < n_neg; j++) z += exp(alpha * S[j]);
+            for (int j = 0; j < n_neg; j++) {
+                w[j] = w_fixed ? w_fixed[i * n_neg + j] : exp(alpha * S[j]) / z;
+                if (w_out) w_out[i * n_neg + j] = w[j];
+            }
+            l = 0.5 * softplus_d(-sp);
+            for (int j = 0; j < n_neg; j++) l += 0.5 * w[j] * softplus_d(S[j]);
+        }
+        if (p->reg != EMB_KGE_REG_NONE) {
+            const float *rows[3] = {emb_table_row(m->ent, h[i]), emb_table_row(m->rel, r[i]), emb_table_row(m->ent, t[i])};
+            int widths[3] = {m->ent->dim, m->model == EMB_KGE_ROTATE ? 0 : m->rel->dim, m->ent->dim};
+            for (int b = 0; b < 3; b++)
+                for (int k = 0; k < widths[b]; k++) {
+                    double a = fabs(rows[b][k]);
+                    l += p->reg_weight * (p->reg == EMB_KGE_REG_L2 ? a * a : a * a * a);
+                }
+        }
+        total += l;
+    }
+    return total / n_pos;
+}
+
+/* Every model x loss x regulariser: the chunk's loss equals the one-triple
+ * formula, and its gradient matches finite differences on every float of
+ * every entity and relation row. Positives corrupt heads and tails
+ * (mixed), entities repeat across positives and negatives. */
+static int test_chunk_grad(void) {
+    const int n_pos = 5, n_neg = 4;
+    const int32_t h[5] = {0, 1, 2, 3, 0}, r[5] = {0, 1, 0, 1, 1}, t[5] = {1, 2, 3, 0, 2}, neg[4] = {2, 0, 3, 2};
+    const uint8_t head[5] = {0, 1, 0, 1, 1};
+    const enum emb_kge_loss losses[3] = {EMB_KGE_LOSS_ADV, EMB_KGE_LOSS_LOGISTIC, EMB_KGE_LOSS_MARGIN};
+    for (int model = 0; model <= EMB_KGE_ROTATE; model++)
+        for (int li = 0; li < 3; li++)
+            for (int reg = 0; reg <= EMB_KGE_REG_N3; reg++) {
+                struct emb_kge *m = toy_model((enum emb_kge_model)model, 3, 1 + (model == 0 && li == 1), 20 + li);
+                CHECK(m != NULL);
+                m->gamma = 1.0f;
+                struct emb_kge_params p = emb_kge_default_params();
+                p.model = m->model;
+                p.gamma = m->gamma;
+                p.loss = losses[li];
+                p.adv_temp = 0.7f;
+                p.reg = (enum emb_kge_reg)reg;
+                p.reg_weight = 0.05f;
+                float ge[4 * 6], gr[2 * 6];
+                double w0[5 * 4];
+                double loss = emb__kge_chunk_grad_dense(m, &p, n_pos, h, r, t, head, n_neg, neg, ge, gr);
+                double ref = ref_loss(m, &p, n_pos, h, r, t, head, n_neg, neg, NULL, w0);
+                if (fabs(loss - ref) > 1e-4 * (1 + fabs(ref))) fprintf(stderr, "model %d loss %d reg %d\n", model, li, reg);
+                CHECK_NEAR(loss, ref, 1e-4 * (1 + fabs(ref)));
+                struct emb_table *tabs[2] = {m->ent, m->rel};
+                float *grads[2] = {ge, gr};
+                for (int b = 0; b < 2; b++)
+                    for (int64_t row = 0; row < tabs[b]->n_rows; row++)
+                        for (int k = 0; k < tabs[b]->dim; k++) {
+                            float *x = emb_table_row(tabs[b], row) + k, keep = *x, eps = 1e-3f;
+                            *x = keep + eps;
+                            double up = ref_loss(m, &p, n_pos, h, r, t, head, n_neg, neg, w0, NULL);
+                            *x = keep - eps;
+                            double dn = ref_loss(m, &p, n_pos, h, r, t, head, n_neg, neg, w0, NULL);
+                            *x = keep;
+                            double fd = (up - dn) / (2.0 * eps), an = grads[b][row * tabs[b]->dim + k];
+                            if (fabs(fd - an) > 3e-3 * (1 + fabs(fd))) {
+                                fprintf(stderr, "%s loss %d reg %d: %s row %lld [%d]: analytic %g, finite diff %g\n",
+                                        emb_kge_model_name(m->model), li, reg, b ? "relation" : "entity",
+                                        (long long)row, k, an, fd);
+                                return 1;
+                            }
+                        }
+                emb_kge_free(m);
+            }
+    return 0;
+}
+
+/* ---- training: planted rules ------------------------------------------- */
+
+/* 40 entities on a cycle, relations that are rotations of it:
+ *   r1: a -> a+1, r3: a -> a+3, r4: a -> a+4 (= r1 then r3),
+ *   inv1: a -> a-1 (inverse of r1), opp: a <-> a+20 (symmetric).
+ * Train holds all of r1 and r3, and half of r4, inv1 and opp (for opp, one
+ * direction of each pair); test holds the other halves. RotatE's algebra
+ * has all of these; DistMult scores (a, r, b) and (b, r, a) the same, so
+ * it cannot tell r1 from its reverse. */
+#define CYC 40
+static const char *make_cycle_ds(void) {
+    static char train[16384], test[8192];
+    char *tr = train, *te = test;
+    struct emb_rng g;
+    emb_rng_seed(&g, 3, 0);
+    for (int a = 0; a < CYC; a++) {
+        tr += sprintf(tr, "e%d\tr1\te%d\n", a, (a + 1) % CYC);
+        tr += sprintf(tr, "e%d\tr3\te%d\n", a, (a + 3) % CYC);
+        int half = emb_rng_uniform(&g) < 0.5f;
+        char **dst = half ? &te : &tr;
+        *dst += sprintf(*dst, "e%d\tr4\te%d\n", a, (a + 4) % CYC);
+        dst = (a % 2) ? &te : &tr;
+        *dst += sprintf(*dst, "e%d\tinv1\te%d\n", a, (a + CYC - 1) % CYC);
+        if (a < CYC / 2) {
+            int first = emb_rng_uniform(&g) < 0.5f;
+            tr += sprintf(tr, "e%d\topp\te%d\n", first ? a : a + CYC / 2, first ? a + CYC / 2 : a);
+            te += sprintf(te, "e%d\topp\te%d\n", first ? a + CYC / 2 : a, first ? a : a + CYC / 2);
+        }
+    }
+    return make_ds("cycle", train, NULL, test, 0);
+}
+
+/* Filtered MRR of the test triples of relation rel (both directions). */
+static double rel_mrr(const struct emb_kge *m, const struct emb_kg *kg, const char *rel) {
+    int32_t r = emb_vocab_find(kg->relations, rel, strlen(rel));
+    struct emb_triples sub = {0, malloc(kg->test.n * 4), malloc(kg->test.n * 4), malloc(kg->test.n * 4)};
+    for (int64_t i = 0; i < kg->test.n; i++)
+        if (kg->test.r[i] == r) {
+            sub.h[sub.n] = kg->test.h[i], sub.r[sub.n] = r, sub.t[sub.n] = kg->test.t[i];
+            sub.n++;
+        }
+    double mrr = emb_kge_quick_mrr(m, kg, &sub, 0, 1);
+    free(sub.h), free(sub.r), free(sub.t);
+    return mrr;
+}
+
+/* Fraction of r1 triples (a, r1, a+1) scored above their reverse. */
+static double forward_wins(const struct emb_kge *m, const struct emb_kg *kg) {
+    int32_t r = emb_vocab_find(kg->relations, "r1", 2), wins = 0, n = 0;
+    for (int64_t i = 0; i < kg->train.n; i++)
+        if (kg->train.r[i] == r) {
+            /* "Beats" by more than float rounding: DistMult's two sums
+             * differ only in the order of their terms. */
+            float f = emb_kge_score(m, kg->train.h[i], r, kg->train.t[i]), b = emb_kge_score(m, kg->train.t[i], r, kg->train.h[i]);
+            wins += f - b > 1e-3f * (1 + fabsf(f));
+            n++;
+        }
+    return wins / (double)n;
+}
+
+static int test_planted(void) {
+    struct emb_err err = {0};
+    struct emb_kg *kg = NULL;
+    CHECK_OK(emb_kg_load(&kg, make_cycle_ds(), &err));
+    for (int model = 0; model <= EMB_KGE_ROTATE; model++) {
+        struct emb_kge_params p = emb_kge_default_params();
+        p.model = (enum emb_kge_model)model;
+        p.dim = 32;
+        p.gamma = 6;
+        p.negatives = 16;
+        p.batch = 64;
+        p.lr = 0.02f;
+        p.steps = 1500;
+        p.n_threads = 1;
+        p.seed = 5;
+        struct emb_kge *m = NULL;
+        CHECK_OK(emb_kge_train(kg, &p, &m, &err));
+        double comp = rel_mrr(m, kg, "r4"), inv = rel_mrr(m, kg, "inv1"), sym = rel_mrr(m, kg, "opp");
+        double fw = forward_wins(m, kg);
+        printf("%-8s composition MRR %.3f, inverse %.3f, symmetric %.3f; r1 forward beats reverse %.2f\n",
+               emb_kge_model_name(p.model), comp, inv, sym, fw);
+        if (p.model == EMB_KGE_ROTATE) { /* rotations: everything */
+            CHECK(comp >= 0.9 && inv >= 0.9 && sym >= 0.9 && fw >= 0.95);
+        } else if (p.model == EMB_KGE_DISTMULT) { /* symmetric by construction */
+            CHECK(sym >= 0.9);
+            CHECK(fw == 0); /* never better: scores of (a,r,b) and (b,r,a) are equal */
+            CHECK(inv < 0.75 && comp < 0.75); /* a coin toss between a+1 and a-1 */
+            for (int64_t i = 0; i < kg->train.n; i++)
+                CHECK_NEAR(emb_kge_score(m, kg->train.h[i], kg->train.r[i], kg->train.t[i]),
+                           emb_kge_score(m, kg->train.t[i], kg->train.r[i], kg->train.h[i]), 1e-4);
+        } else if (p.model == EMB_KGE_COMPLEX) { /* asymmetric and symmetric relations */
+            CHECK(fw >= 0.95 && sym >= 0.8 && inv >= 0.8);
+        } else { /* TransE: antisymmetric; a symmetric relation collapses to r = 0, and
+                  * translations cannot close a cycle, so no floor on the rest */
+            CHECK(fw >= 0.95);
+            CHECK(sym < 0.6);
+        }
+        emb_kge_free(m);
+    }
+    emb_kg_free(kg);
+    return 0;
+}
+
+/* ---- training: determinism, checkpoints, divergence, Nations ----------- */
+
+static int same_tables(const struct emb_kge *a, const struct emb_kge *b) {
+    return !memcmp(a->ent->data, b->ent->data, (size_t)(a->ent->n_rows * a->ent->dim_padded) * 4) &&
+           !memcmp(a->rel->data, b->rel->data, (size_t)(a->rel->n_rows * a->rel->dim_padded) * 4);
+}
+
+static struct emb_kge_params small_params(enum emb_kge_model model) {
+    struct emb_kge_params p = emb_kge_default_params();
+    p.model = model;
+    p.dim = 16;
+    p.negatives = 8;
+    p.batch = 32;
+    p.lr = 0.01f;
+    p.steps = 60;
+    p.n_threads = 1;
+    p.lr_drop_at = 0.5f;
+    return p;
+}
+
+struct stop_at {
+    volatile sig_atomic_t *flag;
+    int64_t step;
+};
+
+static void stop_cb(void *ctx, const struct emb_kge_progress *pr) {
+    struct stop_at *s = ctx;
+    if (pr->event == 0 && pr->step == s->step) *s->flag = 1;
+}
+
+static int test_determinism_resume(void) {
+    struct emb_err err = {0};
+    struct emb_kg *kg = NULL;
+    CHECK_OK(emb_kg_load(&kg, make_cycle_ds(), &err));
+    char ck[600];
+    path_in(ck, sizeof ck, "train.ckpt");
+    for (int model = 0; model <= EMB_KGE_ROTATE; model++) {
+        for (int opt = 0; opt < 2; opt++) {
+            struct emb_kge_params p = small_params((enum emb_kge_model)model);
+            p.optimizer = (enum emb_kge_opt)opt;
+            p.neg_sampling = (enum emb_kge_neg)opt; /* Bernoulli with Adagrad */
+            struct emb_kge *a = NULL, *b = NULL, *c = NULL;
+            CHECK_OK(emb_kge_train(kg, &p, &a, &err));
+            CHECK_OK(emb_kge_train(kg, &p, &b, &err));
+            CHECK(same_tables(a, b)); /* one thread, same seed: identical */
+            /* Stopped at step 25 (a checkpoint is written), then resumed:
+             * the same tables as 60 steps straight (lr drop, Adam bias
+             * corrections, epoch order and random streams all resume). */
+            unlink(ck);
+            volatile sig_atomic_t stop = 0;
+            struct stop_at sa = {&stop, 25};
+            struct emb_kge_params q = p;
+            q.checkpoint_path = ck;
+            q.stop = &stop;
+            q.progress = stop_cb;
+            q.progress_ctx = &sa;
+            q.progress_every = 1;
+            CHECK(emb_kge_train(kg, &q, &c, &err) == EMB_EINTR && c == NULL);
+            stop = 0;
+            sa.step = -1;
+            q.resume = 1;
+            CHECK_OK(emb_kge_train(kg, &q, &c, &err));
+            CHECK(same_tables(a, c));
+            emb_kge_free(a);
+            emb_kge_free(b);
+            emb_kge_free(c);
+        }
+    }
+    /* Two threads train too (Hogwild) and give finite tables. */
+    struct emb_kge_params p = small_params(EMB_KGE_ROTATE);
+    p.n_threads = 2;
+    struct emb_kge *m = NULL;
+    CHECK_OK(emb_kge_train(kg, &p, &m, &err));
+    CHECK(emb_table_find_nonfinite(m->ent) < 0);
+    emb_kge_free(m);
+    /* A checkpoint for another model or dimension is refused. */
+    p = small_params(EMB_KGE_DISTMULT);
+    p.checkpoint_path = ck;
+    p.resume = 1;
+    CHECK(emb_kge_train(kg, &p, &m, &err) == EMB_EINVAL && m == NULL);
+    /* Stop requested: EMB_EINTR, state saved, resumable. */
+    volatile sig_atomic_t stop = 1;
+    p = small_params(EMB_KGE_TRANSE);
+    p.stop = &stop;
+    p.checkpoint_path = ck;
+    unlink(ck);
+    CHECK(emb_kge_train(kg, &p, &m, &err) == EMB_EINTR && m == NULL);
+    CHECK(test_exists(ck));
+    emb_kg_free(kg);
+    return 0;
+}
+
+static int test_divergence(void) {
+    struct emb_err err = {0};
+    struct emb_kg *kg = NULL;
+    CHECK_OK(emb_kg_load(&kg, make_cycle_ds(), &err));
+    char ck[600];
+    path_in(ck, sizeof ck, "nan.ckpt");
+    unlink(ck);
+    struct emb_kge_params p = small_params(EMB_KGE_DISTMULT);
+    p.optimizer = EMB_KGE_OPT_ADAGRAD;
+    p.lr = 1e30f; /* scores overflow within a few steps */
+    p.steps = 1000;
+    p.checkpoint_path = ck;
+    p.checkpoint_every = 1;
+    struct emb_kge *m = NULL;
+    int rc = emb_kge_train(kg, &p, &m, &err);
+    printf("divergence: %s\n", err.msg);
+    CHECK(rc == EMB_ENUMERIC && m == NULL);
+    CHECK(strstr(err.msg, "at step") && strstr(err.msg, "last good checkpoint"));
+    CHECK(test_exists(ck)); /* the step-1 checkpoint, written while still finite */
+    emb_kg_free(kg);
+    return 0;
+}
+
+/* Nations (14 countries, 55 relations): filtered valid MRR floors, with
+ * early stopping on. Random ranking gives about 0.25. */
+static int test_nations(void) {
+    struct emb_err err = {0};
+    struct emb_kg *kg = NULL;
+    if (!test_exists("../shared/data/kg/nations/train.tsv")) {
+        printf("skip: ../shared/data/kg/nations not found\n");
+        return 0;
+    }
+    CHECK_OK(emb_kg_load(&kg, "../shared/data/kg/nations", &err));
+    CHECK(kg->n_entities == 14 && kg->n_relations == 55 && kg->train.n == 1592);
+    const double floor[4] = {0.40, 0.65, 0.60, 0.55};
+    for (int model = 0; model <= EMB_KGE_ROTATE; model++) {
+        struct emb_kge_params p = emb_kge_default_params();
+        p.model = (enum emb_kge_model)model;
+        p.dim = 50;
+        p.negatives = 64;
+        p.batch = 256;
+        p.lr = 0.01f;
+        p.epochs = 100;
+        p.n_threads = 1;
+        p.valid_every = 100;
+        p.patience = 3;
+        struct emb_kge *m = NULL;
+        CHECK_OK(emb_kge_train(kg, &p, &m, &err));
+        double mrr = emb_kge_quick_mrr(m, kg, &kg->test, 0, 1);
+        printf("nations %-8s filtered test MRR %.3f (floor %.2f)\n", emb_kge_model_name(p.model), mrr, floor[model]);
+        CHECK(mrr >= floor[model]);
+        emb_kge_free(m);
+    }
+    emb_kg_free(kg);
+    return 0;
+}
+
+int main(void) {
+    if (!mkdtemp(tmpdir)) return 1;
+    int failed = 0;
+    RUN(test_load);
+    RUN(test_grad_rows);
+    RUN(test_known_scores);
+    RUN(test_score_all);
+    RUN(test_save_load);
+    RUN(test_parse);
+    RUN(test_chunk_grad);
+    RUN(test_planted);
+    RUN(test_determinism_resume);
+    RUN(test_divergence);
+    RUN(test_nations);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0) failed++;
+    if (failed) fprintf(stderr, "%d test(s) failed\n", failed);
+    return failed != 0;
+}
