@@ -102,6 +102,22 @@ if [[ -f "$D/regions.txt" ]]; then
   # setting measures 0.86 (published ComplEx: 0.97 with long training).
   check "Countries S1 AUC-PR $auc > 0.6" $PY -c "import sys; sys.exit(0 if $auc > 0.6 else 1)"
   check "Countries regions counted" test "$(jget "$T/c.json" "d['countries']['regions']")" = 5
+  # The same number from scikit-learn, on scores read back with predict-link.
+  check "AUC-PR equals sklearn's average_precision_score" $PY - "$EMB" "$T/c.kge" "$D" "$auc" <<'EOF2'
+import json, subprocess, sys
+from sklearn.metrics import average_precision_score
+emb, model, data, auc = sys.argv[1:5]
+regions = [l.strip() for l in open(data + '/regions.txt') if l.strip()]
+y, s = [], []
+for line in open(data + '/test.tsv'):
+    h, r, t = line.rstrip('\n').split('\t')
+    out = subprocess.run([emb, 'predict-link', model, h, r, '?', '-k', '1000', '--json'], capture_output=True, text=True).stdout
+    sc = {a['entity']: a['score'] for a in json.loads(out)['answers']}
+    for g in regions:
+        y.append(int(g == t))
+        s.append(sc[g])
+sys.exit(0 if abs(average_precision_score(y, s) - float(auc)) < 1e-9 else 1)
+EOF2
 else
   echo "SKIP Countries: $D not found (set EMB_DATA)"
 fi
