@@ -27,8 +27,9 @@
  * are 22,850 distinct queries). Each query becomes one vector q (h + r for
  * TransE, h o r for DistMult/ComplEx/RotatE, and the mirrored form for
  * heads) and the scores of all entities for a block of queries are one
- * blocked "matrix product" with SIMD kernels: dot products (DistMult,
- * ComplEx), L1/L2 distances (TransE) or sums of complex moduli (RotatE).
+ * blocked "matrix product" with SIMD kernels (AVX-512 or AVX2, chosen at
+ * run time, with a scalar reference): dot products (DistMult, ComplEx),
+ * L1/L2 distances (TransE) or sums of complex moduli (RotatE).
  * The filter index holds, for every (h, r), the sorted true tails and for
  * every (r, t) the sorted true heads (CSR over sorted keys). Ranks are
  * kept per pair and summed in a fixed order at the end, so the result

@@ -325,24 +325,24 @@ static int test_kernels(void) {
                             if (i) CHECK(sc[i] <= sc[i - 1]);
                         }
                     }
-            /* batched (SIMD and reference) and generic agree on every rank */
-            struct emb_kgeval_result res[3];
-            for (int v = 0; v < 3; v++) {
+            /* batched (AVX-512, AVX2, reference) and generic agree on every rank */
+            struct emb_kgeval_result res[4];
+            for (int v = 0; v < 4; v++) {
                 struct emb_kgeval_params p = emb_kgeval_default_params();
                 p.keep_ranks = 1;
                 p.n_threads = 2;
                 p.scorer = v == 2 ? EMB_KGEVAL_GENERIC : EMB_KGEVAL_BATCHED;
-                p.simd = v == 1 ? EMB_SIMD_REF : EMB_SIMD_AUTO;
+                p.simd = v == 1 ? EMB_SIMD_REF : v == 3 ? EMB_SIMD_AVX2 : EMB_SIMD_AVX512;
                 CHECK_OK(emb_kgeval_run(m, kg, &p, &res[v], &err));
             }
-            for (int v = 1; v < 3; v++) {
+            for (int v = 1; v < 4; v++) {
                 int64_t differ = 0;
                 for (int64_t i = 0; i < kg->test.n; i++)
                     differ += res[v].rank_tail[i] != res[0].rank_tail[i] || res[v].rank_head[i] != res[0].rank_head[i];
                 if (differ) fprintf(stderr, "model %d dim %d variant %d: %lld ranks differ\n", kind, dims[di], v, (long long)differ);
                 CHECK(differ == 0);
             }
-            for (int v = 0; v < 3; v++) emb_kgeval_result_free(&res[v]);
+            for (int v = 0; v < 4; v++) emb_kgeval_result_free(&res[v]);
             kge_free_test(m);
         }
     kg_free(kg);
