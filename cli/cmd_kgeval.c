@@ -33,6 +33,9 @@ static const char *EVAL_USAGE =
     "  --countries FILE    also report AUC-PR of ranking the regions listed in\n"
     "                      FILE (one entity name a line) as tails of each triple\n"
     "                      of the split: the Countries S1-S3 protocol\n"
+    "  --ranks FILE        write the filtered rank of every triple of the split:\n"
+    "                      head<TAB>relation<TAB>tail<TAB>tail rank<TAB>head rank\n"
+    "                      (split order; skipped triples get rank 0)\n"
     "  --scorer S          batched (default: SIMD kernels over query blocks) or\n"
     "                      generic (the model's own scorer, one query at a time)\n"
     "  --threads N         threads (default: all CPUs)\n"
@@ -60,7 +63,7 @@ static const char *PREDICT_USAGE =
 
 enum {
     OPT_DATA = 256, OPT_SPLIT, OPT_PER_REL, OPT_DROP_UNSEEN, OPT_COUNTRIES, OPT_SCORER, OPT_THREADS, OPT_QUIET,
-    OPT_JSON, OPT_HELP, OPT_K, OPT_KEEP_KNOWN
+    OPT_JSON, OPT_HELP, OPT_K, OPT_KEEP_KNOWN, OPT_RANKS
 };
 
 static const struct option options[] = {
@@ -75,11 +78,12 @@ static const struct option options[] = {
     {"json", no_argument, 0, OPT_JSON},
     {"help", no_argument, 0, OPT_HELP},
     {"keep-known", no_argument, 0, OPT_KEEP_KNOWN},
+    {"ranks", required_argument, 0, OPT_RANKS},
     {0, 0, 0, 0},
 };
 
 struct kopts {
-    const char *cmd, *model, *data, *countries;
+    const char *cmd, *model, *data, *countries, *ranks;
     struct emb_kgeval_params p;
     int quiet, json, is_predict, keep_known;
     long long k;
@@ -122,6 +126,7 @@ static int parse(struct kopts *o, int argc, char **argv) {
             if (cli_parse_ll(o->cmd, "-k", optarg, 1, 1000000, &o->k)) return CLI_EXIT_USAGE;
             break;
         case OPT_KEEP_KNOWN: o->keep_known = 1; break;
+        case OPT_RANKS: o->ranks = optarg; break;
         case OPT_QUIET: o->quiet = 1; break;
         case OPT_JSON: o->json = 1; break;
         case 'h':
@@ -143,8 +148,8 @@ static int parse(struct kopts *o, int argc, char **argv) {
         if (qh == qt) return cli_usage_error(o->cmd, "exactly one of HEAD and TAIL must be '?'");
         if (!strcmp(o->pos[2], "?")) return cli_usage_error(o->cmd, "RELATION cannot be '?'");
         if (o->keep_known && !o->data) return cli_usage_error(o->cmd, "--keep-known needs --data");
-        if (o->p.per_relation || o->p.drop_unseen || o->countries || o->p.scorer != EMB_KGEVAL_BATCHED)
-            return cli_usage_error(o->cmd, "--per-relation, --drop-unseen, --countries and --scorer are for eval kge");
+        if (o->p.per_relation || o->p.drop_unseen || o->countries || o->ranks || o->p.scorer != EMB_KGEVAL_BATCHED)
+            return cli_usage_error(o->cmd, "--per-relation, --drop-unseen, --countries, --ranks and --scorer are for eval kge");
     } else {
         if (o->n_pos > 1) return cli_usage_error(o->cmd, "unexpected argument '%s'", o->pos[1]);
         if (!o->data) return cli_usage_error(o->cmd, "--data DIR is required");
@@ -223,6 +228,21 @@ static void print_row(const char *name, const struct emb_kgeval_metrics *m) {
            m->hits3, m->hits10);
 }
 
+/* The per-triple ranks as TSV, written atomically. */
+static int write_ranks(const char *path, const struct emb_kg *kg, enum emb_kgeval_split split,
+                       const struct emb_kgeval_result *res, struct emb_err *err) {
+    const struct emb_triples *sp = split == EMB_KGEVAL_VALID ? &kg->valid : &kg->test;
+    struct emb_outfile *f = NULL;
+    int rc = emb_outfile_open(&f, path, err);
+    if (rc != EMB_OK) return rc;
+    FILE *o = emb_outfile_stream(f);
+    for (int64_t i = 0; i < sp->n; i++)
+        fprintf(o, "%s\t%s\t%s\t%.17g\t%.17g\n", emb_vocab_word(kg->entities, sp->h[i]),
+                emb_vocab_word(kg->relations, sp->r[i]), emb_vocab_word(kg->entities, sp->t[i]), res->rank_tail[i],
+                res->rank_head[i]);
+    return emb_outfile_commit(f, err);
+}
+
 int cmd_eval_kge(int argc, char **argv) {
     struct kopts o;
     memset(&o, 0, sizeof o);
@@ -237,6 +257,7 @@ int cmd_eval_kge(int argc, char **argv) {
     o.p.progress = on_progress;
     o.p.progress_ctx = &pc;
     o.p.stop = cli_stop_flag();
+    o.p.keep_ranks = o.ranks != NULL;
     struct emb_err err = {0};
     struct emb_kge *m = NULL;
     struct emb_kg *kg = NULL;
@@ -254,6 +275,7 @@ int cmd_eval_kge(int argc, char **argv) {
         t_eval = cli_now() - t0;
     }
     cli_progress_done(&pc.bar);
+    if (rc == EMB_OK && o.ranks) rc = write_ranks(o.ranks, kg, o.p.split, &res, &err);
     if (rc == EMB_OK && o.countries)
         rc = emb_kgeval_countries(m, kg, o.p.split, (const char *const *)regions, n_regions, &auc_pr, &err);
     const char *split = o.p.split == EMB_KGEVAL_VALID ? "valid" : "test";

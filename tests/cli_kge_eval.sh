@@ -57,6 +57,8 @@ check "metric keys" test "$(jget "$T/hand.json" "sorted(d['both'])")" = "['hits@
 $EMB eval kge "$T/hand.kge" --data "$T/hand" --per-relation > "$T/hand.txt"
 check "text output: table and per-relation rows" grep -q '^both .* 3.50 ' "$T/hand.txt"
 check "text output names the relation" grep -q 'r1$' "$T/hand.txt"
+$EMB eval kge "$T/hand.kge" --data "$T/hand" --ranks "$T/ranks.tsv" --quiet > /dev/null
+check "--ranks writes every triple's ranks" test "$(cat "$T/ranks.tsv" | tr '\t\n' ', ')" = "a,r0,d,1.5,5 b,r1,c,5,2.5 "
 
 # predict-link on the hand model: (a, r0, ?) -> c 3, then b, d, e tied at 2
 $EMB predict-link "$T/hand.kge" a r0 '?' -k 3 --quiet > "$T/p.txt"
@@ -168,6 +170,8 @@ bad "predict no ?" 2 predict-link "$T/hand.kge" a r0 b
 bad "predict too few arguments" 2 predict-link "$T/hand.kge" a r0
 bad "predict bad -k" 2 predict-link "$T/hand.kge" a r0 '?' -k 0
 bad "predict --keep-known without --data" 2 predict-link "$T/hand.kge" a r0 '?' --keep-known
+bad "--ranks into a missing folder" 1 eval kge "$T/hand.kge" --data "$T/hand" --ranks "$T/no/such/dir/r.tsv"
+bad "predict --ranks" 2 predict-link "$T/hand.kge" a r0 '?' --ranks "$T/r.tsv"
 bad "predict with another dataset" 1 predict-link "$T/hand.kge" a r0 '?' --data "$T/other"
 echo "$fails failure(s)"
 [[ $fails -eq 0 ]]
