@@ -61,9 +61,10 @@ def main():
         limits = dict((k, int(v)) for k, v in (x.split(':') for x in args.torch_limit.split(',') if x))
         limit = limits.get(kind, 0)
         runs = {'emb': [], 'torch': []}
+        ranks_path = os.path.join(args.tmp, f'{kind}{dim}.ranks.tsv')
         for r in range(args.runs):
             runs['emb'].append(run_json([emb, 'eval', 'kge', path, '--data', args.data, '--threads',
-                                         str(args.threads), '--json', '--quiet']))
+                                         str(args.threads), '--json', '--quiet', '--ranks', ranks_path]))
             ref = [PY, os.path.join(ROOT, 'bench', 'kge_eval_ref.py'), path, args.data, '--threads', str(args.threads)]
             if limit:
                 ref += ['--limit', str(limit)]
@@ -71,24 +72,30 @@ def main():
             print(f"{kind} {dim} run {r + 1}: emb {runs['emb'][-1]['seconds']:.2f} s, "
                   f"torch {runs['torch'][-1]['seconds']:.2f} s{' (first %d triples)' % limit if limit else ''}",
                   file=sys.stderr)
+        # emb's metrics over the triples PyTorch ranked (all, or the first `limit`)
+        rk = [float(x) for line in list(open(ranks_path))[:limit or None] for x in line.rstrip('\n').split('\t')[3:5]]
+        emb_same = {'n': len(rk), 'mrr': sum(1 / x for x in rk) / len(rk), 'mr': sum(rk) / len(rk),
+                    'hits@10': sum(x <= 10 for x in rk) / len(rk)}
         e = statistics.median(x['seconds'] for x in runs['emb'])
         t = statistics.median(x['seconds'] for x in runs['torch'])
         t_full = t * n_test / limit if limit else t
         results.append({'model': kind, 'dim': int(dim), 'emb_seconds': e, 'torch_seconds': t_full,
                         'torch_extrapolated_from': limit or None, 'ratio': t_full / e,
                         'emb_both': runs['emb'][0]['both'], 'torch_both': runs['torch'][0]['both'],
+                        'emb_on_torch_triples': emb_same,
                         'queries': runs['emb'][0]['queries'], 'runs': runs})
     out = {'data': os.path.abspath(args.data), 'threads': args.threads, 'test_triples': n_test,
            'date': time.strftime('%Y-%m-%d'), 'results': results}
     os.makedirs(os.path.join(ROOT, 'bench', 'out'), exist_ok=True)
     with open(os.path.join(ROOT, 'bench', 'out', 'kge_eval.json'), 'w') as f:
         json.dump(out, f, indent=1)
-    print(f'| model | emb eval kge (s) | PyTorch (s) | PyTorch / emb | MRR emb | MRR PyTorch |')
+    print(f'| model | emb eval kge (s) | PyTorch (s) | PyTorch / emb | MRR emb (all) | MRR emb / PyTorch (same triples) |')
     print('| --- | ---: | ---: | ---: | ---: | ---: |')
     for r in results:
         star = f' (from {r["torch_extrapolated_from"]} triples)' if r['torch_extrapolated_from'] else ''
         print(f"| {r['model']} dim {r['dim']} | {r['emb_seconds']:.1f} | {r['torch_seconds']:.1f}{star} | "
-              f"{r['ratio']:.1f} | {r['emb_both']['mrr']:.5f} | {r['torch_both']['mrr']:.5f} |")
+              f"{r['ratio']:.1f} | {r['emb_both']['mrr']:.5f} | {r['emb_on_torch_triples']['mrr']:.6f} / "
+              f"{r['torch_both']['mrr']:.6f} |")
 
 
 if __name__ == '__main__':
