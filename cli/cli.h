@@ -80,6 +80,8 @@ int cmd_eval_nodes(int argc, char **argv); /* `emb eval nodes`, argv[0] = "nodes
 int cmd_convert(int argc, char **argv);
 int cmd_train_line(int argc, char **argv);  /* `emb train line`, argv[0] = "line" */
 int cmd_eval_links(int argc, char **argv);  /* `emb eval links`, argv[0] = "links" */
+int cmd_eval_kge(int argc, char **argv);    /* `emb eval kge`, argv[0] = "kge" */
+int cmd_predict_link(int argc, char **argv);
 int cmd_train_kge(int argc, char **argv);   /* `emb train kge`, argv[0] = "kge" */
 int cmd_index(int argc, char **argv);       /* `emb index build|info|add|delete` */
 int cmd_search(int argc, char **argv);

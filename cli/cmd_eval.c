@@ -22,6 +22,7 @@ static const char eval_usage[] =
     "       emb eval similarity VECTORS PAIRS... [options]\n"
     "       emb eval nodes VECTORS LABELS [options]   (node classification; see emb eval nodes --help)\n"
     "       emb eval links EDGES --method M [options] (link prediction; see emb eval links --help)\n"
+    "       emb eval kge MODEL --data DIR [options]   (knowledge-graph ranking; see emb eval kge --help)\n"
     "\n"
     "analogy: accuracy on word2vec's questions-words.txt format (': section'\n"
     "  lines, then 'a b c d' lines: a is to b as c is to d). As in gensim and\n"
@@ -280,13 +281,14 @@ int cmd_eval(int argc, char **argv) {
     }
     if (!strcmp(what, "nodes")) return cmd_eval_nodes(argc - 1, argv + 1);
     if (!strcmp(what, "links")) return cmd_eval_links(argc - 1, argv + 1);
+    if (!strcmp(what, "kge")) return cmd_eval_kge(argc - 1, argv + 1);
     if (!strcmp(what, "analogy")) {
         o.cmd = "eval analogy";
         o.analogy = 1;
     } else if (!strcmp(what, "similarity")) {
         o.cmd = "eval similarity";
     } else {
-        return cli_usage_error("eval", "unknown benchmark '%s' (expected analogy, similarity, nodes or links)", what);
+        return cli_usage_error("eval", "unknown benchmark '%s' (expected analogy, similarity, nodes, links or kge)", what);
     }
     /* Parse what follows the benchmark name; argv[1] plays argv[0]. */
     int first = 0, rc = parse_opts(argc - 1, argv + 1, &o, &first);

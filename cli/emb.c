@@ -33,6 +33,7 @@ static const struct command commands[] = {
     {"project", cmd_project, "2-D coordinates of vectors: PCA or Barnes-Hut t-SNE"},
     {"plot", cmd_plot, "scatter plot of a map or of vectors, PNG or SVG, with labels"},
     {"export", cmd_export, "export vectors (tensorboard: Embedding Projector TSV files)"},
+    {"predict-link", cmd_predict_link, "best heads or tails of a triple by a knowledge-graph model"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

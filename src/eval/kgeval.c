@@ -1,0 +1,1125 @@
+/* kgeval.c -- filtered link-prediction ranking, Countries AUC-PR and
+ * top-k answers for knowledge-graph embeddings (kgeval.h).
+ *
+ * DESIGN: every model's score of (h, r, t) is written as a function of a
+ * query vector q and a candidate entity row e, so that all candidates of
+ * many queries are scored by one blocked kernel:
+ *
+ *   model     tails of (h, r, ?)          heads of (?, r, t)          score(q, e)
+ *   TransE    q = h + r                   q = t - r                   gamma - ||q - e||_p
+ *   DistMult  q = h o r                   q = r o t                   q . e
+ *   ComplEx   q = h o r                   q = conj(r o conj t)        Re(q) . Re(e) + Im(q) . Im(e)
+ *   RotatE    q = h o exp(i theta)        q = t o exp(-i theta)       gamma - sum_i |q_i - e_i|
+ *
+ * (ComplEx: Re(<h, r, conj t>) = Re(sum q conj e); RotatE: |h o r - t| =
+ * |h - t o conj r| since |r_i| = 1.) Rows keep the table layout: complex
+ * rows are dim real parts then dim imaginary parts, zero padded to
+ * dim_padded, so dot products and L1/L2 distances run over whole padded
+ * rows without a tail.
+ *
+ * A worker takes a block of up to 64 queries, builds their q rows, scores
+ * every entity into a (queries x entities) buffer with a 4 x 4 register
+ * block (4 entity rows stay in L1 while the query block streams from L2),
+ * then ranks each triple of each query against the filter lists. Ranks
+ * land in per-triple arrays and are summed in split order at the end, so
+ * results do not depend on the thread count or the block schedule. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emb/kgeval.h"
+#include "emb/pool.h"
+
+/* Queries scored together; the score buffer is (QB x n_entities) floats
+ * per thread, capped at SCORE_BUF_BYTES for very large graphs. */
+#define QB_MAX 64
+#define SCORE_BUF_BYTES ((int64_t)64 << 20)
+
+struct emb_kgeval_params emb_kgeval_default_params(void) {
+    struct emb_kgeval_params p;
+    memset(&p, 0, sizeof p);
+    p.split = EMB_KGEVAL_TEST;
+    p.n_threads = 1;
+    p.scorer = EMB_KGEVAL_BATCHED;
+    p.simd = EMB_SIMD_AUTO;
+    return p;
+}
+
+/* ---- ranks and metrics ------------------------------------------------ */
+
+double emb_kgeval_rank(const float *scores, int64_t n, int64_t target, const int32_t *filtered, int64_t n_filtered) {
+    float st = scores[target];
+    if (st != st) { /* NaN answer: the worst rank among the remaining candidates */
+        int64_t left = n;
+        for (int64_t j = 0; j < n_filtered; j++)
+            if (filtered[j] != target && filtered[j] >= 0 && filtered[j] < n) left--;
+        return (double)left;
+    }
+    int64_t gt = 0, eq = 0;
+    for (int64_t i = 0; i < n; i++) {
+        gt += scores[i] > st;
+        eq += scores[i] == st;
+    }
+    for (int64_t j = 0; j < n_filtered; j++) {
+        int64_t id = filtered[j];
+        if (id == target || id < 0 || id >= n) continue;
+        if (scores[id] > st) gt--;
+        else if (scores[id] == st) eq--;
+    }
+    return 1.0 + (double)gt + 0.5 * (double)(eq - 1);
+}
+
+/* Running sums for metrics, added in a fixed order. */
+struct acc {
+    int64_t n, h1, h3, h10;
+    double sum_rank, sum_rr;
+};
+
+static void acc_add(struct acc *a, double rank) {
+    a->n++;
+    a->sum_rank += rank;
+    a->sum_rr += 1.0 / rank;
+    a->h1 += rank <= 1.0;
+    a->h3 += rank <= 3.0;
+    a->h10 += rank <= 10.0;
+}
+
+static struct emb_kgeval_metrics acc_metrics(const struct acc *a) {
+    struct emb_kgeval_metrics m;
+    memset(&m, 0, sizeof m);
+    m.n = a->n;
+    if (a->n == 0) return m;
+    double n = (double)a->n;
+    m.mr = a->sum_rank / n;
+    m.mrr = a->sum_rr / n;
+    m.hits1 = (double)a->h1 / n;
+    m.hits3 = (double)a->h3 / n;
+    m.hits10 = (double)a->h10 / n;
+    return m;
+}
+
+struct emb_kgeval_metrics emb_kgeval_metrics_of(const double *ranks, int64_t n) {
+    struct acc a;
+    memset(&a, 0, sizeof a);
+    for (int64_t i = 0; i < n; i++) acc_add(&a, ranks[i]);
+    return acc_metrics(&a);
+}
+
+/* ---- model shape and query vectors -------------------------------------- */
+
+enum kind { K_DOT, K_L1, K_L2, K_ROT };
+
+/* What a kernel needs: the entity table and how to combine q with a row. */
+struct kern {
+    enum kind kind;
+    const float *E; /* (n_ent, lde) entity rows */
+    int64_t n_ent, lde;
+    int64_t L;      /* floats compared per row: lde (padding is zero) */
+    int64_t half;   /* RotatE: dim (imaginary parts start there) */
+    float gamma;
+};
+
+/* Check the tables have the shape of the model's kind; fill k. */
+static int model_kern(const struct emb_kge *m, struct kern *k, struct emb_err *err) {
+    if (!m || !m->ent || !m->rel || !m->ent_names || !m->rel_names)
+        return emb_err_set(err, EMB_EINVAL, "the model is incomplete");
+    int32_t d = m->dim, ed = m->ent->dim, rd = m->rel->dim;
+    int complex_ent = m->model == EMB_KGE_COMPLEX || m->model == EMB_KGE_ROTATE;
+    int32_t want_ed = complex_ent ? 2 * d : d, want_rd = m->model == EMB_KGE_COMPLEX ? 2 * d : d;
+    if (d < 1 || ed != want_ed || rd != want_rd)
+        return emb_err_set(err, EMB_EFORMAT, "%s model of dim %d has entity rows of %d and relation rows of %d floats",
+                           emb_kge_model_name(m->model), d, ed, rd);
+    if (m->ent->n_rows != emb_vocab_size(m->ent_names) || m->rel->n_rows != emb_vocab_size(m->rel_names))
+        return emb_err_set(err, EMB_EFORMAT, "model tables and name lists differ in size");
+    if (m->ent->n_rows < 1) return emb_err_set(err, EMB_EEMPTY, "the model has no entities");
+    memset(k, 0, sizeof *k);
+    k->E = m->ent->data;
+    k->n_ent = m->ent->n_rows;
+    k->lde = k->L = m->ent->dim_padded;
+    k->half = d;
+    k->gamma = m->gamma;
+    switch (m->model) {
+    case EMB_KGE_TRANSE:
+        if (m->p_norm != 1 && m->p_norm != 2) return emb_err_set(err, EMB_EFORMAT, "TransE p_norm %d", m->p_norm);
+        k->kind = m->p_norm == 1 ? K_L1 : K_L2;
+        break;
+    case EMB_KGE_DISTMULT:
+    case EMB_KGE_COMPLEX: k->kind = K_DOT; break;
+    case EMB_KGE_ROTATE: k->kind = K_ROT; break;
+    default: return emb_err_set(err, EMB_EFORMAT, "unknown model kind %d", (int)m->model);
+    }
+    return EMB_OK;
+}
+
+/* q: (lde) zero-padded query row for (a, r, ?) when dir is TAIL (a = h)
+ * or (?, r, a) when HEAD (a = t). See the table at the top. */
+static void make_query(const struct emb_kge *m, enum emb_kgeval_dir dir, int32_t a, int32_t r, float *q) {
+    const float *x = emb_table_row(m->ent, a), *w = emb_table_row(m->rel, r);
+    int64_t d = m->dim;
+    memset(q, 0, (size_t)m->ent->dim_padded * sizeof *q);
+    switch (m->model) {
+    case EMB_KGE_TRANSE:
+        for (int64_t i = 0; i < d; i++) q[i] = dir == EMB_KGEVAL_TAIL ? x[i] + w[i] : x[i] - w[i];
+        break;
+    case EMB_KGE_DISTMULT:
+        for (int64_t i = 0; i < d; i++) q[i] = x[i] * w[i];
+        break;
+    case EMB_KGE_COMPLEX:
+        for (int64_t i = 0; i < d; i++) {
+            float xr = x[i], xi = x[d + i], wr = w[i], wi = w[d + i];
+            if (dir == EMB_KGEVAL_TAIL) { /* h o r */
+                q[i] = xr * wr - xi * wi;
+                q[d + i] = xr * wi + xi * wr;
+            } else { /* conj(r o conj t) */
+                q[i] = wr * xr + wi * xi;
+                q[d + i] = wr * xi - wi * xr;
+            }
+        }
+        break;
+    case EMB_KGE_ROTATE:
+        for (int64_t i = 0; i < d; i++) {
+            float c = cosf(w[i]), s = sinf(w[i]), xr = x[i], xi = x[d + i];
+            if (dir == EMB_KGEVAL_HEAD) s = -s; /* rotate back */
+            q[i] = xr * c - xi * s;
+            q[d + i] = xr * s + xi * c;
+        }
+        break;
+    }
+}
+
+/* ---- kernels ------------------------------------------------------------ */
+
+/* out[qi * ldo + e] = score(Q row qi, entity e) for qi < nq, e_lo <= e < e_hi.
+ * Q: (nq, k->L). */
+typedef void (*block_fn)(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi, float *out,
+                         int64_t ldo);
+
+/* Scalar reference for one pair. */
+static float pair_ref(const struct kern *k, const float *q, const float *e) {
+    float s = 0.0f;
+    switch (k->kind) {
+    case K_DOT:
+        for (int64_t i = 0; i < k->L; i++) s += q[i] * e[i];
+        return s;
+    case K_L1:
+        for (int64_t i = 0; i < k->L; i++) s += fabsf(q[i] - e[i]);
+        return k->gamma - s;
+    case K_L2:
+        for (int64_t i = 0; i < k->L; i++) s += (q[i] - e[i]) * (q[i] - e[i]);
+        return k->gamma - sqrtf(s);
+    case K_ROT:
+        for (int64_t i = 0; i < k->half; i++) {
+            float dr = q[i] - e[i], di = q[k->half + i] - e[k->half + i];
+            s += sqrtf(dr * dr + di * di);
+        }
+        return k->gamma - s;
+    }
+    return s;
+}
+
+static void block_ref(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi, float *out,
+                      int64_t ldo) {
+    for (int64_t e = e_lo; e < e_hi; e++)
+        for (int qi = 0; qi < nq; qi++) out[qi * ldo + e] = pair_ref(k, Q + qi * k->L, k->E + e * k->lde);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define KGE_HAVE_X86 1
+#define AVX512 __attribute__((target("avx512f")))
+
+/* The per-16-float accumulate steps of the three real kernels. */
+#define ACC_DOT(a, x, y) a = _mm512_fmadd_ps(x, y, a)
+#define ACC_L1(a, x, y) a = _mm512_add_ps(a, _mm512_abs_ps(_mm512_sub_ps(x, y)))
+#define ACC_L2(a, x, y)                     \
+    do {                                    \
+        __m512 d_ = _mm512_sub_ps(x, y);    \
+        a = _mm512_fmadd_ps(d_, d_, a);     \
+    } while (0)
+#define FIN_DOT(s) (s)
+#define FIN_L1(s) (gamma - (s))
+#define FIN_L2(s) (gamma - sqrtf(s))
+
+/* A 4 queries x 4 entities register block over whole padded rows (L is a
+ * multiple of 16), with 1 x 1 loops for the edges. */
+#define DEF_BLOCK512(NAME, ACC, FIN)                                                                          \
+    AVX512 static void NAME(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi,         \
+                            float *out, int64_t ldo) {                                                        \
+        const int64_t L = k->L, lde = k->lde;                                                                 \
+        const float gamma = k->gamma;                                                                         \
+        (void)gamma;                                                                                          \
+        int64_t e = e_lo;                                                                                     \
+        for (; e + 4 <= e_hi; e += 4) {                                                                       \
+            const float *y0 = k->E + e * lde, *y1 = y0 + lde, *y2 = y1 + lde, *y3 = y2 + lde;                 \
+            int qi = 0;                                                                                       \
+            for (; qi + 4 <= nq; qi += 4) {                                                                   \
+                const float *x0 = Q + qi * L, *x1 = x0 + L, *x2 = x1 + L, *x3 = x2 + L;                       \
+                __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00,      \
+                       a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, \
+                       a32 = a00, a33 = a00;                                                                  \
+                for (int64_t i = 0; i < L; i += 16) {                                                         \
+                    __m512 v0 = _mm512_load_ps(x0 + i), v1 = _mm512_load_ps(x1 + i);                          \
+                    __m512 v2 = _mm512_load_ps(x2 + i), v3 = _mm512_load_ps(x3 + i), w;                       \
+                    w = _mm512_load_ps(y0 + i);                                                               \
+                    ACC(a00, v0, w); ACC(a10, v1, w); ACC(a20, v2, w); ACC(a30, v3, w);                       \
+                    w = _mm512_load_ps(y1 + i);                                                               \
+                    ACC(a01, v0, w); ACC(a11, v1, w); ACC(a21, v2, w); ACC(a31, v3, w);                       \
+                    w = _mm512_load_ps(y2 + i);                                                               \
+                    ACC(a02, v0, w); ACC(a12, v1, w); ACC(a22, v2, w); ACC(a32, v3, w);                       \
+                    w = _mm512_load_ps(y3 + i);                                                               \
+                    ACC(a03, v0, w); ACC(a13, v1, w); ACC(a23, v2, w); ACC(a33, v3, w);                       \
+                }                                                                                             \
+                float *o = out + qi * ldo + e;                                                                \
+                o[0] = FIN(_mm512_reduce_add_ps(a00)); o[1] = FIN(_mm512_reduce_add_ps(a01));                 \
+                o[2] = FIN(_mm512_reduce_add_ps(a02)); o[3] = FIN(_mm512_reduce_add_ps(a03));                 \
+                o += ldo;                                                                                     \
+                o[0] = FIN(_mm512_reduce_add_ps(a10)); o[1] = FIN(_mm512_reduce_add_ps(a11));                 \
+                o[2] = FIN(_mm512_reduce_add_ps(a12)); o[3] = FIN(_mm512_reduce_add_ps(a13));                 \
+                o += ldo;                                                                                     \
+                o[0] = FIN(_mm512_reduce_add_ps(a20)); o[1] = FIN(_mm512_reduce_add_ps(a21));                 \
+                o[2] = FIN(_mm512_reduce_add_ps(a22)); o[3] = FIN(_mm512_reduce_add_ps(a23));                 \
+                o += ldo;                                                                                     \
+                o[0] = FIN(_mm512_reduce_add_ps(a30)); o[1] = FIN(_mm512_reduce_add_ps(a31));                 \
+                o[2] = FIN(_mm512_reduce_add_ps(a32)); o[3] = FIN(_mm512_reduce_add_ps(a33));                 \
+            }                                                                                                 \
+            for (; qi < nq; qi++)                                                                             \
+                for (int j = 0; j < 4; j++) {                                                                 \
+                    const float *x = Q + qi * L, *y = k->E + (e + j) * lde;                                   \
+                    __m512 a = _mm512_setzero_ps();                                                           \
+                    for (int64_t i = 0; i < L; i += 16) ACC(a, _mm512_load_ps(x + i), _mm512_load_ps(y + i)); \
+                    out[qi * ldo + e + j] = FIN(_mm512_reduce_add_ps(a));                                     \
+                }                                                                                             \
+        }                                                                                                     \
+        for (; e < e_hi; e++)                                                                                 \
+            for (int qi = 0; qi < nq; qi++) {                                                                 \
+                const float *x = Q + qi * L, *y = k->E + e * lde;                                             \
+                __m512 a = _mm512_setzero_ps();                                                               \
+                for (int64_t i = 0; i < L; i += 16) ACC(a, _mm512_load_ps(x + i), _mm512_load_ps(y + i));     \
+                out[qi * ldo + e] = FIN(_mm512_reduce_add_ps(a));                                             \
+            }                                                                                                 \
+    }
+
+DEF_BLOCK512(block_dot512, ACC_DOT, FIN_DOT)
+DEF_BLOCK512(block_l1512, ACC_L1, FIN_L1)
+DEF_BLOCK512(block_l2512, ACC_L2, FIN_L2)
+
+/* sqrt(s) for s >= 0 from the 14-bit reciprocal square root and one
+ * Newton step (about 1 ulp; vsqrtps is several times slower and RotatE
+ * takes one square root per complex coordinate). Zero stays zero. */
+AVX512 static inline __m512 sqrt_fast512(__m512 s) {
+    __mmask16 pos = _mm512_cmp_ps_mask(s, _mm512_setzero_ps(), _CMP_GT_OQ);
+    __m512 y = _mm512_maskz_rsqrt14_ps(pos, s);
+    __m512 r = _mm512_mul_ps(s, y);
+    __m512 h = _mm512_fnmadd_ps(y, r, _mm512_set1_ps(3.0f)); /* 3 - y r */
+    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), r), h);
+}
+
+/* One complex chunk of RotatE: a += |q - e| over 16 coordinates. */
+#define ACC_ROT(a, qr, qi, er, ei)                                                                  \
+    do {                                                                                            \
+        __m512 dr_ = _mm512_sub_ps(qr, er), di_ = _mm512_sub_ps(qi, ei);                            \
+        a = _mm512_add_ps(a, sqrt_fast512(_mm512_fmadd_ps(di_, di_, _mm512_mul_ps(dr_, dr_))));   \
+    } while (0)
+
+/* RotatE: 4 queries x 2 entities; coordinates i < half, real parts at i,
+ * imaginary at half + i, the last chunk masked. */
+AVX512 static void block_rot512(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi,
+                                float *out, int64_t ldo) {
+    const int64_t L = k->L, lde = k->lde, D = k->half;
+    const float gamma = k->gamma;
+    const int64_t D16 = D & ~(int64_t)15;
+    const __mmask16 tail = (__mmask16)((1u << (D - D16)) - 1u);
+    int64_t e = e_lo;
+    for (; e + 2 <= e_hi; e += 2) {
+        const float *y0 = k->E + e * lde, *y1 = y0 + lde;
+        int qi = 0;
+        for (; qi + 4 <= nq; qi += 4) {
+            const float *x0 = Q + qi * L, *x1 = x0 + L, *x2 = x1 + L, *x3 = x2 + L;
+            __m512 a00 = _mm512_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
+                   a31 = a00;
+            int64_t i = 0;
+            for (; i <= D; i += 16) {
+                __mmask16 mk = i + 16 <= D ? (__mmask16)0xFFFF : tail;
+                if (!mk) break;
+                __m512 r0 = _mm512_maskz_loadu_ps(mk, x0 + i), j0 = _mm512_maskz_loadu_ps(mk, x0 + D + i);
+                __m512 r1 = _mm512_maskz_loadu_ps(mk, x1 + i), j1 = _mm512_maskz_loadu_ps(mk, x1 + D + i);
+                __m512 r2 = _mm512_maskz_loadu_ps(mk, x2 + i), j2 = _mm512_maskz_loadu_ps(mk, x2 + D + i);
+                __m512 r3 = _mm512_maskz_loadu_ps(mk, x3 + i), j3 = _mm512_maskz_loadu_ps(mk, x3 + D + i);
+                __m512 er = _mm512_maskz_loadu_ps(mk, y0 + i), ei = _mm512_maskz_loadu_ps(mk, y0 + D + i);
+                ACC_ROT(a00, r0, j0, er, ei); ACC_ROT(a10, r1, j1, er, ei);
+                ACC_ROT(a20, r2, j2, er, ei); ACC_ROT(a30, r3, j3, er, ei);
+                er = _mm512_maskz_loadu_ps(mk, y1 + i), ei = _mm512_maskz_loadu_ps(mk, y1 + D + i);
+                ACC_ROT(a01, r0, j0, er, ei); ACC_ROT(a11, r1, j1, er, ei);
+                ACC_ROT(a21, r2, j2, er, ei); ACC_ROT(a31, r3, j3, er, ei);
+            }
+            float *o = out + qi * ldo + e;
+            o[0] = gamma - _mm512_reduce_add_ps(a00); o[1] = gamma - _mm512_reduce_add_ps(a01); o += ldo;
+            o[0] = gamma - _mm512_reduce_add_ps(a10); o[1] = gamma - _mm512_reduce_add_ps(a11); o += ldo;
+            o[0] = gamma - _mm512_reduce_add_ps(a20); o[1] = gamma - _mm512_reduce_add_ps(a21); o += ldo;
+            o[0] = gamma - _mm512_reduce_add_ps(a30); o[1] = gamma - _mm512_reduce_add_ps(a31);
+        }
+        for (; qi < nq; qi++)
+            for (int j = 0; j < 2; j++) {
+                const float *x = Q + qi * L, *y = k->E + (e + j) * lde;
+                __m512 a = _mm512_setzero_ps();
+                for (int64_t i = 0; i < D; i += 16) {
+                    __mmask16 mk = i + 16 <= D ? (__mmask16)0xFFFF : tail;
+                    ACC_ROT(a, _mm512_maskz_loadu_ps(mk, x + i), _mm512_maskz_loadu_ps(mk, x + D + i),
+                            _mm512_maskz_loadu_ps(mk, y + i), _mm512_maskz_loadu_ps(mk, y + D + i));
+                }
+                out[qi * ldo + e + j] = gamma - _mm512_reduce_add_ps(a);
+            }
+    }
+    for (; e < e_hi; e++)
+        for (int qi = 0; qi < nq; qi++) {
+            const float *x = Q + qi * L, *y = k->E + e * lde;
+            __m512 a = _mm512_setzero_ps();
+            for (int64_t i = 0; i < D; i += 16) {
+                __mmask16 mk = i + 16 <= D ? (__mmask16)0xFFFF : tail;
+                ACC_ROT(a, _mm512_maskz_loadu_ps(mk, x + i), _mm512_maskz_loadu_ps(mk, x + D + i),
+                        _mm512_maskz_loadu_ps(mk, y + i), _mm512_maskz_loadu_ps(mk, y + D + i));
+            }
+            out[qi * ldo + e] = gamma - _mm512_reduce_add_ps(a);
+        }
+}
+
+/* AVX2 + FMA twins of the kernels above: 8 floats a step, the same 4 x 4
+ * (RotatE 4 x 2) blocks; RotatE's last D % 8 coordinates go scalar. */
+#define AVX2 __attribute__((target("avx2,fma")))
+
+AVX2 static inline float hsum256(__m256 v) {
+    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+    lo = _mm_add_ps(lo, hi);
+    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+    return _mm_cvtss_f32(lo);
+}
+
+#define ACC2_DOT(a, x, y) a = _mm256_fmadd_ps(x, y, a)
+#define ACC2_L1(a, x, y) a = _mm256_add_ps(a, _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_sub_ps(x, y)))
+#define ACC2_L2(a, x, y)                    \
+    do {                                    \
+        __m256 d_ = _mm256_sub_ps(x, y);    \
+        a = _mm256_fmadd_ps(d_, d_, a);     \
+    } while (0)
+
+#define DEF_BLOCK256(NAME, ACC, FIN)                                                                          \
+    AVX2 static void NAME(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi,           \
+                          float *out, int64_t ldo) {                                                          \
+        const int64_t L = k->L, lde = k->lde;                                                                 \
+        const float gamma = k->gamma;                                                                         \
+        (void)gamma;                                                                                          \
+        int64_t e = e_lo;                                                                                     \
+        for (; e + 4 <= e_hi; e += 4) {                                                                       \
+            const float *y0 = k->E + e * lde, *y1 = y0 + lde, *y2 = y1 + lde, *y3 = y2 + lde;                 \
+            int qi = 0;                                                                                       \
+            for (; qi + 4 <= nq; qi += 4) {                                                                   \
+                const float *x0 = Q + qi * L, *x1 = x0 + L, *x2 = x1 + L, *x3 = x2 + L;                       \
+                __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00,      \
+                       a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, \
+                       a32 = a00, a33 = a00;                                                                  \
+                for (int64_t i = 0; i < L; i += 8) {                                                          \
+                    __m256 v0 = _mm256_load_ps(x0 + i), v1 = _mm256_load_ps(x1 + i);                          \
+                    __m256 v2 = _mm256_load_ps(x2 + i), v3 = _mm256_load_ps(x3 + i), w;                       \
+                    w = _mm256_load_ps(y0 + i);                                                               \
+                    ACC(a00, v0, w); ACC(a10, v1, w); ACC(a20, v2, w); ACC(a30, v3, w);                       \
+                    w = _mm256_load_ps(y1 + i);                                                               \
+                    ACC(a01, v0, w); ACC(a11, v1, w); ACC(a21, v2, w); ACC(a31, v3, w);                       \
+                    w = _mm256_load_ps(y2 + i);                                                               \
+                    ACC(a02, v0, w); ACC(a12, v1, w); ACC(a22, v2, w); ACC(a32, v3, w);                       \
+                    w = _mm256_load_ps(y3 + i);                                                               \
+                    ACC(a03, v0, w); ACC(a13, v1, w); ACC(a23, v2, w); ACC(a33, v3, w);                       \
+                }                                                                                             \
+                float *o = out + qi * ldo + e;                                                                \
+                o[0] = FIN(hsum256(a00)); o[1] = FIN(hsum256(a01)); o[2] = FIN(hsum256(a02));                 \
+                o[3] = FIN(hsum256(a03)); o += ldo;                                                           \
+                o[0] = FIN(hsum256(a10)); o[1] = FIN(hsum256(a11)); o[2] = FIN(hsum256(a12));                 \
+                o[3] = FIN(hsum256(a13)); o += ldo;                                                           \
+                o[0] = FIN(hsum256(a20)); o[1] = FIN(hsum256(a21)); o[2] = FIN(hsum256(a22));                 \
+                o[3] = FIN(hsum256(a23)); o += ldo;                                                           \
+                o[0] = FIN(hsum256(a30)); o[1] = FIN(hsum256(a31)); o[2] = FIN(hsum256(a32));                 \
+                o[3] = FIN(hsum256(a33));                                                                     \
+            }                                                                                                 \
+            for (; qi < nq; qi++)                                                                             \
+                for (int j = 0; j < 4; j++) {                                                                 \
+                    const float *x = Q + qi * L, *y = k->E + (e + j) * lde;                                   \
+                    __m256 a = _mm256_setzero_ps();                                                           \
+                    for (int64_t i = 0; i < L; i += 8) ACC(a, _mm256_load_ps(x + i), _mm256_load_ps(y + i));  \
+                    out[qi * ldo + e + j] = FIN(hsum256(a));                                                  \
+                }                                                                                             \
+        }                                                                                                     \
+        for (; e < e_hi; e++)                                                                                 \
+            for (int qi = 0; qi < nq; qi++) {                                                                 \
+                const float *x = Q + qi * L, *y = k->E + e * lde;                                             \
+                __m256 a = _mm256_setzero_ps();                                                               \
+                for (int64_t i = 0; i < L; i += 8) ACC(a, _mm256_load_ps(x + i), _mm256_load_ps(y + i));      \
+                out[qi * ldo + e] = FIN(hsum256(a));                                                          \
+            }                                                                                                 \
+    }
+
+DEF_BLOCK256(block_dot256, ACC2_DOT, FIN_DOT)
+DEF_BLOCK256(block_l1256, ACC2_L1, FIN_L1)
+DEF_BLOCK256(block_l2256, ACC2_L2, FIN_L2)
+
+/* sqrt(s), s >= 0: 12-bit rsqrt and one Newton step; zero stays zero. */
+AVX2 static inline __m256 sqrt_fast256(__m256 s) {
+    __m256 pos = _mm256_cmp_ps(s, _mm256_setzero_ps(), _CMP_GT_OQ);
+    __m256 y = _mm256_and_ps(_mm256_rsqrt_ps(s), pos);
+    __m256 r = _mm256_mul_ps(s, y);
+    __m256 h = _mm256_fnmadd_ps(y, r, _mm256_set1_ps(3.0f));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), r), h);
+}
+
+#define ACC2_ROT(a, qr, qi, er, ei)                                                                 \
+    do {                                                                                            \
+        __m256 dr_ = _mm256_sub_ps(qr, er), di_ = _mm256_sub_ps(qi, ei);                            \
+        a = _mm256_add_ps(a, sqrt_fast256(_mm256_fmadd_ps(di_, di_, _mm256_mul_ps(dr_, dr_))));   \
+    } while (0)
+
+/* The scalar part of one RotatE pair: coordinates [from, D). */
+static float rot_tail(const float *x, const float *y, int64_t from, int64_t D) {
+    float s = 0.0f;
+    for (int64_t i = from; i < D; i++) {
+        float dr = x[i] - y[i], di = x[D + i] - y[D + i];
+        s += sqrtf(dr * dr + di * di);
+    }
+    return s;
+}
+
+AVX2 static void block_rot256(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi,
+                              float *out, int64_t ldo) {
+    const int64_t L = k->L, lde = k->lde, D = k->half, D8 = D & ~(int64_t)7;
+    const float gamma = k->gamma;
+    int64_t e = e_lo;
+    for (; e + 2 <= e_hi; e += 2) {
+        const float *y0 = k->E + e * lde, *y1 = y0 + lde;
+        int qi = 0;
+        for (; qi + 4 <= nq; qi += 4) {
+            const float *x0 = Q + qi * L, *x1 = x0 + L, *x2 = x1 + L, *x3 = x2 + L;
+            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
+                   a31 = a00;
+            for (int64_t i = 0; i < D8; i += 8) {
+                __m256 r0 = _mm256_loadu_ps(x0 + i), j0 = _mm256_loadu_ps(x0 + D + i);
+                __m256 r1 = _mm256_loadu_ps(x1 + i), j1 = _mm256_loadu_ps(x1 + D + i);
+                __m256 r2 = _mm256_loadu_ps(x2 + i), j2 = _mm256_loadu_ps(x2 + D + i);
+                __m256 r3 = _mm256_loadu_ps(x3 + i), j3 = _mm256_loadu_ps(x3 + D + i);
+                __m256 er = _mm256_loadu_ps(y0 + i), ei = _mm256_loadu_ps(y0 + D + i);
+                ACC2_ROT(a00, r0, j0, er, ei); ACC2_ROT(a10, r1, j1, er, ei);
+                ACC2_ROT(a20, r2, j2, er, ei); ACC2_ROT(a30, r3, j3, er, ei);
+                er = _mm256_loadu_ps(y1 + i), ei = _mm256_loadu_ps(y1 + D + i);
+                ACC2_ROT(a01, r0, j0, er, ei); ACC2_ROT(a11, r1, j1, er, ei);
+                ACC2_ROT(a21, r2, j2, er, ei); ACC2_ROT(a31, r3, j3, er, ei);
+            }
+            const float *xs[4] = {x0, x1, x2, x3};
+            __m256 acc[4][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31}};
+            for (int u = 0; u < 4; u++) {
+                out[(qi + u) * ldo + e] = gamma - (hsum256(acc[u][0]) + rot_tail(xs[u], y0, D8, D));
+                out[(qi + u) * ldo + e + 1] = gamma - (hsum256(acc[u][1]) + rot_tail(xs[u], y1, D8, D));
+            }
+        }
+        for (; qi < nq; qi++)
+            for (int j = 0; j < 2; j++) {
+                const float *x = Q + qi * L, *y = k->E + (e + j) * lde;
+                __m256 a = _mm256_setzero_ps();
+                for (int64_t i = 0; i < D8; i += 8)
+                    ACC2_ROT(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(x + D + i), _mm256_loadu_ps(y + i),
+                             _mm256_loadu_ps(y + D + i));
+                out[qi * ldo + e + j] = gamma - (hsum256(a) + rot_tail(x, y, D8, D));
+            }
+    }
+    for (; e < e_hi; e++)
+        for (int qi = 0; qi < nq; qi++) {
+            const float *x = Q + qi * L, *y = k->E + e * lde;
+            __m256 a = _mm256_setzero_ps();
+            for (int64_t i = 0; i < D8; i += 8)
+                ACC2_ROT(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(x + D + i), _mm256_loadu_ps(y + i),
+                         _mm256_loadu_ps(y + D + i));
+            out[qi * ldo + e] = gamma - (hsum256(a) + rot_tail(x, y, D8, D));
+        }
+}
+#endif
+
+/* The kernel for k at SIMD level `want` (the best the CPU has for AUTO). */
+static block_fn pick_block(const struct kern *k, enum emb_simd want) {
+#ifdef KGE_HAVE_X86
+    enum emb_simd got = emb_vec_ops_get(want).kind;
+    if (got == EMB_SIMD_AVX512) switch (k->kind) {
+        case K_DOT: return block_dot512;
+        case K_L1: return block_l1512;
+        case K_L2: return block_l2512;
+        case K_ROT: return block_rot512;
+        }
+    if (got == EMB_SIMD_AVX2) switch (k->kind) {
+        case K_DOT: return block_dot256;
+        case K_L1: return block_l1256;
+        case K_L2: return block_l2256;
+        case K_ROT: return block_rot256;
+        }
+#else
+    (void)k;
+    (void)want;
+#endif
+    return block_ref;
+}
+
+/* ---- name mapping and filter index ------------------------------------- */
+
+/* map[dataset id] = model id for entities (ents) and relations (rels).
+ * NULL model: identity. */
+static int map_names(const struct emb_kge *m, const struct emb_kg *kg, int32_t **ents, int32_t **rels,
+                     struct emb_err *err) {
+    *ents = emb_alloc(((size_t)kg->n_entities + 1) * sizeof **ents);
+    *rels = emb_alloc(((size_t)kg->n_relations + 1) * sizeof **rels);
+    if (!*ents || !*rels) return emb_err_set(err, EMB_ENOMEM, "out of memory for the name maps");
+    for (int32_t i = 0; i < kg->n_entities; i++) {
+        const char *w = emb_vocab_word(kg->entities, i);
+        int32_t id = m ? emb_vocab_find(m->ent_names, w, strlen(w)) : i;
+        if (id < 0)
+            return emb_err_set(err, EMB_ENOTFOUND,
+                               "entity '%.100s' of the dataset is not in the model (trained on another dataset?)", w);
+        (*ents)[i] = id;
+    }
+    for (int32_t i = 0; i < kg->n_relations; i++) {
+        const char *w = emb_vocab_word(kg->relations, i);
+        int32_t id = m ? emb_vocab_find(m->rel_names, w, strlen(w)) : i;
+        if (id < 0)
+            return emb_err_set(err, EMB_ENOTFOUND,
+                               "relation '%.100s' of the dataset is not in the model (trained on another dataset?)", w);
+        (*rels)[i] = id;
+    }
+    return EMB_OK;
+}
+
+/* One direction: sorted unique keys, CSR offsets into sorted unique values. */
+struct csr {
+    int64_t n_keys;
+    int64_t *keys;    /* (n_keys) r * n_ent + anchor, ascending */
+    int64_t *offsets; /* (n_keys + 1) */
+    int32_t *vals;    /* (offsets[n_keys]) ascending within a key */
+};
+
+struct emb_kgeval_filter {
+    int64_t n_ent, n_rel;
+    struct csr tails, heads; /* tails: key (h, r); heads: key (t, r) */
+};
+
+struct kv {
+    int64_t key;
+    int32_t val;
+};
+
+static int kv_cmp(const void *a, const void *b) {
+    const struct kv *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return (x->val > y->val) - (x->val < y->val);
+}
+
+static int csr_build(struct csr *c, struct kv *kv, int64_t n) {
+    qsort(kv, (size_t)n, sizeof *kv, kv_cmp);
+    int64_t u = 0, nk = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (i > 0 && kv[i].key == kv[u - 1].key && kv[i].val == kv[u - 1].val) continue;
+        if (u == 0 || kv[i].key != kv[u - 1].key) nk++;
+        kv[u++] = kv[i];
+    }
+    c->n_keys = nk;
+    c->keys = emb_alloc(((size_t)nk + 1) * sizeof *c->keys);
+    c->offsets = emb_alloc(((size_t)nk + 1) * sizeof *c->offsets);
+    c->vals = emb_alloc(((size_t)u + 1) * sizeof *c->vals);
+    if (!c->keys || !c->offsets || !c->vals) return EMB_ENOMEM;
+    int64_t k = -1;
+    for (int64_t i = 0; i < u; i++) {
+        if (k < 0 || kv[i].key != c->keys[k]) {
+            c->keys[++k] = kv[i].key;
+            c->offsets[k] = i;
+        }
+        c->vals[i] = kv[i].val;
+    }
+    c->offsets[nk] = u;
+    return EMB_OK;
+}
+
+static const int32_t *csr_find(const struct csr *c, int64_t key, int64_t *n) {
+    int64_t lo = 0, hi = c->n_keys;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (c->keys[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < c->n_keys && c->keys[lo] == key) {
+        *n = c->offsets[lo + 1] - c->offsets[lo];
+        return c->vals + c->offsets[lo];
+    }
+    *n = 0;
+    return NULL;
+}
+
+static void csr_free(struct csr *c) {
+    emb_free(c->keys);
+    emb_free(c->offsets);
+    emb_free(c->vals);
+}
+
+void emb_kgeval_filter_free(struct emb_kgeval_filter *f) {
+    if (!f) return;
+    csr_free(&f->tails);
+    csr_free(&f->heads);
+    emb_free(f);
+}
+
+static int filter_build(struct emb_kgeval_filter **out, const struct emb_kg *kg, const int32_t *ents,
+                        const int32_t *rels, int64_t n_ent, int64_t n_rel, struct emb_err *err) {
+    *out = NULL;
+    const struct emb_triples *sp[3] = {&kg->train, &kg->valid, &kg->test};
+    int64_t n = kg->train.n + kg->valid.n + kg->test.n;
+    struct emb_kgeval_filter *f = emb_calloc(1, sizeof *f);
+    struct kv *kt = emb_alloc(((size_t)n + 1) * sizeof *kt), *kh = emb_alloc(((size_t)n + 1) * sizeof *kh);
+    int rc = EMB_ENOMEM;
+    if (!f || !kt || !kh) goto done;
+    f->n_ent = n_ent;
+    f->n_rel = n_rel;
+    int64_t j = 0;
+    for (int s = 0; s < 3; s++)
+        for (int64_t i = 0; i < sp[s]->n; i++, j++) {
+            int64_t h = ents[sp[s]->h[i]], r = rels[sp[s]->r[i]], t = ents[sp[s]->t[i]];
+            kt[j].key = r * n_ent + h;
+            kt[j].val = (int32_t)t;
+            kh[j].key = r * n_ent + t;
+            kh[j].val = (int32_t)h;
+        }
+    if ((rc = csr_build(&f->tails, kt, n)) != EMB_OK) goto done;
+    rc = csr_build(&f->heads, kh, n);
+done:
+    emb_free(kt);
+    emb_free(kh);
+    if (rc != EMB_OK) {
+        emb_kgeval_filter_free(f);
+        return emb_err_set(err, rc, "out of memory for the filter index");
+    }
+    *out = f;
+    return EMB_OK;
+}
+
+int emb_kgeval_filter_new(struct emb_kgeval_filter **out, const struct emb_kge *m, const struct emb_kg *kg,
+                          struct emb_err *err) {
+    *out = NULL;
+    int32_t *ents = NULL, *rels = NULL;
+    int rc = map_names(m, kg, &ents, &rels, err);
+    if (rc == EMB_OK)
+        rc = filter_build(out, kg, ents, rels, m ? m->ent->n_rows : kg->n_entities,
+                          m ? m->rel->n_rows : kg->n_relations, err);
+    emb_free(ents);
+    emb_free(rels);
+    return rc;
+}
+
+const int32_t *emb_kgeval_filter_tails(const struct emb_kgeval_filter *f, int32_t h, int32_t r, int64_t *n) {
+    *n = 0;
+    if (h < 0 || h >= f->n_ent || r < 0 || r >= f->n_rel) return NULL;
+    return csr_find(&f->tails, (int64_t)r * f->n_ent + h, n);
+}
+
+const int32_t *emb_kgeval_filter_heads(const struct emb_kgeval_filter *f, int32_t r, int32_t t, int64_t *n) {
+    *n = 0;
+    if (t < 0 || t >= f->n_ent || r < 0 || r >= f->n_rel) return NULL;
+    return csr_find(&f->heads, (int64_t)r * f->n_ent + t, n);
+}
+
+/* ---- the ranking run ------------------------------------------------------ */
+
+/* A distinct query and the evaluated triples that ask it. */
+struct query {
+    int32_t dir, a, r; /* model ids; a = h (TAIL) or t (HEAD) */
+    int64_t first, count; /* range of job.members */
+};
+
+struct qkey {
+    int32_t r, a;
+    int64_t idx; /* triple index in the split */
+};
+
+static int qkey_cmp(const void *x, const void *y) {
+    const struct qkey *a = x, *b = y;
+    if (a->r != b->r) return a->r < b->r ? -1 : 1;
+    if (a->a != b->a) return a->a < b->a ? -1 : 1;
+    return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+struct job {
+    const struct emb_kge *m;
+    struct kern kern;
+    block_fn block;
+    int generic;
+    struct emb_kgeval_filter *filter;
+    const int32_t *h, *r, *t; /* (n) split triples in model ids */
+    struct query *queries;
+    int64_t n_queries, *members; /* members: triple indices grouped by query */
+    int qb;                      /* queries per block */
+    int64_t n_blocks;
+    _Atomic int64_t next, done;
+    _Atomic int stopped;
+    float **qbuf, **sbuf; /* per thread: (qb, L) query rows, (qb, n_ent) scores */
+    double *rank_tail, *rank_head;
+    const struct emb_kgeval_params *p;
+};
+
+static void eval_block(struct job *j, int ith, int64_t b) {
+    const struct kern *k = &j->kern;
+    int64_t q0 = b * j->qb, q1 = q0 + j->qb < j->n_queries ? q0 + j->qb : j->n_queries;
+    int nq = (int)(q1 - q0);
+    float *Q = j->qbuf[ith], *S = j->sbuf[ith];
+    for (int i = 0; i < nq; i++) {
+        const struct query *q = &j->queries[q0 + i];
+        if (j->generic) {
+            if (q->dir == EMB_KGEVAL_TAIL) emb_kge_score_tails(j->m, q->a, q->r, S + i * k->n_ent);
+            else emb_kge_score_heads(j->m, q->r, q->a, S + i * k->n_ent);
+        } else {
+            make_query(j->m, (enum emb_kgeval_dir)q->dir, q->a, q->r, Q + i * k->L);
+        }
+    }
+    if (!j->generic) j->block(k, Q, nq, 0, k->n_ent, S, k->n_ent);
+    for (int i = 0; i < nq; i++) {
+        const struct query *q = &j->queries[q0 + i];
+        const float *s = S + i * k->n_ent;
+        int64_t nf = 0;
+        const int32_t *f = q->dir == EMB_KGEVAL_TAIL ? emb_kgeval_filter_tails(j->filter, q->a, q->r, &nf)
+                                                     : emb_kgeval_filter_heads(j->filter, q->r, q->a, &nf);
+        for (int64_t u = q->first; u < q->first + q->count; u++) {
+            int64_t ti = j->members[u];
+            if (q->dir == EMB_KGEVAL_TAIL) j->rank_tail[ti] = emb_kgeval_rank(s, k->n_ent, j->t[ti], f, nf);
+            else j->rank_head[ti] = emb_kgeval_rank(s, k->n_ent, j->h[ti], f, nf);
+        }
+    }
+}
+
+static void eval_worker(void *ctx, int ith, int nth) {
+    (void)nth;
+    struct job *j = ctx;
+    for (;;) {
+        if (j->p->stop && *j->p->stop) {
+            atomic_store(&j->stopped, 1);
+            return;
+        }
+        int64_t b = atomic_fetch_add(&j->next, 1);
+        if (b >= j->n_blocks) return;
+        eval_block(j, ith, b);
+        int64_t d = atomic_fetch_add(&j->done, 1) + 1;
+        if (ith == 0 && j->p->progress) j->p->progress(j->p->progress_ctx, (double)d / (double)j->n_blocks);
+    }
+}
+
+void emb_kgeval_result_free(struct emb_kgeval_result *r) {
+    if (!r) return;
+    emb_free(r->per_rel);
+    emb_free(r->rank_tail);
+    emb_free(r->rank_head);
+    memset(r, 0, sizeof *r);
+}
+
+/* Group the evaluated triples (keep[i]) into distinct queries of one
+ * direction, appended to j->queries / j->members. */
+static int group_queries(struct job *j, const uint8_t *keep, int64_t n, int dir, int64_t *n_q, int64_t *n_m) {
+    struct qkey *k = emb_alloc(((size_t)n + 1) * sizeof *k);
+    if (!k) return EMB_ENOMEM;
+    int64_t c = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (keep[i]) {
+            k[c].r = j->r[i];
+            k[c].a = dir == EMB_KGEVAL_TAIL ? j->h[i] : j->t[i];
+            k[c].idx = i;
+            c++;
+        }
+    qsort(k, (size_t)c, sizeof *k, qkey_cmp);
+    for (int64_t i = 0; i < c; i++) {
+        if (i == 0 || k[i].r != k[i - 1].r || k[i].a != k[i - 1].a) {
+            struct query *q = &j->queries[(*n_q)++];
+            q->dir = dir;
+            q->a = k[i].a;
+            q->r = k[i].r;
+            q->first = *n_m;
+            q->count = 0;
+        }
+        j->queries[*n_q - 1].count++;
+        j->members[(*n_m)++] = k[i].idx;
+    }
+    emb_free(k);
+    return EMB_OK;
+}
+
+int emb_kgeval_run(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_kgeval_params *p,
+                   struct emb_kgeval_result *out, struct emb_err *err) {
+    memset(out, 0, sizeof *out);
+    struct job j;
+    memset(&j, 0, sizeof j);
+    struct emb_pool *pool = NULL;
+    int32_t *ents = NULL, *rels = NULL, *ids = NULL;
+    uint8_t *keep = NULL;
+    struct acc *rel_acc = NULL;
+    int nth = p->n_threads < 1 ? 1 : p->n_threads;
+    int rc;
+    const struct emb_triples *sp = p->split == EMB_KGEVAL_VALID ? &kg->valid : &kg->test;
+    const char *split_name = p->split == EMB_KGEVAL_VALID ? "valid" : "test";
+    int64_t n = sp->n;
+    if ((rc = model_kern(m, &j.kern, err)) != EMB_OK) goto done;
+    if (n <= 0) {
+        rc = emb_err_set(err, EMB_EEMPTY, "the dataset has no %s triples", split_name);
+        goto done;
+    }
+    if ((rc = map_names(m, kg, &ents, &rels, err)) != EMB_OK) goto done;
+    rc = EMB_ENOMEM;
+    ids = emb_alloc((size_t)n * 3 * sizeof *ids);
+    keep = emb_alloc((size_t)n);
+    out->rank_tail = emb_calloc((size_t)n, sizeof *out->rank_tail);
+    out->rank_head = emb_calloc((size_t)n, sizeof *out->rank_head);
+    if (!ids || !keep || !out->rank_tail || !out->rank_head) goto oom;
+    j.h = ids;
+    j.r = ids + n;
+    j.t = ids + 2 * n;
+    int64_t n_eval = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int32_t h = sp->h[i], r = sp->r[i], t = sp->t[i];
+        ids[i] = ents[h];
+        ids[n + i] = rels[r];
+        ids[2 * n + i] = ents[t];
+        int unseen = !kg->in_train[h] || !kg->in_train[t];
+        out->n_unseen += unseen;
+        keep[i] = !(unseen && p->drop_unseen);
+        out->n_dropped += !keep[i];
+        n_eval += keep[i];
+    }
+    if (out->n_unseen == n) {
+        rc = emb_err_set(err, EMB_EEMPTY,
+                         "every one of the %lld %s triples has an entity that never occurs in train "
+                         "(wrong dataset, or train/test swapped?)",
+                         (long long)n, split_name);
+        goto done;
+    }
+    if ((rc = filter_build(&j.filter, kg, ents, rels, j.kern.n_ent, m->rel->n_rows,
+                           err)) != EMB_OK)
+        goto done;
+    rc = EMB_ENOMEM;
+    j.queries = emb_alloc(((size_t)2 * n_eval + 1) * sizeof *j.queries);
+    j.members = emb_alloc(((size_t)2 * n_eval + 1) * sizeof *j.members);
+    if (!j.queries || !j.members) goto oom;
+    int64_t n_m = 0;
+    if ((rc = group_queries(&j, keep, n, EMB_KGEVAL_TAIL, &j.n_queries, &n_m)) != EMB_OK) goto oom;
+    if ((rc = group_queries(&j, keep, n, EMB_KGEVAL_HEAD, &j.n_queries, &n_m)) != EMB_OK) goto oom;
+
+    j.m = m;
+    j.p = p;
+    j.generic = p->scorer == EMB_KGEVAL_GENERIC;
+    j.block = pick_block(&j.kern, p->simd);
+    int64_t qb = SCORE_BUF_BYTES / ((int64_t)sizeof(float) * j.kern.n_ent);
+    j.qb = (int)(qb < 1 ? 1 : qb > QB_MAX ? QB_MAX : qb);
+    /* Small query sets: smaller blocks so every thread gets work. */
+    while (j.qb > 4 && (j.n_queries + j.qb - 1) / j.qb < 4 * nth) j.qb /= 2;
+    j.n_blocks = (j.n_queries + j.qb - 1) / j.qb;
+    j.rank_tail = out->rank_tail;
+    j.rank_head = out->rank_head;
+    j.qbuf = emb_calloc((size_t)nth, sizeof *j.qbuf);
+    j.sbuf = emb_calloc((size_t)nth, sizeof *j.sbuf);
+    if (!j.qbuf || !j.sbuf) goto oom;
+    for (int i = 0; i < nth; i++) {
+        j.qbuf[i] = emb_alloc_aligned((size_t)j.qb * (size_t)j.kern.L * sizeof(float));
+        j.sbuf[i] = emb_alloc_aligned((size_t)j.qb * (size_t)j.kern.n_ent * sizeof(float));
+        if (!j.qbuf[i] || !j.sbuf[i]) goto oom;
+    }
+    if ((rc = emb_pool_new(&pool, nth, err)) != EMB_OK) goto done;
+    emb_pool_run(pool, eval_worker, &j);
+    if (atomic_load(&j.stopped)) {
+        rc = emb_err_set(err, EMB_EINTR, "evaluation interrupted");
+        goto done;
+    }
+
+    /* Sum in split order: the same numbers for any thread count. */
+    struct acc both, head, tail;
+    memset(&both, 0, sizeof both);
+    head = tail = both;
+    if (p->per_relation) {
+        rel_acc = emb_calloc((size_t)kg->n_relations * 3 + 1, sizeof *rel_acc);
+        out->per_rel = emb_calloc((size_t)kg->n_relations + 1, sizeof *out->per_rel);
+        if (!rel_acc || !out->per_rel) goto oom;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        if (!keep[i]) continue;
+        double rt = out->rank_tail[i], rh = out->rank_head[i];
+        acc_add(&tail, rt);
+        acc_add(&head, rh);
+        acc_add(&both, rt);
+        acc_add(&both, rh);
+        if (rel_acc) {
+            struct acc *a = rel_acc + (size_t)sp->r[i] * 3;
+            acc_add(&a[0], rt);
+            acc_add(&a[0], rh);
+            acc_add(&a[1], rh);
+            acc_add(&a[2], rt);
+        }
+    }
+    out->both = acc_metrics(&both);
+    out->head = acc_metrics(&head);
+    out->tail = acc_metrics(&tail);
+    for (int32_t r = 0; rel_acc && r < kg->n_relations; r++) {
+        out->per_rel[r].both = acc_metrics(&rel_acc[(size_t)r * 3]);
+        out->per_rel[r].head = acc_metrics(&rel_acc[(size_t)r * 3 + 1]);
+        out->per_rel[r].tail = acc_metrics(&rel_acc[(size_t)r * 3 + 2]);
+    }
+    out->n_triples = n_eval;
+    out->n_candidates = j.kern.n_ent;
+    out->n_queries = j.n_queries;
+    out->n_relations = kg->n_relations;
+    rc = EMB_OK;
+    goto done;
+oom:
+    rc = emb_err_set(err, EMB_ENOMEM, "out of memory for the evaluation buffers");
+done:
+    emb_pool_free(pool);
+    for (int i = 0; j.qbuf && i < nth; i++) emb_free_aligned(j.qbuf[i]);
+    for (int i = 0; j.sbuf && i < nth; i++) emb_free_aligned(j.sbuf[i]);
+    emb_free(j.qbuf);
+    emb_free(j.sbuf);
+    emb_free(j.queries);
+    emb_free(j.members);
+    emb_kgeval_filter_free(j.filter);
+    emb_free(rel_acc);
+    emb_free(ids);
+    emb_free(keep);
+    emb_free(ents);
+    emb_free(rels);
+    if (rc == EMB_OK && !p->keep_ranks) {
+        emb_free(out->rank_tail);
+        emb_free(out->rank_head);
+        out->rank_tail = out->rank_head = NULL;
+    }
+    if (rc != EMB_OK) emb_kgeval_result_free(out);
+    return rc;
+}
+
+/* ---- top-k ---------------------------------------------------------------- */
+
+int emb_kgeval_topk(const struct emb_kge *m, const struct emb_kgeval_filter *filter, enum emb_kgeval_dir dir,
+                    int32_t anchor, int32_t r, int k, int64_t *ids, float *scores, int *n_out, struct emb_err *err) {
+    *n_out = 0;
+    struct kern kn;
+    int rc = model_kern(m, &kn, err);
+    if (rc != EMB_OK) return rc;
+    if (k < 1) return emb_err_set(err, EMB_EINVAL, "k must be at least 1");
+    if (anchor < 0 || anchor >= kn.n_ent || r < 0 || r >= m->rel->n_rows)
+        return emb_err_set(err, EMB_EINVAL, "entity or relation id out of range");
+    float *q = emb_alloc_aligned((size_t)kn.L * sizeof *q), *s = emb_alloc_aligned((size_t)kn.n_ent * sizeof *s);
+    if (!q || !s) {
+        emb_free_aligned(q);
+        emb_free_aligned(s);
+        return emb_err_set(err, EMB_ENOMEM, "out of memory for %lld scores", (long long)kn.n_ent);
+    }
+    make_query(m, dir, anchor, r, q);
+    pick_block(&kn, EMB_SIMD_AUTO)(&kn, q, 1, 0, kn.n_ent, s, kn.n_ent);
+    int64_t nf = 0;
+    const int32_t *f = NULL;
+    if (filter)
+        f = dir == EMB_KGEVAL_TAIL ? emb_kgeval_filter_tails(filter, anchor, r, &nf)
+                                   : emb_kgeval_filter_heads(filter, r, anchor, &nf);
+    struct emb_topk top;
+    emb_topk_init(&top, k, ids, scores);
+    int64_t fi = 0; /* f is sorted: walk it alongside the candidates */
+    for (int64_t e = 0; e < kn.n_ent; e++) {
+        while (fi < nf && f[fi] < e) fi++;
+        if (fi < nf && f[fi] == e) continue;
+        emb_topk_push(&top, e, s[e]);
+    }
+    *n_out = emb_topk_sorted(&top);
+    emb_free_aligned(q);
+    emb_free_aligned(s);
+    return EMB_OK;
+}
+
+/* ---- Countries ------------------------------------------------------------- */
+
+struct scored {
+    float s;
+    uint8_t label;
+};
+
+static int scored_desc(const void *a, const void *b) {
+    float x = ((const struct scored *)a)->s, y = ((const struct scored *)b)->s;
+    return (x < y) - (x > y);
+}
+
+double emb_kgeval_average_precision(const float *scores, const uint8_t *labels, int64_t n) {
+    struct scored *v = emb_alloc(((size_t)n + 1) * sizeof *v);
+    if (!v) return NAN;
+    int64_t pos = 0;
+    for (int64_t i = 0; i < n; i++) {
+        v[i].s = scores[i];
+        v[i].label = labels[i] != 0;
+        pos += v[i].label;
+    }
+    if (pos == 0) {
+        emb_free(v);
+        return NAN;
+    }
+    qsort(v, (size_t)n, sizeof *v, scored_desc);
+    double ap = 0, prev_recall = 0;
+    int64_t tp = 0;
+    for (int64_t i = 0; i < n;) {
+        int64_t end = i;
+        while (end < n && v[end].s == v[i].s) tp += v[end++].label; /* one threshold per distinct score */
+        double recall = (double)tp / (double)pos, precision = (double)tp / (double)end;
+        ap += (recall - prev_recall) * precision;
+        prev_recall = recall;
+        i = end;
+    }
+    emb_free(v);
+    return ap;
+}
+
+int emb_kgeval_countries(const struct emb_kge *m, const struct emb_kg *kg, enum emb_kgeval_split split,
+                         const char *const *regions, int n_regions, double *auc_pr, struct emb_err *err) {
+    *auc_pr = NAN;
+    struct kern kn;
+    int rc = model_kern(m, &kn, err);
+    if (rc != EMB_OK) return rc;
+    const struct emb_triples *sp = split == EMB_KGEVAL_VALID ? &kg->valid : &kg->test;
+    if (sp->n <= 0) return emb_err_set(err, EMB_EEMPTY, "the dataset has no %s triples", split == EMB_KGEVAL_VALID ? "valid" : "test");
+    if (n_regions < 1) return emb_err_set(err, EMB_EINVAL, "no regions given");
+    int32_t *ents = NULL, *rels = NULL, *reg = emb_alloc((size_t)n_regions * sizeof *reg);
+    float *q = emb_alloc_aligned((size_t)kn.L * sizeof *q);
+    float *s = emb_alloc(((size_t)sp->n * n_regions) * sizeof *s);
+    uint8_t *y = emb_alloc((size_t)sp->n * n_regions);
+    if (!reg || !q || !s || !y) {
+        rc = emb_err_set(err, EMB_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = map_names(m, kg, &ents, &rels, err)) != EMB_OK) goto done;
+    for (int i = 0; i < n_regions; i++) {
+        reg[i] = emb_vocab_find(m->ent_names, regions[i], strlen(regions[i]));
+        if (reg[i] < 0) {
+            rc = emb_err_set(err, EMB_ENOTFOUND, "region '%.100s' is not an entity of the model", regions[i]);
+            goto done;
+        }
+    }
+    for (int64_t i = 0; i < sp->n; i++) {
+        int32_t t = ents[sp->t[i]], hit = 0;
+        make_query(m, EMB_KGEVAL_TAIL, ents[sp->h[i]], rels[sp->r[i]], q);
+        for (int c = 0; c < n_regions; c++) {
+            s[i * n_regions + c] = pair_ref(&kn, q, emb_table_row(m->ent, reg[c]));
+            y[i * n_regions + c] = reg[c] == t;
+            hit += reg[c] == t;
+        }
+        if (!hit) {
+            rc = emb_err_set(err, EMB_EINVAL, "triple %lld of the split has tail '%.100s', which is not a region",
+                             (long long)i + 1, emb_vocab_word(kg->entities, sp->t[i]));
+            goto done;
+        }
+    }
+    *auc_pr = emb_kgeval_average_precision(s, y, sp->n * n_regions);
+    rc = EMB_OK;
+done:
+    emb_free(ents);
+    emb_free(rels);
+    emb_free(reg);
+    emb_free_aligned(q);
+    emb_free(s);
+    emb_free(y);
+    return rc;
+}
