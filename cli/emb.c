@@ -21,11 +21,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"train", cmd_train, "train embeddings (word2vec)"},
+    {"train", cmd_train, "train embeddings: word2vec, deepwalk, node2vec, line, kge"},
     {"neighbors", cmd_neighbors, "nearest neighbours of words by cosine similarity"},
     {"analogy", cmd_analogy, "a is to b as c is to ? (3CosAdd and 3CosMul)"},
     {"similarity", cmd_similarity, "cosine similarity of two words"},
-    {"eval", cmd_eval, "evaluate vectors: analogy, similarity"},
+    {"eval", cmd_eval, "evaluate: analogy, similarity, nodes, links, kge"},
     {"convert", cmd_convert, "convert between vector formats (text, bin, npy)"},
     {"index", cmd_index, "build, inspect and change a nearest-neighbour index (flat, HNSW)"},
     {"search", cmd_search, "query a nearest-neighbour index"},
@@ -41,8 +41,8 @@ static void usage(FILE *f) {
     fprintf(f,
             "emb " EMB_VERSION " -- train, evaluate and use embeddings\n\n"
             "usage: emb <command> [options]   (emb <command> --help for details)\n\ncommands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "  %-11s %s\n", "help", "this text, or `emb help COMMAND`");
+    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-13s %s\n", "help", "this text, or `emb help COMMAND`");
     fprintf(f,
             "\nexample:\n"
             "  emb train word2vec --input corpus.txt.gz --output vectors.bin && emb neighbors vectors.bin king\n");
