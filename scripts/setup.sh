@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build and run-time packages; the tests add python3-gensim (see .ci/run).
-PKGS=(build-essential zlib1g-dev libjson-c-dev wordnet-base gawk)
+PKGS=(build-essential zlib1g-dev libjson-c-dev libmicrohttpd-dev libcairo2-dev fonts-dejavu-core xxd wordnet-base gawk)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -74,4 +74,14 @@ echo
 echo "== evaluation: analogies from WordNet's irregular forms (top 30000 words)"
 $EMB eval analogy demo/wordnet.bin demo/analogies.txt --restrict 30000
 echo
-echo "Done. Try: $EMB neighbors demo/wordnet.bin   (then type words, one per line)"
+echo "== HNSW index (M 16) and a search through it"
+$EMB index build demo/wordnet.bin -o demo/wordnet.idx --type hnsw --quiet
+$EMB search demo/wordnet.idx --word music -k 6
+echo
+echo "== 2-D map: t-SNE of the 2000 most frequent words, 150 labelled -> demo/wordnet.png"
+$EMB project demo/wordnet.bin -o demo/wordnet.map.tsv --method tsne --top 2000 --quiet
+$EMB plot demo/wordnet.map.tsv -o demo/wordnet.png --top 150 --quiet
+echo
+echo "Done. Try:"
+echo "  $EMB neighbors demo/wordnet.bin                     (then type words, one per line)"
+echo "  $EMB serve demo/wordnet.bin --index demo/wordnet.idx  (then open http://127.0.0.1:8080/)"
