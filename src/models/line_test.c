@@ -169,6 +169,9 @@ static int test_checkpoint_resume(void) {
     p.resume_path = path;
     p.n_threads = 2;
     CHECK_OK(emb_line_train(g, &p, &c, &err));
+    CHECK(c->n_rows == N_NODES);
+    emb_table_free(c);
+    c = NULL;
     p.n_threads = 1;
 
     /* Other settings, a damaged file, a missing file. */
