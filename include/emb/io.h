@@ -123,6 +123,13 @@ int emb_read_header(struct emb_reader *r, const char magic[8], uint32_t max_vers
                     char **kv, struct emb_err *err);
 /* Look up "key=" in kv text; copies the value into buf. Returns 1 if found. */
 int emb_kv_get(const char *kv, const char *key, char *buf, size_t buf_bytes);
+/* Look up key in kv and parse its value strictly (the whole value) as an
+ * integer / a finite number in [lo, hi]. A missing key or a bad value is
+ * EMB_EFORMAT with a message naming path and key. */
+int emb_kv_ll(const char *kv, const char *key, long long lo, long long hi, long long *out, const char *path,
+              struct emb_err *err);
+int emb_kv_double(const char *kv, const char *key, double lo, double hi, double *out, const char *path,
+                  struct emb_err *err);
 /* An array: int64 element count, then the elements. */
 int emb_write_array(FILE *f, const void *data, int64_t n, size_t elem_bytes);
 /* Read an array whose count must equal n. */

@@ -507,6 +507,30 @@ int emb_kv_get(const char *kv, const char *key, char *buf, size_t buf_bytes) {
     return 0;
 }
 
+int emb_kv_ll(const char *kv, const char *key, long long lo, long long hi, long long *out, const char *path,
+              struct emb_err *err) {
+    char buf[64], *end = NULL;
+    if (!emb_kv_get(kv, key, buf, sizeof buf)) return emb_err_set(err, EMB_EFORMAT, "%s: header lacks '%s'", path, key);
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    if (end == buf || *end || errno || v < lo || v > hi)
+        return emb_err_set(err, EMB_EFORMAT, "%s: header value %s=%s is out of range [%lld, %lld]", path, key, buf, lo,
+                           hi);
+    *out = v;
+    return EMB_OK;
+}
+
+int emb_kv_double(const char *kv, const char *key, double lo, double hi, double *out, const char *path,
+                  struct emb_err *err) {
+    char buf[64], *end = NULL;
+    if (!emb_kv_get(kv, key, buf, sizeof buf)) return emb_err_set(err, EMB_EFORMAT, "%s: header lacks '%s'", path, key);
+    double v = strtod(buf, &end);
+    if (end == buf || *end || !(v >= lo && v <= hi))
+        return emb_err_set(err, EMB_EFORMAT, "%s: header value %s=%s is out of range [%g, %g]", path, key, buf, lo, hi);
+    *out = v;
+    return EMB_OK;
+}
+
 int emb_write_array(FILE *f, const void *data, int64_t n, size_t elem_bytes) {
     if (fwrite(&n, 8, 1, f) != 1) return EMB_EIO;
     if (n > 0 && fwrite(data, elem_bytes, (size_t)n, f) != (size_t)n) return EMB_EIO;

@@ -905,6 +905,24 @@ static int test_split_fields(void) {
     return 0;
 }
 
+/* Typed header values: strict parsing, ranges, missing keys. */
+static int test_kv_typed(void) {
+    struct emb_err err = {0};
+    const char *kv = "dim=100\nneg=-3\nbad=12x\nbig=99999999999999999999\nrate=0.025\nnan=nan\n";
+    long long v = 0;
+    double d = 0;
+    CHECK(emb_kv_ll(kv, "dim", 1, 1000, &v, "f", &err) == EMB_OK && v == 100);
+    CHECK(emb_kv_ll(kv, "neg", -5, 5, &v, "f", &err) == EMB_OK && v == -3);
+    CHECK(emb_kv_ll(kv, "dim", 1, 99, &v, "f", &err) == EMB_EFORMAT && strstr(err.msg, "dim=100"));
+    CHECK(emb_kv_ll(kv, "bad", 0, 100, &v, "f", &err) == EMB_EFORMAT);
+    CHECK(emb_kv_ll(kv, "big", 0, INT64_MAX, &v, "f", &err) == EMB_EFORMAT);
+    CHECK(emb_kv_ll(kv, "none", 0, 1, &v, "f", &err) == EMB_EFORMAT && strstr(err.msg, "'none'"));
+    CHECK(emb_kv_double(kv, "rate", 0, 1, &d, "f", &err) == EMB_OK && d == 0.025);
+    CHECK(emb_kv_double(kv, "nan", 0, 1, &d, "f", &err) == EMB_EFORMAT);
+    CHECK(emb_kv_double(kv, "rate", 0.1, 1, &d, "f", &err) == EMB_EFORMAT);
+    return 0;
+}
+
 int main(void) {
     int failed = 0;
     snprintf(dir, sizeof dir, "/tmp/emb_io_test_XXXXXX");
@@ -927,6 +945,7 @@ int main(void) {
     RUN(test_outfile);
     RUN(test_native_roundtrip);
     RUN(test_native_errors);
+    RUN(test_kv_typed);
     cleanup();
     if (failed) {
         fprintf(stderr, "(files left in %s if any)\n", dir);

@@ -686,20 +686,6 @@ struct cursor {
     int check_crc;
 };
 
-static int kv_int(const struct cursor *c, const char *kv, const char *key, long long lo, long long hi, long long *out,
-                  struct emb_err *err) {
-    char buf[64], *end = NULL;
-    if (!emb_kv_get(kv, key, buf, sizeof buf))
-        return emb_err_set(err, EMB_EFORMAT, "%s: header has no '%s'", c->path, key);
-    errno = 0;
-    long long v = strtoll(buf, &end, 10);
-    if (!buf[0] || *end || errno || v < lo || v > hi)
-        return emb_err_set(err, EMB_EFORMAT, "%s: header value %s=%s is out of range [%lld, %lld]", c->path, key, buf,
-                           lo, hi);
-    *out = v;
-    return EMB_OK;
-}
-
 /* The next section: its tag must be `tag` and its size n_bytes. */
 static int next_section(struct cursor *c, const char *tag, uint64_t n_bytes, char **data, struct emb_err *err) {
     struct section_head h;
@@ -845,25 +831,25 @@ static int parse_index(struct emb_index **out, struct cursor *c, struct emb_err 
         return emb_err_set(err, EMB_EFORMAT, "%s: header has no valid metric", c->path);
     long long dim, stride, count, has_words, v;
     int rc;
-    if ((rc = kv_int(c, kv, "dim", 1, 1000000, &dim, err)) != EMB_OK) return rc;
-    if ((rc = kv_int(c, kv, "stride", 1, 1000000 + IX_PAD, &stride, err)) != EMB_OK) return rc;
-    if ((rc = kv_int(c, kv, "count", 1, IX_MAX_ROWS, &count, err)) != EMB_OK) return rc;
-    if ((rc = kv_int(c, kv, "words", 0, 1, &has_words, err)) != EMB_OK) return rc;
+    if ((rc = emb_kv_ll(kv, "dim", 1, 1000000, &dim, c->path, err)) != EMB_OK) return rc;
+    if ((rc = emb_kv_ll(kv, "stride", 1, 1000000 + IX_PAD, &stride, c->path, err)) != EMB_OK) return rc;
+    if ((rc = emb_kv_ll(kv, "count", 1, IX_MAX_ROWS, &count, c->path, err)) != EMB_OK) return rc;
+    if ((rc = emb_kv_ll(kv, "words", 0, 1, &has_words, c->path, err)) != EMB_OK) return rc;
     if (stride != (dim + IX_PAD - 1) / IX_PAD * IX_PAD)
         return emb_err_set(err, EMB_EFORMAT, "%s: stride %lld does not fit dim %lld", c->path, stride, dim);
     long long entry = -1, max_level = -1, node_bytes = 0, M0 = 0;
     if (p.type == EMB_INDEX_HNSW) {
-        if ((rc = kv_int(c, kv, "M", 2, IX_MAX_M, &v, err)) != EMB_OK) return rc;
+        if ((rc = emb_kv_ll(kv, "M", 2, IX_MAX_M, &v, c->path, err)) != EMB_OK) return rc;
         p.M = (int)v;
-        if ((rc = kv_int(c, kv, "M0", 2 * v, 2 * v, &M0, err)) != EMB_OK) return rc;
-        if ((rc = kv_int(c, kv, "ef_construction", 1, 1000000, &v, err)) != EMB_OK) return rc;
+        if ((rc = emb_kv_ll(kv, "M0", 2 * v, 2 * v, &M0, c->path, err)) != EMB_OK) return rc;
+        if ((rc = emb_kv_ll(kv, "ef_construction", 1, 1000000, &v, c->path, err)) != EMB_OK) return rc;
         p.ef_construction = (int)v;
-        if ((rc = kv_int(c, kv, "ef_search", 1, 1000000, &v, err)) != EMB_OK) return rc;
+        if ((rc = emb_kv_ll(kv, "ef_search", 1, 1000000, &v, c->path, err)) != EMB_OK) return rc;
         p.ef_search = (int)v;
         if (emb_kv_get(kv, "seed", name, sizeof name)) p.seed = strtoull(name, NULL, 10);
-        if ((rc = kv_int(c, kv, "entry", 0, count - 1, &entry, err)) != EMB_OK) return rc;
-        if ((rc = kv_int(c, kv, "max_level", 0, IX_MAX_LEVEL, &max_level, err)) != EMB_OK) return rc;
-        if ((rc = kv_int(c, kv, "node_bytes", 1, 1LL << 32, &node_bytes, err)) != EMB_OK) return rc;
+        if ((rc = emb_kv_ll(kv, "entry", 0, count - 1, &entry, c->path, err)) != EMB_OK) return rc;
+        if ((rc = emb_kv_ll(kv, "max_level", 0, IX_MAX_LEVEL, &max_level, c->path, err)) != EMB_OK) return rc;
+        if ((rc = emb_kv_ll(kv, "node_bytes", 1, 1LL << 32, &node_bytes, c->path, err)) != EMB_OK) return rc;
         if ((size_t)node_bytes != emb__ix_node_bytes((int32_t)stride, (int)M0))
             return emb_err_set(err, EMB_EFORMAT, "%s: node_bytes %lld does not fit dim and M", c->path, node_bytes);
     }

@@ -644,17 +644,6 @@ int emb__kge_read_grow(struct emb_reader *r, int64_t n, size_t elem_bytes, void 
     return EMB_OK;
 }
 
-static int kv_num(const char *kv, const char *key, double lo, double hi, double *out, const char *path,
-                  struct emb_err *err) {
-    char buf[64], *end;
-    if (!emb_kv_get(kv, key, buf, sizeof buf)) return emb_err_set(err, EMB_EFORMAT, "%s: header lacks '%s'", path, key);
-    double v = strtod(buf, &end);
-    if (end == buf || *end || !(v >= lo && v <= hi))
-        return emb_err_set(err, EMB_EFORMAT, "%s: bad header value %s=%s", path, key, buf);
-    *out = v;
-    return EMB_OK;
-}
-
 static int names_unpack(struct emb_vocab **out, const char *b, int64_t n_bytes, int64_t n, const char *what,
                         const char *path, struct emb_err *err) {
     int rc = emb_vocab_new(out, err);
@@ -703,15 +692,15 @@ int emb__kge_read(struct emb_kge **out, struct emb_reader *r, const char magic[8
         rc = emb_err_set(err, EMB_EFORMAT, "%s: unknown model kind", path);
         goto done;
     }
-    if ((rc = kv_num(kv, "dim", 1, EMB_KGE_MAX_DIM, &dim, path, err)) ||
-        (rc = kv_num(kv, "p_norm", 1, 2, &p_norm, path, err)) ||
-        (rc = kv_num(kv, "gamma", -1e30, 1e30, &gamma, path, err)) ||
-        (rc = kv_num(kv, "n_entities", 1, INT32_MAX, &n_ent, path, err)) ||
-        (rc = kv_num(kv, "n_relations", 1, INT32_MAX, &n_rel, path, err)) ||
-        (rc = kv_num(kv, "ent_width", 1, 2 * EMB_KGE_MAX_DIM, &ew, path, err)) ||
-        (rc = kv_num(kv, "rel_width", 1, 2 * EMB_KGE_MAX_DIM, &rw, path, err)) ||
-        (rc = kv_num(kv, "ent_name_bytes", 2 * n_ent, 1e15, &eb, path, err)) ||
-        (rc = kv_num(kv, "rel_name_bytes", 2 * n_rel, 1e15, &rb, path, err)))
+    if ((rc = emb_kv_double(kv, "dim", 1, EMB_KGE_MAX_DIM, &dim, path, err)) ||
+        (rc = emb_kv_double(kv, "p_norm", 1, 2, &p_norm, path, err)) ||
+        (rc = emb_kv_double(kv, "gamma", -1e30, 1e30, &gamma, path, err)) ||
+        (rc = emb_kv_double(kv, "n_entities", 1, INT32_MAX, &n_ent, path, err)) ||
+        (rc = emb_kv_double(kv, "n_relations", 1, INT32_MAX, &n_rel, path, err)) ||
+        (rc = emb_kv_double(kv, "ent_width", 1, 2 * EMB_KGE_MAX_DIM, &ew, path, err)) ||
+        (rc = emb_kv_double(kv, "rel_width", 1, 2 * EMB_KGE_MAX_DIM, &rw, path, err)) ||
+        (rc = emb_kv_double(kv, "ent_name_bytes", 2 * n_ent, 1e15, &eb, path, err)) ||
+        (rc = emb_kv_double(kv, "rel_name_bytes", 2 * n_rel, 1e15, &rb, path, err)))
         goto done;
     if (dim != floor(dim) || p_norm != floor(p_norm) || (int32_t)ew != ent_width(model, (int32_t)dim) ||
         (int32_t)rw != rel_width(model, (int32_t)dim)) {
@@ -1498,10 +1487,10 @@ static int ckpt_read(struct trainer *tr, struct emb_err *err) {
     }
     double step, n_rng, opt, has_best, best_step, bad;
     char buf[64];
-    if ((rc = kv_num(kv, "step", 0, 1e18, &step, path, err)) || (rc = kv_num(kv, "n_rng", 1, 1024, &n_rng, path, err)) ||
-        (rc = kv_num(kv, "optimizer", 0, 1, &opt, path, err)) || (rc = kv_num(kv, "has_best", 0, 1, &has_best, path, err)) ||
-        (rc = kv_num(kv, "best_step", -1, 1e18, &best_step, path, err)) ||
-        (rc = kv_num(kv, "bad_evals", 0, 1e18, &bad, path, err)))
+    if ((rc = emb_kv_double(kv, "step", 0, 1e18, &step, path, err)) || (rc = emb_kv_double(kv, "n_rng", 1, 1024, &n_rng, path, err)) ||
+        (rc = emb_kv_double(kv, "optimizer", 0, 1, &opt, path, err)) || (rc = emb_kv_double(kv, "has_best", 0, 1, &has_best, path, err)) ||
+        (rc = emb_kv_double(kv, "best_step", -1, 1e18, &best_step, path, err)) ||
+        (rc = emb_kv_double(kv, "bad_evals", 0, 1e18, &bad, path, err)))
         goto done;
     if ((int)opt != (int)tr->p->optimizer) {
         rc = emb_err_set(err, EMB_EINVAL, "%s: checkpoint was written with another optimiser", path);

@@ -246,18 +246,6 @@ done:
     return rc;
 }
 
-static int kv_ll(const char *kv, const char *key, long long lo, long long hi, long long *out, const char *path,
-                 struct emb_err *err) {
-    char buf[64];
-    char *end;
-    if (!emb_kv_get(kv, key, buf, sizeof buf)) return emb_err_set(err, EMB_EFORMAT, "%s: checkpoint lacks '%s'", path, key);
-    long long v = strtoll(buf, &end, 10);
-    if (end == buf || *end || v < lo || v > hi)
-        return emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint value %s=%s", path, key, buf);
-    *out = v;
-    return EMB_OK;
-}
-
 static int read_table(struct emb_reader *r, struct emb_table **t, int64_t rows, int32_t dim, const char *what,
                       const char *path, struct emb_err *err) {
     int rc = emb_table_new(t, rows, dim, err);
@@ -300,9 +288,9 @@ static int ckpt_load(struct line_ckpt *c, const struct emb_graph *g, const struc
         }
     }
     long long phase, done, n_threads;
-    if ((rc = kv_ll(kv, "phase", 1, 2, &phase, path, err)) ||
-        (rc = kv_ll(kv, "done", 0, effective_samples(g, p), &done, path, err)) ||
-        (rc = kv_ll(kv, "n_threads", 1, 1024, &n_threads, path, err)))
+    if ((rc = emb_kv_ll(kv, "phase", 1, 2, &phase, path, err)) ||
+        (rc = emb_kv_ll(kv, "done", 0, effective_samples(g, p), &done, path, err)) ||
+        (rc = emb_kv_ll(kv, "n_threads", 1, 1024, &n_threads, path, err)))
         goto done;
     if ((p->order == EMB_LINE_FIRST && phase != 1) || (p->order == EMB_LINE_SECOND && phase != 2)) {
         rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt checkpoint (phase %lld)", path, phase);

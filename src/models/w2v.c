@@ -608,18 +608,6 @@ done:
     return rc;
 }
 
-static int kv_ll(const char *kv, const char *key, long long lo, long long hi, long long *out, const char *path,
-                 struct emb_err *err) {
-    char buf[64];
-    char *end;
-    if (!emb_kv_get(kv, key, buf, sizeof buf)) return emb_err_set(err, EMB_EFORMAT, "%s: checkpoint lacks '%s'", path, key);
-    long long v = strtoll(buf, &end, 10);
-    if (end == buf || *end || v < lo || v > hi)
-        return emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint value %s=%s", path, key, buf);
-    *out = v;
-    return EMB_OK;
-}
-
 int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct emb_w2v_params *hooks,
                             struct emb_err *err) {
     *out = NULL;
@@ -637,21 +625,21 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
     long long model, loss, kernel, dim, window, negative, epochs, seed, max_sentence, n_words, word_bytes, syn1_rows,
         n_threads, next_chunk, words_done, n_chunks_epoch, stream_tokens;
     char buf[64];
-    if ((rc = kv_ll(kv, "model", 0, 1, &model, path, err)) || (rc = kv_ll(kv, "loss", 0, 1, &loss, path, err)) ||
-        (rc = kv_ll(kv, "kernel", 0, 1, &kernel, path, err)) || (rc = kv_ll(kv, "dim", 1, 10000, &dim, path, err)) ||
-        (rc = kv_ll(kv, "window", 1, 1000, &window, path, err)) ||
-        (rc = kv_ll(kv, "negative", 0, 1000, &negative, path, err)) ||
-        (rc = kv_ll(kv, "epochs", 1, 100000, &epochs, path, err)) ||
-        (rc = kv_ll(kv, "seed", 0, INT64_MAX, &seed, path, err)) ||
-        (rc = kv_ll(kv, "max_sentence", 1, INT32_MAX, &max_sentence, path, err)) ||
-        (rc = kv_ll(kv, "n_words", 1, INT32_MAX, &n_words, path, err)) ||
-        (rc = kv_ll(kv, "word_bytes", 2, INT64_MAX / 2, &word_bytes, path, err)) ||
-        (rc = kv_ll(kv, "syn1_rows", 1, INT32_MAX, &syn1_rows, path, err)) ||
-        (rc = kv_ll(kv, "n_threads", 1, 1024, &n_threads, path, err)) ||
-        (rc = kv_ll(kv, "next_chunk", 0, INT64_MAX, &next_chunk, path, err)) ||
-        (rc = kv_ll(kv, "words_done", 0, INT64_MAX, &words_done, path, err)) ||
-        (rc = kv_ll(kv, "n_chunks_epoch", 1, INT64_MAX, &n_chunks_epoch, path, err)) ||
-        (rc = kv_ll(kv, "stream_tokens", 1, INT64_MAX, &stream_tokens, path, err)))
+    if ((rc = emb_kv_ll(kv, "model", 0, 1, &model, path, err)) || (rc = emb_kv_ll(kv, "loss", 0, 1, &loss, path, err)) ||
+        (rc = emb_kv_ll(kv, "kernel", 0, 1, &kernel, path, err)) || (rc = emb_kv_ll(kv, "dim", 1, 10000, &dim, path, err)) ||
+        (rc = emb_kv_ll(kv, "window", 1, 1000, &window, path, err)) ||
+        (rc = emb_kv_ll(kv, "negative", 0, 1000, &negative, path, err)) ||
+        (rc = emb_kv_ll(kv, "epochs", 1, 100000, &epochs, path, err)) ||
+        (rc = emb_kv_ll(kv, "seed", 0, INT64_MAX, &seed, path, err)) ||
+        (rc = emb_kv_ll(kv, "max_sentence", 1, INT32_MAX, &max_sentence, path, err)) ||
+        (rc = emb_kv_ll(kv, "n_words", 1, INT32_MAX, &n_words, path, err)) ||
+        (rc = emb_kv_ll(kv, "word_bytes", 2, INT64_MAX / 2, &word_bytes, path, err)) ||
+        (rc = emb_kv_ll(kv, "syn1_rows", 1, INT32_MAX, &syn1_rows, path, err)) ||
+        (rc = emb_kv_ll(kv, "n_threads", 1, 1024, &n_threads, path, err)) ||
+        (rc = emb_kv_ll(kv, "next_chunk", 0, INT64_MAX, &next_chunk, path, err)) ||
+        (rc = emb_kv_ll(kv, "words_done", 0, INT64_MAX, &words_done, path, err)) ||
+        (rc = emb_kv_ll(kv, "n_chunks_epoch", 1, INT64_MAX, &n_chunks_epoch, path, err)) ||
+        (rc = emb_kv_ll(kv, "stream_tokens", 1, INT64_MAX, &stream_tokens, path, err)))
         goto done;
     p.model = (enum emb_w2v_model)model;
     p.loss = (enum emb_w2v_loss)loss;
