@@ -177,12 +177,8 @@ static int parse(struct opts *o, int argc, char **argv) {
             o->wp.walks_per_node = (int32_t)v;
             break;
         case OPT_WINDOW:
-            if (cli_parse_ll(o->cmd, "--window", optarg, 1, 1000, &v)) return CLI_EXIT_USAGE;
-            o->sp.window = (int32_t)v;
-            break;
         case OPT_EPOCHS:
-            if (cli_parse_ll(o->cmd, "--epochs", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
-            o->sp.epochs = (int32_t)v;
+            if (cli_w2v_option(o->cmd, c == OPT_WINDOW ? "window" : "epochs", optarg, &o->sp)) return CLI_EXIT_USAGE;
             break;
         case OPT_KERNEL:
             if (!o->is_eval) return cli_usage_error(o->cmd, "--kernel applies to skip-gram (deepwalk, node2vec)");
