@@ -35,7 +35,10 @@ import time
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048]
+# Query-time ef values swept; steps of about 1.25x so that each library is
+# charged an ef close to the smallest one reaching a recall level.
+EFS = [10, 12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512,
+       640, 768, 1024, 1280, 1536, 2048]
 TARGETS = [0.90, 0.95, 0.99]
 K = 10
 
@@ -183,54 +186,8 @@ def at_target(curve, target):
     return None
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--emb", default=os.path.join(HERE, "..", "build", "emb"))
-    ap.add_argument("--words", help="vector file to index (word2vec text/bin, npy)")
-    ap.add_argument("--limit", type=int, default=0, help="use only the first N words (most frequent)")
-    ap.add_argument("--synthetic", type=int, help="rows of a synthetic clustered set instead")
-    ap.add_argument("--dim", type=int, default=100)
-    ap.add_argument("--queries", type=int, default=1000)
-    ap.add_argument("--M", type=int, default=16)
-    ap.add_argument("--efc", type=int, default=200)
-    ap.add_argument("--threads", type=int, default=2, help="build threads (queries: 1)")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--build-runs", type=int, default=1)
-    ap.add_argument("--no-flat", action="store_true")
-    ap.add_argument("--name")
-    ap.add_argument("--tmp", default=None, help="scratch folder (default: a temporary one)")
-    a = ap.parse_args()
-    emb = os.path.abspath(a.emb)
-    tmp = a.tmp or tempfile.mkdtemp(prefix="emb-ann-")
-    os.makedirs(tmp, exist_ok=True)
-
-    if a.words:
-        x, names = load_words(emb, a.words, tmp, a.limit)
-        name = a.name or "words"
-    else:
-        x, names = synthetic(a.synthetic, a.dim)
-        name = a.name or "synth%d" % a.synthetic
-    rng = np.random.default_rng(11)
-    qidx = np.sort(rng.choice(len(x), a.queries, replace=False))
-    mask = np.ones(len(x), bool)
-    mask[qidx] = False
-    base, q = x[mask], x[qidx]
-    base_names = [n for n, m in zip(names, mask) if m]
-    log("%s: %d base vectors, %d queries, dim %d" % (name, len(base), len(q), base.shape[1]))
-    base_npy, q_npy = os.path.join(tmp, "base.npy"), os.path.join(tmp, "queries.npy")
-    write_npy(base_npy, base, base_names)
-    write_npy(q_npy, q, ["q%d" % i for i in range(len(q))])
-    base_n, q_n = normalise(base), normalise(q)
-    t = time.perf_counter()
-    truth = exact_topk(base_n, q_n)
-    log("exact top-%d with numpy in %.1f s" % (K, time.perf_counter() - t))
-
-    res = {"name": name, "n_base": len(base), "n_queries": len(q), "dim": int(base.shape[1]), "M": a.M,
-           "ef_construction": a.efc, "build_threads": a.threads, "runs": a.runs,
-           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": os.uname().nodename,
-           "cpus": os.cpu_count()}
-
-    # ---- HNSW builds (alternating, median) ----
+def hnsw_part(a, emb, tmp, base, base_n, base_npy, q, q_n, q_npy, truth, res):
+    """Builds the three HNSW indexes and sweeps ef; fills res."""
     idx = os.path.join(tmp, "emb.hnsw")
     builds = {"emb": [], "hnswlib": [], "faiss": []}
     mem = {}
@@ -274,21 +231,81 @@ def main():
     res["curves"] = curves
     res["at_recall"] = {str(t): {lib: at_target(c, t) for lib, c in curves.items()} for t in TARGETS}
 
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--emb", default=os.path.join(HERE, "..", "build", "emb"))
+    ap.add_argument("--words", help="vector file to index (word2vec text/bin, npy)")
+    ap.add_argument("--limit", type=int, default=0, help="use only the first N words (most frequent)")
+    ap.add_argument("--synthetic", type=int, help="rows of a synthetic clustered set instead")
+    ap.add_argument("--dim", type=int, default=100)
+    ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--M", type=int, default=16)
+    ap.add_argument("--efc", type=int, default=200)
+    ap.add_argument("--threads", type=int, default=2, help="build threads (queries: 1)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--build-runs", type=int, default=1)
+    ap.add_argument("--no-flat", action="store_true")
+    ap.add_argument("--no-hnsw", action="store_true", help="exact search only")
+    ap.add_argument("--serial-queries", type=int, default=1000,
+                    help="queries timed one at a time in the exact-search test (the first N)")
+    ap.add_argument("--name")
+    ap.add_argument("--tmp", default=None, help="scratch folder (default: a temporary one)")
+    a = ap.parse_args()
+    emb = os.path.abspath(a.emb)
+    tmp = a.tmp or tempfile.mkdtemp(prefix="emb-ann-")
+    os.makedirs(tmp, exist_ok=True)
+
+    if a.words:
+        x, names = load_words(emb, a.words, tmp, a.limit)
+        name = a.name or "words"
+    else:
+        x, names = synthetic(a.synthetic, a.dim)
+        name = a.name or "synth%d" % a.synthetic
+    rng = np.random.default_rng(11)
+    qidx = np.sort(rng.choice(len(x), a.queries, replace=False))
+    mask = np.ones(len(x), bool)
+    mask[qidx] = False
+    base, q = x[mask], x[qidx]
+    base_names = [n for n, m in zip(names, mask) if m]
+    log("%s: %d base vectors, %d queries, dim %d" % (name, len(base), len(q), base.shape[1]))
+    base_npy, q_npy = os.path.join(tmp, "base.npy"), os.path.join(tmp, "queries.npy")
+    write_npy(base_npy, base, base_names)
+    write_npy(q_npy, q, ["q%d" % i for i in range(len(q))])
+    base_n, q_n = normalise(base), normalise(q)
+    t = time.perf_counter()
+    truth = exact_topk(base_n, q_n)
+    log("exact top-%d with numpy in %.1f s" % (K, time.perf_counter() - t))
+
+    res = {"name": name, "n_base": len(base), "n_queries": len(q), "dim": int(base.shape[1]), "M": a.M,
+           "ef_construction": a.efc, "build_threads": a.threads, "runs": a.runs,
+           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": os.uname().nodename,
+           "cpus": os.cpu_count()}
+
+    # ---- HNSW builds (alternating, median) ----
+    if not a.no_hnsw:
+        hnsw_part(a, emb, tmp, base, base_n, base_npy, q, q_n, q_npy, truth, res)
+
     # ---- exact search ----
     if not a.no_flat:
         fidx = os.path.join(tmp, "emb.flat")
         emb_build(emb, base_npy, fidx, "flat", a.M, a.efc, a.threads)
         flat = {}
+        ns = min(a.serial_queries, len(q))
+        qs_npy = os.path.join(tmp, "queries_serial.npy")
+        write_npy(qs_npy, q[:ns], ["q%d" % i for i in range(ns)])
         for label, th, serial in [("batch_1thread", 1, False), ("batch_%dthreads" % a.threads, a.threads, False),
                                   ("single_1thread", 1, True)]:
             e, f = [], []
+            qf, qn, tr = (qs_npy, q_n[:ns], truth[:ns]) if serial else (q_npy, q_n, truth)
             for r in range(a.runs):
-                v, ids_e = emb_search(emb, fidx, q_npy, 0, th, serial)
+                v, ids_e = emb_search(emb, fidx, qf, 0, th, serial)
                 e.append(v)
-                v, ids_f = faiss_flat(base_n, q_n, th, serial)
+                v, ids_f = faiss_flat(base_n, qn, th, serial)
                 f.append(v)
-            flat[label] = {"emb": statistics.median(e), "faiss": statistics.median(f),
-                           "emb_recall": recall(ids_e, truth), "faiss_recall": recall(ids_f, truth)}
+            flat[label] = {"emb": statistics.median(e), "faiss": statistics.median(f), "queries": len(qn),
+                           "emb_recall": recall(ids_e, tr), "faiss_recall": recall(ids_f, tr)}
             log("flat %s: emb %.0f/s (recall %.4f), faiss %.0f/s (recall %.4f)" % (
                 label, flat[label]["emb"], flat[label]["emb_recall"], flat[label]["faiss"], flat[label]["faiss_recall"]))
         res["flat"] = flat
@@ -302,6 +319,12 @@ def main():
 
 
 def print_tables(res):
+    if "build_seconds" in res:
+        hnsw_tables(res)
+    flat_table(res)
+
+
+def hnsw_tables(res):
     b = res["build_seconds"]
     print("\n%s: %d vectors, dim %d, %d queries, M %d, ef_construction %d, build threads %d\n" % (
         res["name"], res["n_base"], res["dim"], res["n_queries"], res["M"], res["ef_construction"],
@@ -320,6 +343,9 @@ def print_tables(res):
             cells.append("%.0f (ef %d, %.3f)" % (r["qps"], r["ef"], r["recall"]) if r else "not reached")
         ratio = "%.2f" % (row["emb"]["qps"] / row["hnswlib"]["qps"]) if row["emb"] and row["hnswlib"] else "-"
         print("| queries/s at recall@10 >= %.2f | %s | %s | %s | %s |" % (t, cells[0], cells[1], cells[2], ratio))
+
+
+def flat_table(res):
     if "flat" in res:
         print("\n| exact search, queries/s | emb flat | faiss IndexFlatIP | emb / faiss |")
         print("|---|---|---|---|")

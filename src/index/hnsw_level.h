@@ -13,6 +13,7 @@ static int HL_NAME(search_level)(const struct emb_index *ix, struct ix_ctx *c, c
     uint16_t epoch = next_epoch(c);
     uint16_t *tags = c->tags;
     const uint8_t *del = ix->n_deleted ? ix->deleted : NULL;
+    const size_t vec_bytes = (size_t)ix->stride * sizeof(float);
     int64_t n_cand = 0, nt = 0;
     float s = HL_SIM(ix, q, ep);
     tags[ep] = epoch;
@@ -28,23 +29,23 @@ static int HL_NAME(search_level)(const struct emb_index *ix, struct ix_ctx *c, c
         if (lev == 0 && n_cand > 0) __builtin_prefetch(ix_node_links0(ix, c->cand_i[0]));
         const uint32_t *l = read_links(ix, cur, lev, c->links);
         uint32_t cnt = l[0];
-        if (lev == 0 && cnt > 0) {
-            __builtin_prefetch(tags + l[1]);
-            __builtin_prefetch(ix_node_vec(ix, l[1]));
-        }
+        /* Two passes: first the unvisited neighbours are listed (their
+         * tags were prefetched together) and each one's whole vector is
+         * prefetched, then they are scored. The misses of one list overlap
+         * instead of being taken one neighbour at a time. */
+        for (uint32_t t = 1; t <= cnt; t++) __builtin_prefetch(tags + l[t]);
+        uint32_t todo[2 * IX_MAX_M];
+        uint32_t n_todo = 0;
         for (uint32_t t = 1; t <= cnt; t++) {
             uint32_t j = l[t];
-            if (lev == 0 && t < cnt) {
-                /* While j is scored, bring in the next neighbour's tag and
-                 * the start of its vector. */
-                __builtin_prefetch(tags + l[t + 1]);
-                const char *nv = (const char *)ix_node_vec(ix, l[t + 1]);
-                __builtin_prefetch(nv);
-                __builtin_prefetch(nv + 64);
-                __builtin_prefetch(nv + 128);
-            }
             if (tags[j] == epoch) continue;
             tags[j] = epoch;
+            todo[n_todo++] = j;
+            const char *v = (const char *)ix_node_vec(ix, j);
+            for (size_t o = 0; o < vec_bytes; o += 64) __builtin_prefetch(v + o);
+        }
+        for (uint32_t t = 0; t < n_todo; t++) {
+            uint32_t j = todo[t];
             float sj = HL_SIM(ix, q, j);
             if (nt < ef || sj > lower) {
                 if (cand_room(c, n_cand + 1) != EMB_OK || cand_room(c, nt + 1) != EMB_OK) return EMB_ENOMEM;
