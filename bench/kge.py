@@ -43,6 +43,14 @@ PUBLISHED = {
     ("FB15k-237", "rotate"): (0.338, 0.533, "RotatE paper Table 5"),
 }
 
+# The issue's targets (filtered test MRR), for the table.
+TARGETS = {
+    ("WN18RR", "rotate"): 0.47, ("FB15k-237", "rotate"): 0.33,
+    ("WN18RR", "complex"): 0.46, ("FB15k-237", "complex"): 0.33,
+    ("WN18RR", "distmult"): 0.43, ("FB15k-237", "distmult"): 0.30,
+    ("WN18RR", "transe"): 0.22, ("FB15k-237", "transe"): 0.29,
+}
+
 
 def run_emb(args, log=None):
     t0 = time.perf_counter()
@@ -126,6 +134,26 @@ def quality(a, extra):
     print("wrote", path)
 
 
+def table(a):
+    """The quality table of docs/benchmarks.md from bench/out/kge_quality_*.json."""
+    import glob
+    rows = []
+    for path in sorted(glob.glob(os.path.join(OUT, "kge_quality_*.json"))):
+        r = json.load(open(path))
+        rows.append(r)
+    order = {"WN18RR": 0, "FB15k-237": 1}
+    rows.sort(key=lambda r: (order.get(r["data"], 9), ["rotate", "complex", "distmult", "transe"].index(r["model"])))
+    print("| data | model | MRR | H@1 | H@3 | H@10 | target MRR | met | published MRR / H@10 | steps | train time | options |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|")
+    for r in rows:
+        t, tgt, pub = r["test"], TARGETS.get((r["data"], r["model"])), r.get("published") or {}
+        opts = r["args"].split("--eval-test", 1)[-1].replace("--quiet", "").split("--valid-every")[0].strip()
+        print(f"| {r['data']} | {r['model']} | {t['mrr']:.3f} | {t['hits1']:.3f} | {t['hits3']:.3f} | "
+              f"{t['hits10']:.3f} | {tgt} | {'yes' if tgt and t['mrr'] >= tgt else '**no**'} | "
+              f"{pub.get('mrr', '-')} / {pub.get('hits10', '-')} | {r['steps']:,} | {r['train_seconds'] / 60:.1f} min "
+              f"| `{opts}` |")
+
+
 def main():
     argv = sys.argv[1:]
     extra = []
@@ -148,6 +176,7 @@ def main():
     s.add_argument("--runs", type=int, default=1)
     s.add_argument("--valid-max", type=int, default=500)
     s.add_argument("--out")
+    sub.add_parser("table")
     q = sub.add_parser("quality")
     q.add_argument("--data", required=True)
     q.add_argument("--model", required=True)
@@ -157,6 +186,8 @@ def main():
     a = ap.parse_args(argv)
     if a.cmd == "speed":
         speed(a)
+    elif a.cmd == "table":
+        table(a)
     else:
         quality(a, extra)
 

@@ -1218,6 +1218,12 @@ static void reg_row(const struct emb_kge_params *p, float scale, const float *x,
 
 /* Loss (mean over the positives) and gradients of one chunk into c's slot
  * rows. h, r, t: (n_pos), head: (n_pos) 1 = corrupt the head, neg: (n_neg). */
+/* Negatives per block of the dot models' scoring: about 256 KB of rows. */
+static int neg_tile(int32_t width) {
+    int t = (int)((256 * 1024 / sizeof(float)) / (size_t)width);
+    return t < 8 ? 8 : t;
+}
+
 static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p, const struct kge_kern *kn,
                          struct chunk_scratch *c, int n_pos, const int32_t *h, const int32_t *r, const int32_t *t,
                          const uint8_t *head, int n_neg, const int32_t *neg) {
@@ -1240,8 +1246,16 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
         memset(q + we, 0, (size_t)(wep - we) * sizeof(float));
         c->qptr[i] = q;
         c->pos[i] = match(m, kn, q, emb_table_row(m->ent, e));
-        if (dot) kn->ops.dot_many(wep, q, n_neg, c->nptr, c->s + (size_t)i * n_neg);
     }
+    /* Dot models: blocks of negatives small enough to stay in L2 while every
+     * query of the chunk scores them (1024 negatives of dim 1000 are 4 MB). */
+    const int ntile = neg_tile(wep);
+    if (dot)
+        for (int j0 = 0; j0 < n_neg; j0 += ntile) {
+            int nj = n_neg - j0 < ntile ? n_neg - j0 : ntile;
+            for (int i = 0; i < n_pos; i++)
+                kn->ops.dot_many(wep, c->qptr[i], nj, c->nptr + j0, c->s + (size_t)i * n_neg + j0);
+        }
     /* Distance models: tiles of TILE queries against each negative, so the
      * negative row stays in L1 and the queries in L2. */
     if (!dot)
@@ -1259,11 +1273,15 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
         memset(gq, 0, (size_t)wep * sizeof(float));
         for (int j = 0; j < n_neg; j++) s[j] *= inv;
         match_grad(m, kn, q, emb_table_row(m->ent, e), c->cpos[i] * inv, gq, c->ge + (size_t)c->pslot_e[i] * wep);
-        if (dot) {
-            kn->ops.axpy_many(wep, n_neg, s, c->nptr, gq);
+        if (dot)
             for (int j = 0; j < n_neg; j++) c->ct[(size_t)j * n_pos + i] = s[j];
-        }
     }
+    if (dot)
+        for (int j0 = 0; j0 < n_neg; j0 += ntile) {
+            int nj = n_neg - j0 < ntile ? n_neg - j0 : ntile;
+            for (int i = 0; i < n_pos; i++)
+                kn->ops.axpy_many(wep, nj, c->s + (size_t)i * n_neg + j0, c->nptr + j0, c->gq + (size_t)i * wep);
+        }
     if (!dot)
         for (int i0 = 0; i0 < n_pos; i0 += TILE) {
             int i1 = i0 + TILE < n_pos ? i0 + TILE : n_pos;

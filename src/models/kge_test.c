@@ -398,6 +398,65 @@ static int test_chunk_grad(void) {
     return 0;
 }
 
+/* The dot models score negatives in blocks sized to stay in L2 (about 256
+ * KB of rows): with wide rows and many negatives a chunk spans several
+ * blocks, the last one partial. The loss and sampled gradient coordinates
+ * must still match the reference. */
+static int test_chunk_grad_blocks(void) {
+    enum { N_POS = 5, N_NEG = 200 };
+    const int32_t h[N_POS] = {0, 1, 2, 3, 0}, r[N_POS] = {0, 1, 0, 1, 1}, t[N_POS] = {1, 2, 3, 0, 2};
+    const uint8_t head[N_POS] = {0, 1, 0, 1, 1};
+    int32_t neg[N_NEG];
+    for (int j = 0; j < N_NEG; j++) neg[j] = (j * 7 + 3) % 4;
+    const enum emb_kge_model models[2] = {EMB_KGE_DISTMULT, EMB_KGE_COMPLEX};
+    for (int mi = 0; mi < 2; mi++) {
+        /* 700 floats a row: blocks of 93 negatives, so 93 + 93 + 14. */
+        struct emb_kge *m = toy_model(models[mi], models[mi] == EMB_KGE_COMPLEX ? 350 : 700, 1, 31 + mi);
+        CHECK(m != NULL);
+        for (int64_t i = 0; i < m->ent->n_rows * m->ent->dim_padded; i++) m->ent->data[i] *= 0.15f;
+        for (int64_t i = 0; i < m->rel->n_rows * m->rel->dim_padded; i++) m->rel->data[i] *= 0.15f;
+        struct emb_kge_params p = emb_kge_default_params();
+        p.model = m->model;
+        p.loss = EMB_KGE_LOSS_ADV;
+        p.adv_temp = 0.5f;
+        p.reg = EMB_KGE_REG_N3;
+        p.reg_weight = 0.01f;
+        int we = m->ent->dim, wr = m->rel->dim;
+        float *ge = calloc((size_t)m->ent->n_rows * (size_t)we, sizeof *ge);
+        float *gr = calloc((size_t)m->rel->n_rows * (size_t)wr, sizeof *gr);
+        double *w0 = malloc(sizeof(double) * N_POS * N_NEG);
+        CHECK(ge && gr && w0);
+        double loss = emb__kge_chunk_grad_dense(m, &p, N_POS, h, r, t, head, N_NEG, neg, ge, gr);
+        double ref = ref_loss(m, &p, N_POS, h, r, t, head, N_NEG, neg, NULL, w0);
+        CHECK_NEAR(loss, ref, 1e-4 * (1 + fabs(ref)));
+        struct emb_rng g;
+        emb_rng_seed(&g, 5, (uint64_t)mi);
+        for (int s = 0; s < 60; s++) {
+            int b = s & 1;
+            struct emb_table *tab = b ? m->rel : m->ent;
+            int64_t row = (int64_t)emb_rng_below(&g, (uint64_t)tab->n_rows);
+            int k = (int)emb_rng_below(&g, (uint64_t)tab->dim);
+            float *x = emb_table_row(tab, row) + k, keep = *x, eps = 1e-3f;
+            *x = keep + eps;
+            double up = ref_loss(m, &p, N_POS, h, r, t, head, N_NEG, neg, w0, NULL);
+            *x = keep - eps;
+            double dn = ref_loss(m, &p, N_POS, h, r, t, head, N_NEG, neg, w0, NULL);
+            *x = keep;
+            double fd = (up - dn) / (2.0 * eps), an = (b ? gr : ge)[row * tab->dim + k];
+            if (fabs(fd - an) > 3e-3 * (1 + fabs(fd))) {
+                fprintf(stderr, "%s, %d negatives: %s row %lld [%d]: analytic %g, finite diff %g\n",
+                        emb_kge_model_name(m->model), N_NEG, b ? "relation" : "entity", (long long)row, k, an, fd);
+                return 1;
+            }
+        }
+        free(ge);
+        free(gr);
+        free(w0);
+        emb_kge_free(m);
+    }
+    return 0;
+}
+
 /* ---- training: planted rules ------------------------------------------- */
 
 /* 40 entities on a cycle, relations that are rotations of it:
@@ -683,6 +742,7 @@ int main(void) {
     RUN(test_save_load);
     RUN(test_parse);
     RUN(test_chunk_grad);
+    RUN(test_chunk_grad_blocks);
     RUN(test_planted);
     RUN(test_determinism_resume);
     RUN(test_divergence);
