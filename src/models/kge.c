@@ -1351,11 +1351,11 @@ struct trainer {
     int32_t *perm;                       /* (n_train) this epoch's order */
     int64_t perm_epoch;
     int64_t n_steps, steps_per_epoch, step;
-    int nth, chunk;
+    int nth, chunk, chunks_per_step; /* chunks of a full batch */
     struct emb_rng *rng;                 /* (nth) */
     struct chunk_scratch *cs;            /* (nth) */
     double *loss;                        /* (nth) this step */
-    float lr, rel_lr_scale, bc1, bc2;
+    float lr, rel_lr_scale;
     /* early stopping */
     struct tri_set known;
     float **scores;
@@ -1364,8 +1364,14 @@ struct trainer {
     int64_t best_step, bad_evals;
 };
 
+/* Adam's bias corrections 1 - beta^t, t the number of updates so far. */
+struct adam_bc {
+    float bc1, bc2;
+};
+
 /* Update the row w (n floats) with gradient g; s1, s2: optimiser state rows. */
-static void opt_row(const struct trainer *tr, float *w, float *s1, float *s2, const float *g, int n, float lr) {
+static void opt_row(const struct trainer *tr, struct adam_bc bc, float *w, float *s1, float *s2, const float *g, int n,
+                    float lr) {
     if (tr->p->optimizer == EMB_KGE_OPT_ADAGRAD) {
         for (int k = 0; k < n; k++) {
             s1[k] += g[k] * g[k];
@@ -1374,15 +1380,15 @@ static void opt_row(const struct trainer *tr, float *w, float *s1, float *s2, co
         return;
     }
     /* Lazy Adam: only rows the chunk touched move; bias corrections use the
-     * global step (as PyTorch's SparseAdam does). */
+     * global count of updates (as PyTorch's SparseAdam does). */
     if (tr->kn.adam) {
-        tr->kn.adam(n, w, s1, s2, g, lr, tr->bc1, tr->bc2);
+        tr->kn.adam(n, w, s1, s2, g, lr, bc.bc1, bc.bc2);
         return;
     }
     for (int k = 0; k < n; k++) {
         s1[k] = ADAM_B1 * s1[k] + (1 - ADAM_B1) * g[k];
         s2[k] = ADAM_B2 * s2[k] + (1 - ADAM_B2) * g[k] * g[k];
-        w[k] -= lr * (s1[k] / tr->bc1) / (sqrtf(s2[k] / tr->bc2) + ADAM_EPS);
+        w[k] -= lr * (s1[k] / bc.bc1) / (sqrtf(s2[k] / bc.bc2) + ADAM_EPS);
     }
 }
 
@@ -1430,14 +1436,19 @@ static void train_worker(void *ctx, int ith, int nth) {
         }
         for (int j = 0; j < p->negatives; j++) c->bneg[j] = (int32_t)emb_rng_below(rng, (uint64_t)m->ent->n_rows);
         loss += chunk_grad(m, p, &tr->kn, c, n_pos, c->bh, c->br, c->bt, c->bhead, p->negatives, c->bneg) * n_pos;
+        /* Each chunk is one optimiser update: the t of Adam's bias
+         * corrections counts chunks (step * chunks of a full batch + k + 1),
+         * as a framework stepping its optimiser once per chunk would. */
+        double t = (double)tr->step * (double)tr->chunks_per_step + (double)k + 1.0;
+        struct adam_bc bc = {(float)(1.0 - pow(ADAM_B1, t)), (float)(1.0 - pow(ADAM_B2, t))};
         for (int32_t s = 0; s < c->n_eu; s++) {
             int64_t e = c->euniq[s];
-            opt_row(tr, emb_table_row(m->ent, e), emb_table_row(tr->e1, e), tr->e2 ? emb_table_row(tr->e2, e) : NULL,
+            opt_row(tr, bc, emb_table_row(m->ent, e), emb_table_row(tr->e1, e), tr->e2 ? emb_table_row(tr->e2, e) : NULL,
                     c->ge + s * wep, m->ent->dim, tr->lr);
         }
         for (int32_t s = 0; s < c->n_ru; s++) {
             int64_t r = c->runiq[s];
-            opt_row(tr, emb_table_row(m->rel, r), emb_table_row(tr->r1, r), tr->r2 ? emb_table_row(tr->r2, r) : NULL,
+            opt_row(tr, bc, emb_table_row(m->rel, r), emb_table_row(tr->r1, r), tr->r2 ? emb_table_row(tr->r2, r) : NULL,
                     c->gr + s * wrp, m->rel->dim, tr->lr * tr->rel_lr_scale);
         }
         slots_clear(c);
@@ -1666,6 +1677,7 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
     tr.n_steps = p->steps > 0 ? p->steps : (int64_t)p->epochs * tr.steps_per_epoch;
     int64_t nb = p->batch < kg->train.n ? p->batch : kg->train.n;
     tr.chunk = p->chunk > 0 ? p->chunk : (int)((nb + tr.nth - 1) / tr.nth);
+    tr.chunks_per_step = (int)((nb + tr.chunk - 1) / tr.chunk);
     if ((rc = emb_kge_new(&tr.m, kg, p, err)) != EMB_OK) return rc;
     float s0 = p->init_scale > 0 ? p->init_scale : (p->gamma + 2.0f) / (float)p->dim;
     /* RotatE phases: the RotatE code keeps a relation as x in [-s0, s0]
@@ -1720,8 +1732,6 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
         if (epoch != tr.perm_epoch) make_perm(&tr, epoch);
         tr.lr = p->lr;
         if (p->lr_drop_at > 0 && tr.step >= (int64_t)(p->lr_drop_at * (double)tr.n_steps)) tr.lr = p->lr * 0.1f;
-        tr.bc1 = 1.0f - powf(ADAM_B1, (float)(tr.step + 1));
-        tr.bc2 = 1.0f - powf(ADAM_B2, (float)(tr.step + 1));
         emb_pool_run(pool, train_worker, &tr);
         int64_t b = tr.step % tr.steps_per_epoch, lo = b * p->batch;
         int64_t n_pos = (lo + p->batch < kg->train.n ? lo + p->batch : kg->train.n) - lo;

@@ -315,15 +315,17 @@ static double softplus_d(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(e
 static double ref_loss(const struct emb_kge *m, const struct emb_kge_params *p, int n_pos, const int32_t *h,
                        const int32_t *r, const int32_t *t, const uint8_t *head, int n_neg, const int32_t *neg,
                        const double *w_fixed, double *w_out) {
+    enum { MAX_NEG = 256 };
+    if (n_neg > MAX_NEG) return NAN;
     double total = 0;
     for (int i = 0; i < n_pos; i++) {
-        double sp = emb_kge_score(m, h[i], r[i], t[i]), S[16], l = 0;
+        double sp = emb_kge_score(m, h[i], r[i], t[i]), S[MAX_NEG], l = 0;
         for (int j = 0; j < n_neg; j++)
             S[j] = head[i] ? emb_kge_score(m, neg[j], r[i], t[i]) : emb_kge_score(m, h[i], r[i], neg[j]);
         if (p->loss == EMB_KGE_LOSS_MARGIN) {
             for (int j = 0; j < n_neg; j++) l += fmax(0, p->gamma - sp + S[j]) / n_neg;
         } else {
-            double alpha = p->loss == EMB_KGE_LOSS_ADV ? p->adv_temp : 0, z = 0, w[16];
+            double alpha = p->loss == EMB_KGE_LOSS_ADV ? p->adv_temp : 0, z = 0, w[MAX_NEG];
             for (int j = 0; j < n_neg; j++) z += exp(alpha * S[j]);
             for (int j = 0; j < n_neg; j++) {
                 w[j] = w_fixed ? w_fixed[i * n_neg + j] : exp(alpha * S[j]) / z;
