@@ -143,15 +143,16 @@ def table(a):
         rows.append(r)
     order = {"WN18RR": 0, "FB15k-237": 1}
     rows.sort(key=lambda r: (order.get(r["data"], 9), ["rotate", "complex", "distmult", "transe"].index(r["model"])))
-    print("| data | model | MRR | H@1 | H@3 | H@10 | target MRR | met | published MRR / H@10 | steps | train time | options |")
-    print("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|")
+    print("| data | model | MRR | H@1 | H@3 | H@10 | target MRR | met | published MRR / H@10 | steps | train time "
+          "| finished (UTC) | options |")
+    print("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|")
     for r in rows:
         t, tgt, pub = r["test"], TARGETS.get((r["data"], r["model"])), r.get("published") or {}
         opts = r["args"].split("--eval-test", 1)[-1].replace("--quiet", "").split("--valid-every")[0].strip()
-        print(f"| {r['data']} | {r['model']} | {t['mrr']:.3f} | {t['hits1']:.3f} | {t['hits3']:.3f} | "
-              f"{t['hits10']:.3f} | {tgt} | {'yes' if tgt and t['mrr'] >= tgt else '**no**'} | "
+        print(f"| {r['data']} | {r['model']} | {t['mrr']:.4f} | {t['hits1']:.3f} | {t['hits3']:.3f} | "
+              f"{t['hits10']:.3f} | {tgt:.2f} | {'yes' if tgt and t['mrr'] >= tgt else '**no**'} | "
               f"{pub.get('mrr', '-')} / {pub.get('hits10', '-')} | {r['steps']:,} | {r['train_seconds'] / 60:.1f} min "
-              f"| `{opts}` |")
+              f"| {r['date'][11:16]} | `{opts}` |")
 
 
 def main():
