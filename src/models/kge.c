@@ -1218,7 +1218,7 @@ static void reg_row(const struct emb_kge_params *p, float scale, const float *x,
 
 /* Loss (mean over the positives) and gradients of one chunk into c's slot
  * rows. h, r, t: (n_pos), head: (n_pos) 1 = corrupt the head, neg: (n_neg). */
-/* Negatives per block of the dot models' scoring: about 256 KB of rows. */
+/* Negatives per block in the chunk loops: about 256 KB of rows. */
 static int neg_tile(int32_t width) {
     int t = (int)((256 * 1024 / sizeof(float)) / (size_t)width);
     return t < 8 ? 8 : t;
@@ -1247,8 +1247,8 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
         c->qptr[i] = q;
         c->pos[i] = match(m, kn, q, emb_table_row(m->ent, e));
     }
-    /* Dot models: blocks of negatives small enough to stay in L2 while every
-     * query of the chunk scores them (1024 negatives of dim 1000 are 4 MB). */
+    /* Blocks of negatives small enough to stay in L2 while every query of
+     * the chunk scores them (1024 negatives of dim 1000 are 4 MB). */
     const int ntile = neg_tile(wep);
     if (dot)
         for (int j0 = 0; j0 < n_neg; j0 += ntile) {
@@ -1256,13 +1256,17 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
             for (int i = 0; i < n_pos; i++)
                 kn->ops.dot_many(wep, c->qptr[i], nj, c->nptr + j0, c->s + (size_t)i * n_neg + j0);
         }
-    /* Distance models: tiles of TILE queries against each negative, so the
-     * negative row stays in L1 and the queries in L2. */
+    /* Distance models: the same blocks of negatives (kept in L2), and within
+     * a block tiles of TILE queries against each negative, so the tile stays
+     * in L1 while the negative row streams past it. */
     if (!dot)
-        for (int i0 = 0; i0 < n_pos; i0 += TILE) {
-            int i1 = i0 + TILE < n_pos ? i0 + TILE : n_pos;
-            for (int j = 0; j < n_neg; j++)
-                for (int i = i0; i < i1; i++) c->s[(size_t)i * n_neg + j] = match(m, kn, c->qptr[i], c->nptr[j]);
+        for (int j0 = 0; j0 < n_neg; j0 += ntile) {
+            int j1 = n_neg - j0 < ntile ? n_neg : j0 + ntile;
+            for (int i0 = 0; i0 < n_pos; i0 += TILE) {
+                int i1 = i0 + TILE < n_pos ? i0 + TILE : n_pos;
+                for (int j = j0; j < j1; j++)
+                    for (int i = i0; i < i1; i++) c->s[(size_t)i * n_neg + j] = match(m, kn, c->qptr[i], c->nptr[j]);
+            }
         }
     for (int i = 0; i < n_pos; i++) loss += pos_loss(p, c->pos[i], c->s + (size_t)i * n_neg, c->w, n_neg, &c->cpos[i]);
     /* Backward: dL/dq, dL/d(answer), dL/d(negatives). */
@@ -1282,14 +1286,17 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
             for (int i = 0; i < n_pos; i++)
                 kn->ops.axpy_many(wep, nj, c->s + (size_t)i * n_neg + j0, c->nptr + j0, c->gq + (size_t)i * wep);
         }
-    if (!dot)
-        for (int i0 = 0; i0 < n_pos; i0 += TILE) {
-            int i1 = i0 + TILE < n_pos ? i0 + TILE : n_pos;
-            for (int j = 0; j < n_neg; j++) {
-                float *gn = c->ge + (size_t)c->nslot[j] * wep;
-                for (int i = i0; i < i1; i++) {
-                    float cij = c->s[(size_t)i * n_neg + j];
-                    if (cij != 0) match_grad(m, kn, c->qptr[i], c->nptr[j], cij, c->gq + (size_t)i * wep, gn);
+    if (!dot) /* blocked as in the forward pass; a block's gradient rows stay in L2 too */
+        for (int j0 = 0; j0 < n_neg; j0 += ntile) {
+            int j1 = n_neg - j0 < ntile ? n_neg : j0 + ntile;
+            for (int i0 = 0; i0 < n_pos; i0 += TILE) {
+                int i1 = i0 + TILE < n_pos ? i0 + TILE : n_pos;
+                for (int j = j0; j < j1; j++) {
+                    float *gn = c->ge + (size_t)c->nslot[j] * wep;
+                    for (int i = i0; i < i1; i++) {
+                        float cij = c->s[(size_t)i * n_neg + j];
+                        if (cij != 0) match_grad(m, kn, c->qptr[i], c->nptr[j], cij, c->gq + (size_t)i * wep, gn);
+                    }
                 }
             }
         }

@@ -309,7 +309,42 @@ double emb__kge_chunk_grad_dense(const struct emb_kge *m, const struct emb_kge_p
 
 static double softplus_d(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
 
-/* The chunk loss written out with one-triple scores (emb_kge_score), with
+/* One triple's score in double from the float rows: the formulas written
+ * out independently of the library's kernels, and precise enough that the
+ * finite differences below are not float rounding noise. */
+static double ref_score(const struct emb_kge *m, int32_t hi, int32_t ri, int32_t ti) {
+    const float *h = emb_table_row(m->ent, hi), *r = emb_table_row(m->rel, ri), *t = emb_table_row(m->ent, ti);
+    const int d = m->dim;
+    double s = 0;
+    switch (m->model) {
+    case EMB_KGE_TRANSE:
+        for (int k = 0; k < d; k++) {
+            double x = (double)h[k] + r[k] - t[k];
+            s += m->p_norm == 1 ? fabs(x) : x * x;
+        }
+        return m->gamma - (m->p_norm == 1 ? s : sqrt(s));
+    case EMB_KGE_DISTMULT:
+        for (int k = 0; k < d; k++) s += (double)h[k] * r[k] * t[k];
+        return s;
+    case EMB_KGE_COMPLEX: /* Re(sum h r conj(t)) */
+        for (int k = 0; k < d; k++) {
+            double hr = (double)h[k] * r[k] - (double)h[d + k] * r[d + k];
+            double hm = (double)h[k] * r[d + k] + (double)h[d + k] * r[k];
+            s += hr * t[k] + hm * t[d + k];
+        }
+        return s;
+    case EMB_KGE_ROTATE: /* gamma - sum |h e^(i r) - t| */
+        for (int k = 0; k < d; k++) {
+            double c = cos((double)r[k]), sn = sin((double)r[k]);
+            double a = h[k] * c - h[d + k] * sn - t[k], b = h[k] * sn + h[d + k] * c - t[d + k];
+            s += sqrt(a * a + b * b);
+        }
+        return m->gamma - s;
+    }
+    return NAN;
+}
+
+/* The chunk loss written out with one-triple scores (ref_score), with
  * the self-adversarial weights taken from w_fixed when given (they are
  * constants in the gradient); w_out receives the weights at this point. */
 static double ref_loss(const struct emb_kge *m, const struct emb_kge_params *p, int n_pos, const int32_t *h,
@@ -319,9 +354,9 @@ static double ref_loss(const struct emb_kge *m, const struct emb_kge_params *p, 
     if (n_neg > MAX_NEG) return NAN;
     double total = 0;
     for (int i = 0; i < n_pos; i++) {
-        double sp = emb_kge_score(m, h[i], r[i], t[i]), S[MAX_NEG], l = 0;
+        double sp = ref_score(m, h[i], r[i], t[i]), S[MAX_NEG], l = 0;
         for (int j = 0; j < n_neg; j++)
-            S[j] = head[i] ? emb_kge_score(m, neg[j], r[i], t[i]) : emb_kge_score(m, h[i], r[i], neg[j]);
+            S[j] = head[i] ? ref_score(m, neg[j], r[i], t[i]) : ref_score(m, h[i], r[i], neg[j]);
         if (p->loss == EMB_KGE_LOSS_MARGIN) {
             for (int j = 0; j < n_neg; j++) l += fmax(0, p->gamma - sp + S[j]) / n_neg;
         } else {
@@ -357,15 +392,16 @@ static double ref_loss(const struct emb_kge *m, const struct emb_kge_params *p, 
  * prints and returns 1 when they disagree. */
 static int fd_mismatch(struct emb_kge *m, const struct emb_kge_params *p, int n_pos, const int32_t *h,
                        const int32_t *r, const int32_t *t, const uint8_t *head, int n_neg, const int32_t *neg,
-                       const double *w0, struct emb_table *tab, int64_t row, int k, double an, const char *what) {
-    float *x = emb_table_row(tab, row) + k, keep = *x, eps = 1e-3f;
-    *x = keep + eps;
+                       const double *w0, struct emb_table *tab, int64_t row, int k, double an, float eps,
+                       double rel, double abs_tol, const char *what) {
+    float *x = emb_table_row(tab, row) + k, keep = *x, xu = keep + eps, xd = keep - eps;
+    *x = xu;
     double up = ref_loss(m, p, n_pos, h, r, t, head, n_neg, neg, w0, NULL);
-    *x = keep - eps;
+    *x = xd;
     double dn = ref_loss(m, p, n_pos, h, r, t, head, n_neg, neg, w0, NULL);
     *x = keep;
-    double fd = (up - dn) / (2.0 * eps);
-    if (fabs(fd - an) <= 3e-3 * (1 + fabs(fd))) return 0;
+    double fd = (up - dn) / ((double)xu - (double)xd); /* the step the float rows really took */
+    if (fabs(fd - an) <= rel * fabs(fd) + abs_tol) return 0;
     fprintf(stderr, "%s: %s row %lld [%d]: analytic %g, finite diff %g\n", what, tab == m->rel ? "relation" : "entity",
             (long long)row, k, an, fd);
     return 1;
@@ -403,7 +439,9 @@ static int test_chunk_grad(void) {
                             char what[64];
                             snprintf(what, sizeof what, "%s loss %d reg %d", emb_kge_model_name(m->model), li, reg);
                             if (fd_mismatch(m, &p, n_pos, h, r, t, head, n_neg, neg, w0, tabs[b], row, k,
-                                            grads[b][row * tabs[b]->dim + k], what))
+                                            grads[b][row * tabs[b]->dim + k], 1e-3f, 3e-3,
+                                            3e-3,
+                                            what))
                                 return 1;
                         }
                 emb_kge_free(m);
@@ -421,15 +459,28 @@ static int test_chunk_grad_blocks(void) {
     const uint8_t head[N_POS] = {0, 1, 0, 1, 1};
     int32_t neg[N_NEG];
     for (int j = 0; j < N_NEG; j++) neg[j] = (j * 7 + 3) % 4;
-    const enum emb_kge_model models[2] = {EMB_KGE_DISTMULT, EMB_KGE_COMPLEX};
-    for (int mi = 0; mi < 2; mi++) {
+    const enum emb_kge_model models[4] = {EMB_KGE_DISTMULT, EMB_KGE_COMPLEX, EMB_KGE_TRANSE, EMB_KGE_ROTATE};
+    for (int mi = 0; mi < 4; mi++) {
         /* 700 floats a row: blocks of 93 negatives, so 93 + 93 + 14. */
-        struct emb_kge *m = toy_model(models[mi], models[mi] == EMB_KGE_COMPLEX ? 350 : 700, 1, 31 + mi);
+        int cplx = models[mi] == EMB_KGE_COMPLEX || models[mi] == EMB_KGE_ROTATE;
+        /* TransE with L2: L1's kinks would spoil the finite differences */
+        struct emb_kge *m = toy_model(models[mi], cplx ? 350 : 700, 2, 31 + mi);
         CHECK(m != NULL);
         for (int64_t i = 0; i < m->ent->n_rows * m->ent->dim_padded; i++) m->ent->data[i] *= 0.15f;
         for (int64_t i = 0; i < m->rel->n_rows * m->rel->dim_padded; i++) m->rel->data[i] *= 0.15f;
         struct emb_kge_params p = emb_kge_default_params();
         p.model = m->model;
+        if (mi >= 2) {
+            /* Distance models: gamma at the mean distance, so that scores sit
+             * near 0 and every negative carries gradient (far from gamma the
+             * sigmoid saturates and the negatives' blocks would go untested). */
+            float sc[4];
+            double md = 0;
+            emb_kge_score_tails(m, 0, 0, sc);
+            for (int e = 0; e < 4; e++) md += (m->gamma - sc[e]) / 4;
+            m->gamma = (float)md;
+        }
+        p.gamma = m->gamma;
         p.loss = EMB_KGE_LOSS_ADV;
         p.adv_temp = 0.5f;
         p.reg = EMB_KGE_REG_N3;
@@ -449,7 +500,7 @@ static int test_chunk_grad_blocks(void) {
             struct emb_table *tab = b ? m->rel : m->ent;
             int64_t row = (int64_t)emb_rng_below(&g, (uint64_t)tab->n_rows);
             int k = (int)emb_rng_below(&g, (uint64_t)tab->dim);
-            if (fd_mismatch(m, &p, N_POS, h, r, t, head, N_NEG, neg, w0, tab, row, k, (b ? gr : ge)[row * tab->dim + k],
+            if (fd_mismatch(m, &p, N_POS, h, r, t, head, N_NEG, neg, w0, tab, row, k, (b ? gr : ge)[row * tab->dim + k], 1e-4f, 1e-3, 1e-6,
                             emb_kge_model_name(m->model)))
                 return 1;
         }
