@@ -65,6 +65,11 @@ static void l1_grad_ref(int64_t n, const float *q, const float *e, float c, floa
     }
 }
 
+/* Queries per tile in the distance models' pair loops: the tile kernels
+ * take up to TILE queries against one entity row, so that row is loaded
+ * once per tile and its gradient accumulated in registers. */
+#define TILE 8
+
 static float cmod_ref(int64_t d, const float *q, const float *e) {
     float s = 0;
     for (int64_t i = 0; i < d; i++) {
@@ -84,6 +89,19 @@ static void cmod_grad_ref(int64_t d, const float *q, const float *e, float c, fl
         ge[d + i] += k * b;
     }
 }
+
+/* Tile forms: out[i] = dist(q[i], e), and gq[i] += c[i] dF/dq, ge += sum_i
+ * c[i] dF/de, for n <= TILE queries. These generic ones loop over a
+ * single-pair kernel; the AVX-512 ones below share the loads of e. */
+#define TILE_GENERIC(name, one, one_grad)                                                                          \
+    static void name##_tile_gen(int64_t d, int n, const float *const *q, const float *e, float *out) {             \
+        for (int i = 0; i < n; i++) out[i] = one(d, q[i], e);                                                       \
+    }                                                                                                               \
+    static void name##_grad_tile_gen(int64_t d, int n, const float *const *q, const float *e, const float *c,      \
+                                     float *const *gq, float *ge) {                                                 \
+        for (int i = 0; i < n; i++)                                                                                 \
+            if (c[i] != 0) one_grad(d, q[i], e, c[i], gq[i], ge);                                                   \
+    }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -235,6 +253,107 @@ AVX512 static void cmod_grad_avx512(int64_t d, const float *q, const float *e, f
     }
 }
 
+/* Tiles of TILE queries against one row e: e's 16 lanes are loaded once
+ * for the whole tile, and in the gradient e's share is summed in registers
+ * and written once. Short tiles repeat their last query with c = 0. */
+AVX512 static inline void tile_pad(int n, const float *const *q, const float **qq) {
+    for (int i = 0; i < TILE; i++) qq[i] = q[i < n ? i : n - 1];
+}
+
+AVX512 static void cmod_tile_avx512(int64_t d, int n, const float *const *q, const float *e, float *out) {
+    const float *qq[TILE];
+    tile_pad(n, q, qq);
+    const __m512 tiny = _mm512_set1_ps(CMOD_EPS);
+    __m512 acc[TILE];
+    for (int t = 0; t < TILE; t++) acc[t] = _mm512_setzero_ps();
+    for (int64_t i = 0; i < d; i += 16) {
+        __mmask16 k = d - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (d - i)) - 1u);
+        __m512 er = _mm512_maskz_loadu_ps(k, e + i), ei = _mm512_maskz_loadu_ps(k, e + d + i);
+#pragma GCC unroll 8
+        for (int t = 0; t < TILE; t++) {
+            __m512 a = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, qq[t] + i), er);
+            __m512 b = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, qq[t] + d + i), ei);
+            __m512 x = _mm512_fmadd_ps(a, a, _mm512_fmadd_ps(b, b, tiny));
+            acc[t] = _mm512_add_ps(acc[t], _mm512_maskz_mov_ps(k, _mm512_mul_ps(x, rsqrt_nr(x))));
+        }
+    }
+    for (int t = 0; t < n; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
+}
+
+AVX512 static void cmod_grad_tile_avx512(int64_t d, int n, const float *const *q, const float *e, const float *c,
+                                         float *const *gq, float *ge) {
+    const float *qq[TILE];
+    float *gg[TILE];
+    __m512 cv[TILE];
+    tile_pad(n, q, qq);
+    for (int t = 0; t < TILE; t++) {
+        gg[t] = gq[t < n ? t : n - 1];
+        cv[t] = _mm512_set1_ps(t < n ? c[t] : 0.0f);
+    }
+    const __m512 tiny = _mm512_set1_ps(CMOD_EPS);
+    for (int64_t i = 0; i < d; i += 16) {
+        __mmask16 k = d - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (d - i)) - 1u);
+        __m512 er = _mm512_maskz_loadu_ps(k, e + i), ei = _mm512_maskz_loadu_ps(k, e + d + i);
+        __m512 sa = _mm512_setzero_ps(), sb = _mm512_setzero_ps();
+#pragma GCC unroll 8
+        for (int t = 0; t < TILE; t++) {
+            __m512 a = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, qq[t] + i), er);
+            __m512 b = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, qq[t] + d + i), ei);
+            __m512 f = _mm512_mul_ps(cv[t], rsqrt_nr(_mm512_fmadd_ps(a, a, _mm512_fmadd_ps(b, b, tiny))));
+            a = _mm512_mul_ps(a, f);
+            b = _mm512_mul_ps(b, f);
+            _mm512_mask_storeu_ps(gg[t] + i, k, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, gg[t] + i), a));
+            _mm512_mask_storeu_ps(gg[t] + d + i, k, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, gg[t] + d + i), b));
+            sa = _mm512_add_ps(sa, a);
+            sb = _mm512_add_ps(sb, b);
+        }
+        _mm512_mask_storeu_ps(ge + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, ge + i), sa));
+        _mm512_mask_storeu_ps(ge + d + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, ge + d + i), sb));
+    }
+}
+
+AVX512 static void l1_tile_avx512(int64_t n_f, int n, const float *const *q, const float *e, float *out) {
+    const float *qq[TILE];
+    tile_pad(n, q, qq);
+    __m512 acc[TILE];
+    for (int t = 0; t < TILE; t++) acc[t] = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n_f; i += 16) {
+        __mmask16 k = n_f - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n_f - i)) - 1u);
+        __m512 ev = _mm512_maskz_loadu_ps(k, e + i);
+#pragma GCC unroll 8
+        for (int t = 0; t < TILE; t++)
+            acc[t] = _mm512_add_ps(acc[t], _mm512_abs_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, qq[t] + i), ev)));
+    }
+    for (int t = 0; t < n; t++) out[t] = _mm512_reduce_add_ps(acc[t]);
+}
+
+AVX512 static void l1_grad_tile_avx512(int64_t n_f, int n, const float *const *q, const float *e, const float *c,
+                                       float *const *gq, float *ge) {
+    const float *qq[TILE];
+    float *gg[TILE];
+    __m512 pc[TILE];
+    tile_pad(n, q, qq);
+    for (int t = 0; t < TILE; t++) {
+        gg[t] = gq[t < n ? t : n - 1];
+        pc[t] = _mm512_set1_ps(t < n ? c[t] : 0.0f);
+    }
+    const __m512 zero = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n_f; i += 16) {
+        __mmask16 k = n_f - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n_f - i)) - 1u);
+        __m512 ev = _mm512_maskz_loadu_ps(k, e + i), s = zero;
+#pragma GCC unroll 8
+        for (int t = 0; t < TILE; t++) {
+            __m512 dv = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, qq[t] + i), ev);
+            /* c * sign(d), 0 where d = 0 */
+            __m512 sg = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(dv, zero, _CMP_GT_OQ), zero, pc[t]);
+            sg = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(dv, zero, _CMP_LT_OQ), sg, _mm512_sub_ps(zero, pc[t]));
+            _mm512_mask_storeu_ps(gg[t] + i, k, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, gg[t] + i), sg));
+            s = _mm512_add_ps(s, sg);
+        }
+        _mm512_mask_storeu_ps(ge + i, k, _mm512_add_ps(_mm512_maskz_loadu_ps(k, ge + i), s));
+    }
+}
+
 /* One lazy-Adam row update (see opt_row), 16 lanes at a time. */
 AVX512 static void adam_avx512(int64_t n, float *w, float *m1, float *m2, const float *g, float lr, float bc1,
                                float bc2) {
@@ -255,6 +374,13 @@ AVX512 static void adam_avx512(int64_t n, float *w, float *m1, float *m2, const 
 }
 #endif
 
+TILE_GENERIC(cmod_ref, cmod_ref, cmod_grad_ref)
+TILE_GENERIC(l1_ref, l1_ref, l1_grad_ref)
+#ifdef KGE_X86
+TILE_GENERIC(cmod_avx2, cmod_avx2, cmod_grad_avx2)
+TILE_GENERIC(l1_avx2, l1_avx2, l1_grad_avx2)
+#endif
+
 /* The kernels one model needs, chosen once per call site from a SIMD level. */
 struct kge_kern {
     struct emb_vec_ops ops;
@@ -262,6 +388,13 @@ struct kge_kern {
     void (*l1_grad)(int64_t n, const float *q, const float *e, float c, float *gq, float *ge);
     float (*cmod)(int64_t d, const float *q, const float *e);
     void (*cmod_grad)(int64_t d, const float *q, const float *e, float c, float *gq, float *ge);
+    /* tiles of n <= TILE queries against one row (see TILE_GENERIC) */
+    void (*l1_tile)(int64_t n_f, int n, const float *const *q, const float *e, float *out);
+    void (*l1_grad_tile)(int64_t n_f, int n, const float *const *q, const float *e, const float *c,
+                         float *const *gq, float *ge);
+    void (*cmod_tile)(int64_t d, int n, const float *const *q, const float *e, float *out);
+    void (*cmod_grad_tile)(int64_t d, int n, const float *const *q, const float *e, const float *c,
+                           float *const *gq, float *ge);
     /* NULL: the scalar Adam loop in opt_row */
     void (*adam)(int64_t n, float *w, float *m1, float *m2, const float *g, float lr, float bc1, float bc2);
 };
@@ -273,6 +406,10 @@ static struct kge_kern kern_get(enum emb_simd want) {
     k.l1_grad = l1_grad_ref;
     k.cmod = cmod_ref;
     k.cmod_grad = cmod_grad_ref;
+    k.l1_tile = l1_ref_tile_gen;
+    k.l1_grad_tile = l1_ref_grad_tile_gen;
+    k.cmod_tile = cmod_ref_tile_gen;
+    k.cmod_grad_tile = cmod_ref_grad_tile_gen;
     k.adam = NULL;
 #ifdef KGE_X86
     if (k.ops.kind != EMB_SIMD_REF) {
@@ -280,12 +417,20 @@ static struct kge_kern kern_get(enum emb_simd want) {
         k.l1_grad = l1_grad_avx2;
         k.cmod = cmod_avx2;
         k.cmod_grad = cmod_grad_avx2;
+        k.l1_tile = l1_avx2_tile_gen;
+        k.l1_grad_tile = l1_avx2_grad_tile_gen;
+        k.cmod_tile = cmod_avx2_tile_gen;
+        k.cmod_grad_tile = cmod_avx2_grad_tile_gen;
     }
     if (k.ops.kind == EMB_SIMD_AVX512) {
         k.l1 = l1_avx512;
         k.l1_grad = l1_grad_avx512;
         k.cmod = cmod_avx512;
         k.cmod_grad = cmod_grad_avx512;
+        k.l1_tile = l1_tile_avx512;
+        k.l1_grad_tile = l1_grad_tile_avx512;
+        k.cmod_tile = cmod_tile_avx512;
+        k.cmod_grad_tile = cmod_grad_tile_avx512;
         k.adam = adam_avx512;
     }
 #endif
@@ -416,6 +561,32 @@ static void match_grad(const struct emb_kge *m, const struct kge_kern *kn, const
         kn->ops.axpy(w, c, q, ge);
     }
     }
+}
+
+/* Distance models, a tile of n <= TILE queries against one row e:
+ * out[i] = F(q[i], e); gq[i] += c[i] dF/dq[i], ge += sum_i c[i] dF/de. */
+static void match_tile(const struct emb_kge *m, const struct kge_kern *kn, int n, const float *const *q,
+                       const float *e, float *out) {
+    if (m->model == EMB_KGE_ROTATE || m->p_norm == 1) {
+        (m->model == EMB_KGE_ROTATE ? kn->cmod_tile : kn->l1_tile)(m->dim, n, q, e, out);
+        for (int i = 0; i < n; i++) out[i] = m->gamma - out[i];
+    } else {
+        for (int i = 0; i < n; i++) out[i] = match(m, kn, q[i], e);
+    }
+}
+
+static void match_grad_tile(const struct emb_kge *m, const struct kge_kern *kn, int n, const float *const *q,
+                            const float *e, const float *c, float *const *gq, float *ge) {
+    int any = 0;
+    for (int i = 0; i < n; i++) any |= c[i] != 0;
+    if (!any) return; /* margin loss: pairs past the margin */
+    if (m->model == EMB_KGE_ROTATE)
+        kn->cmod_grad_tile(m->dim, n, q, e, c, gq, ge);
+    else if (m->p_norm == 1)
+        kn->l1_grad_tile(m->dim, n, q, e, c, gq, ge);
+    else
+        for (int i = 0; i < n; i++)
+            if (c[i] != 0) match_grad(m, kn, q[i], e, c[i], gq[i], ge);
 }
 
 /* ---- public scoring ----------------------------------------------------- */
@@ -1025,9 +1196,6 @@ double emb_kge_quick_mrr(const struct emb_kge *m, const struct emb_kg *kg, const
  * touched, which the scratch collects by slot (one gradient row per
  * distinct entity or relation). */
 
-/* Queries per tile in the distance models' pair loops. */
-#define TILE 8
-
 #define ADAM_B1 0.9f
 #define ADAM_B2 0.999f
 #define ADAM_EPS 1e-8f
@@ -1263,9 +1431,12 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
         for (int j0 = 0; j0 < n_neg; j0 += ntile) {
             int j1 = n_neg - j0 < ntile ? n_neg : j0 + ntile;
             for (int i0 = 0; i0 < n_pos; i0 += TILE) {
-                int i1 = i0 + TILE < n_pos ? i0 + TILE : n_pos;
-                for (int j = j0; j < j1; j++)
-                    for (int i = i0; i < i1; i++) c->s[(size_t)i * n_neg + j] = match(m, kn, c->qptr[i], c->nptr[j]);
+                int nt = n_pos - i0 < TILE ? n_pos - i0 : TILE;
+                float out[TILE];
+                for (int j = j0; j < j1; j++) {
+                    match_tile(m, kn, nt, c->qptr + i0, c->nptr[j], out);
+                    for (int i = 0; i < nt; i++) c->s[(size_t)(i0 + i) * n_neg + j] = out[i];
+                }
             }
         }
     for (int i = 0; i < n_pos; i++) loss += pos_loss(p, c->pos[i], c->s + (size_t)i * n_neg, c->w, n_neg, &c->cpos[i]);
@@ -1290,13 +1461,12 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
         for (int j0 = 0; j0 < n_neg; j0 += ntile) {
             int j1 = n_neg - j0 < ntile ? n_neg : j0 + ntile;
             for (int i0 = 0; i0 < n_pos; i0 += TILE) {
-                int i1 = i0 + TILE < n_pos ? i0 + TILE : n_pos;
+                int nt = n_pos - i0 < TILE ? n_pos - i0 : TILE;
+                float *gq[TILE], cij[TILE];
+                for (int i = 0; i < nt; i++) gq[i] = c->gq + (size_t)(i0 + i) * wep;
                 for (int j = j0; j < j1; j++) {
-                    float *gn = c->ge + (size_t)c->nslot[j] * wep;
-                    for (int i = i0; i < i1; i++) {
-                        float cij = c->s[(size_t)i * n_neg + j];
-                        if (cij != 0) match_grad(m, kn, c->qptr[i], c->nptr[j], cij, c->gq + (size_t)i * wep, gn);
-                    }
+                    for (int i = 0; i < nt; i++) cij[i] = c->s[(size_t)(i0 + i) * n_neg + j];
+                    match_grad_tile(m, kn, nt, c->qptr + i0, c->nptr[j], cij, gq, c->ge + (size_t)c->nslot[j] * wep);
                 }
             }
         }
