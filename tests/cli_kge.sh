@@ -42,6 +42,20 @@ for opt in "--loss margin --margin 2" "--loss logistic" "--optimizer adagrad --l
   $EMB train kge --model transe --data "$T/kg" --output "$T/o.kge" $common $opt 2> "$T/err"
   check "option $opt" test $? -eq 0 -a -s "$T/o.kge"
 done
+# Reciprocal relations: reported, evaluated, asked for heads; a checkpoint
+# written with them does not resume without them.
+$EMB train kge --model complex --data "$T/kg" --output "$T/rc.kge" $common --reciprocal --json \
+  --checkpoint "$T/rck" --checkpoint-every 50 > "$T/rc.json"
+check "--reciprocal trains and is reported" grep -q '"reciprocal": *true' "$T/rc.json"
+$EMB eval kge "$T/rc.kge" --data "$T/kg" --json > "$T/rce.json"
+check "eval kge reads a reciprocal model" test $? -eq 0 -a -s "$T/rce.json"
+$EMB predict-link "$T/rc.kge" '?' next e5 --data "$T/kg" > "$T/rcp.txt"
+check "predict-link asks a reciprocal model for heads" grep -q '^1' "$T/rcp.txt"
+$EMB train kge --model complex --data "$T/kg" --output "$T/rc2.kge" $common --steps 300 --checkpoint "$T/rck" \
+  --resume 2> "$T/err"
+check "resume without --reciprocal is refused in one line" test $? -ne 0 -a "$(wc -l < "$T/err")" -eq 1 -a ! -e "$T/rc2.kge"
+check "... saying why" grep -q 'reciprocal' "$T/err"
+
 rm -f "$T/o.kge"
 $EMB train kge --model transe --data "$T/kg" --output "$T/o.kge" --dim 8 --epochs 3 --quiet 2> "$T/err"
 check "option --epochs" test $? -eq 0 -a -s "$T/o.kge"

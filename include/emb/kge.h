@@ -84,13 +84,25 @@ struct emb_kge {
     float gamma;          /* TransE/RotatE: score = gamma - distance */
     struct emb_table *ent, *rel;
     struct emb_vocab *ent_names, *rel_names; /* owned copies */
+    /* Reciprocal relations (Lacroix et al. 2018; LibKGE's
+     * reciprocal_relations_model): rel has 2 * n_relations rows, row
+     * n_relations + r the inverse of r, and head prediction (?, r, t) is
+     * asked as tail prediction (t, r^-1, ?). rel_names holds the
+     * n_relations names. */
+    int reciprocal;
 };
 
-/* Score of one triple. */
+/* Relations the model was trained on (names; half of rel's rows when
+ * reciprocal). */
+int32_t emb_kge_n_relations(const struct emb_kge *m);
+/* Relation row for a head query (?, r, t): r, or its inverse's row. */
+int32_t emb_kge_head_rel(const struct emb_kge *m, int32_t r);
+
+/* Score of one triple (the tail-prediction form when reciprocal). */
 float emb_kge_score(const struct emb_kge *m, int32_t h, int32_t r, int32_t t);
 /* out[e] = score(h, r, e) for every entity e (n_entities floats). */
 void emb_kge_score_tails(const struct emb_kge *m, int32_t h, int32_t r, float *out);
-/* out[e] = score(e, r, t) for every entity e. */
+/* out[e] = score(e, r, t) for every entity e (reciprocal: score(t, r^-1, e)). */
 void emb_kge_score_heads(const struct emb_kge *m, int32_t r, int32_t t, float *out);
 
 /* Native model file (magic "EMBKGE\0\0", versioned header with model kind,
@@ -174,6 +186,7 @@ struct emb_kge_params {
     enum emb_kge_reg reg;        /* NONE */
     float reg_weight;            /* 0 */
     float init_scale;            /* 0 = (gamma + 2) / dim */
+    int reciprocal;              /* 0: inverse relations, head corruption trained as tail (see emb_kge) */
     int32_t epochs;              /* 50 (ignored when steps > 0) */
     int64_t steps;               /* 0: epochs * ceil(n_train / batch) */
     uint64_t seed;               /* 1 */

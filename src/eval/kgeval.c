@@ -130,7 +130,8 @@ static int model_kern(const struct emb_kge *m, struct kern *k, struct emb_err *e
     if (d < 1 || ed != want_ed || rd != want_rd)
         return emb_err_set(err, EMB_EFORMAT, "%s model of dim %d has entity rows of %d and relation rows of %d floats",
                            emb_kge_model_name(m->model), d, ed, rd);
-    if (m->ent->n_rows != emb_vocab_size(m->ent_names) || m->rel->n_rows != emb_vocab_size(m->rel_names))
+    if (m->ent->n_rows != emb_vocab_size(m->ent_names) || emb_kge_n_relations(m) != emb_vocab_size(m->rel_names) ||
+        m->rel->n_rows != (m->reciprocal ? 2 : 1) * (int64_t)emb_kge_n_relations(m))
         return emb_err_set(err, EMB_EFORMAT, "model tables and name lists differ in size");
     if (m->ent->n_rows < 1) return emb_err_set(err, EMB_EEMPTY, "the model has no entities");
     memset(k, 0, sizeof *k);
@@ -155,6 +156,10 @@ static int model_kern(const struct emb_kge *m, struct kern *k, struct emb_err *e
 /* q: (lde) zero-padded query row for (a, r, ?) when dir is TAIL (a = h)
  * or (?, r, a) when HEAD (a = t). See the table at the top. */
 static void make_query(const struct emb_kge *m, enum emb_kgeval_dir dir, int32_t a, int32_t r, float *q) {
+    if (m->reciprocal && dir == EMB_KGEVAL_HEAD) { /* (?, r, t) as (t, r^-1, ?) */
+        r = emb_kge_head_rel(m, r);
+        dir = EMB_KGEVAL_TAIL;
+    }
     const float *x = emb_table_row(m->ent, a), *w = emb_table_row(m->rel, r);
     int64_t d = m->dim;
     memset(q, 0, (size_t)m->ent->dim_padded * sizeof *q);
@@ -708,7 +713,7 @@ int emb_kgeval_filter_new(struct emb_kgeval_filter **out, const struct emb_kge *
     int rc = map_names(m, kg, &ents, &rels, err);
     if (rc == EMB_OK)
         rc = filter_build(out, kg, ents, rels, m ? m->ent->n_rows : kg->n_entities,
-                          m ? m->rel->n_rows : kg->n_relations, err);
+                          m ? emb_kge_n_relations(m) : kg->n_relations, err);
     emb_free(ents);
     emb_free(rels);
     return rc;
@@ -895,7 +900,7 @@ int emb_kgeval_run(const struct emb_kge *m, const struct emb_kg *kg, const struc
                          (long long)n, split_name);
         goto done;
     }
-    if ((rc = filter_build(&j.filter, kg, ents, rels, j.kern.n_ent, m->rel->n_rows,
+    if ((rc = filter_build(&j.filter, kg, ents, rels, j.kern.n_ent, emb_kge_n_relations(m),
                            err)) != EMB_OK)
         goto done;
     rc = EMB_ENOMEM;
@@ -1004,7 +1009,7 @@ int emb_kgeval_topk(const struct emb_kge *m, const struct emb_kgeval_filter *fil
     int rc = model_kern(m, &kn, err);
     if (rc != EMB_OK) return rc;
     if (k < 1) return emb_err_set(err, EMB_EINVAL, "k must be at least 1");
-    if (anchor < 0 || anchor >= kn.n_ent || r < 0 || r >= m->rel->n_rows)
+    if (anchor < 0 || anchor >= kn.n_ent || r < 0 || r >= emb_kge_n_relations(m))
         return emb_err_set(err, EMB_EINVAL, "entity or relation id out of range");
     float *q = emb_alloc_aligned((size_t)kn.L * sizeof *q), *s = emb_alloc_aligned((size_t)kn.n_ent * sizeof *s);
     if (!q || !s) {

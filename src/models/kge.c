@@ -643,6 +643,14 @@ void emb_kge_grad_rows(const struct emb_kge *m, const float *h, const float *r, 
         for (int32_t k = 0; k < wr; k++) gr[k] += dr[k];
 }
 
+int32_t emb_kge_n_relations(const struct emb_kge *m) {
+    return (int32_t)(m->reciprocal ? m->rel->n_rows / 2 : m->rel->n_rows);
+}
+
+int32_t emb_kge_head_rel(const struct emb_kge *m, int32_t r) {
+    return m->reciprocal ? r + (int32_t)(m->rel->n_rows / 2) : r;
+}
+
 float emb_kge_score(const struct emb_kge *m, int32_t h, int32_t r, int32_t t) {
     return emb_kge_score_rows(m, emb_table_row(m->ent, h), emb_table_row(m->rel, r), emb_table_row(m->ent, t));
 }
@@ -656,7 +664,12 @@ static void score_all(const struct emb_kge *m, int head, int32_t a, int32_t r, f
 }
 
 void emb_kge_score_tails(const struct emb_kge *m, int32_t h, int32_t r, float *out) { score_all(m, 0, h, r, out); }
-void emb_kge_score_heads(const struct emb_kge *m, int32_t r, int32_t t, float *out) { score_all(m, 1, t, r, out); }
+void emb_kge_score_heads(const struct emb_kge *m, int32_t r, int32_t t, float *out) {
+    if (m->reciprocal)
+        score_all(m, 0, t, emb_kge_head_rel(m, r), out);
+    else
+        score_all(m, 1, t, r, out);
+}
 
 /* ---- new / free / save / load ------------------------------------------ */
 
@@ -680,15 +693,16 @@ static int vocab_copy(struct emb_vocab **out, const struct emb_vocab *src, struc
 
 /* An empty model with tables of the right shapes (zeroed). */
 static int kge_alloc(struct emb_kge **out, enum emb_kge_model model, int32_t dim, int32_t p_norm, float gamma,
-                     int64_t n_ent, int64_t n_rel, struct emb_err *err) {
+                     int reciprocal, int64_t n_ent, int64_t n_rel, struct emb_err *err) {
     struct emb_kge *m = emb_calloc(1, sizeof *m);
     if (!m) return emb_err_set(err, EMB_ENOMEM, "out of memory");
     m->model = model;
     m->dim = dim;
     m->p_norm = p_norm;
     m->gamma = gamma;
+    m->reciprocal = reciprocal != 0;
     int rc = emb_table_new(&m->ent, n_ent, ent_width(model, dim), err);
-    if (rc == EMB_OK) rc = emb_table_new(&m->rel, n_rel, rel_width(model, dim), err);
+    if (rc == EMB_OK) rc = emb_table_new(&m->rel, reciprocal ? 2 * n_rel : n_rel, rel_width(model, dim), err);
     if (rc != EMB_OK) {
         emb_kge_free(m);
         return rc;
@@ -702,7 +716,8 @@ int emb_kge_new(struct emb_kge **out, const struct emb_kg *kg, const struct emb_
     int rc = emb_kge_params_check(p, err);
     if (rc != EMB_OK) return rc;
     struct emb_kge *m = NULL;
-    if ((rc = kge_alloc(&m, p->model, p->dim, p->p_norm, p->gamma, kg->n_entities, kg->n_relations, err)) != EMB_OK)
+    if ((rc = kge_alloc(&m, p->model, p->dim, p->p_norm, p->gamma, p->reciprocal, kg->n_entities, kg->n_relations,
+                        err)) != EMB_OK)
         return rc;
     if ((rc = vocab_copy(&m->ent_names, kg->entities, err)) != EMB_OK ||
         (rc = vocab_copy(&m->rel_names, kg->relations, err)) != EMB_OK) {
@@ -748,9 +763,9 @@ int emb__kge_write(const struct emb_kge *m, FILE *f, const char magic[8], const 
     if (!en || !rn) goto done;
     snprintf(kv, sizeof kv,
              "kind=kge\nmodel=%s\ndim=%d\np_norm=%d\ngamma=%.9g\nn_entities=%lld\nn_relations=%lld\n"
-             "ent_width=%d\nrel_width=%d\nent_name_bytes=%lld\nrel_name_bytes=%lld\n%s",
+             "ent_width=%d\nrel_width=%d\nent_name_bytes=%lld\nrel_name_bytes=%lld\nreciprocal=%d\n%s",
              emb_kge_model_name(m->model), m->dim, m->p_norm, m->gamma, (long long)m->ent->n_rows,
-             (long long)m->rel->n_rows, m->ent->dim, m->rel->dim, (long long)eb, (long long)rb,
+             (long long)emb_kge_n_relations(m), m->ent->dim, m->rel->dim, (long long)eb, (long long)rb, m->reciprocal,
              extra_kv ? extra_kv : "");
     rc = EMB_EIO;
     if (emb_write_header(f, magic, KGE_VERSION, kv) != EMB_OK || emb_write_array(f, en, eb, 1) != EMB_OK ||
@@ -854,7 +869,7 @@ int emb__kge_read(struct emb_kge **out, struct emb_reader *r, const char magic[8
     if (rc != EMB_OK) return rc;
     char name[32];
     enum emb_kge_model model;
-    double dim, p_norm, gamma, n_ent, n_rel, ew, rw, eb, rb;
+    double dim, p_norm, gamma, n_ent, n_rel, ew, rw, eb, rb, recip = 0;
     if (!emb_kv_get(kv, "kind", name, sizeof name) || strcmp(name, "kge")) {
         rc = emb_err_set(err, EMB_EFORMAT, "%s: not a knowledge-graph model", path);
         goto done;
@@ -873,7 +888,11 @@ int emb__kge_read(struct emb_kge **out, struct emb_reader *r, const char magic[8
         (rc = emb_kv_double(kv, "ent_name_bytes", 2 * n_ent, 1e15, &eb, path, err)) ||
         (rc = emb_kv_double(kv, "rel_name_bytes", 2 * n_rel, 1e15, &rb, path, err)))
         goto done;
-    if (dim != floor(dim) || p_norm != floor(p_norm) || (int32_t)ew != ent_width(model, (int32_t)dim) ||
+    /* absent in files from before reciprocal relations: 0 */
+    if (emb_kv_get(kv, "reciprocal", name, sizeof name) &&
+        (rc = emb_kv_double(kv, "reciprocal", 0, 1, &recip, path, err)) != EMB_OK)
+        goto done;
+    if (dim != floor(dim) || p_norm != floor(p_norm) || recip != floor(recip) || (int32_t)ew != ent_width(model, (int32_t)dim) ||
         (int32_t)rw != rel_width(model, (int32_t)dim)) {
         rc = emb_err_set(err, EMB_EFORMAT, "%s: table widths do not match the model", path);
         goto done;
@@ -883,8 +902,8 @@ int emb__kge_read(struct emb_kge **out, struct emb_reader *r, const char magic[8
     if ((rc = emb__kge_read_grow(r, (int64_t)eb, 1, (void **)&en, "entity names", err)) != EMB_OK ||
         (rc = emb__kge_read_grow(r, (int64_t)rb, 1, (void **)&rn, "relation names", err)) != EMB_OK)
         goto done;
-    if ((rc = kge_alloc(&m, model, (int32_t)dim, (int32_t)p_norm, (float)gamma, (int64_t)n_ent, (int64_t)n_rel, err)) !=
-        EMB_OK)
+    if ((rc = kge_alloc(&m, model, (int32_t)dim, (int32_t)p_norm, (float)gamma, recip != 0, (int64_t)n_ent,
+                        (int64_t)n_rel, err)) != EMB_OK)
         goto done;
     if ((rc = names_unpack(&m->ent_names, en, (int64_t)eb, (int64_t)n_ent, "entity", path, err)) != EMB_OK ||
         (rc = names_unpack(&m->rel_names, rn, (int64_t)rb, (int64_t)n_rel, "relation", path, err)) != EMB_OK)
@@ -1164,9 +1183,9 @@ int emb_kge_quick_eval(const struct emb_kge *m, const struct emb_kg *kg, const s
     if (n_threads < 1) n_threads = 1;
     if (n_threads > 1024) n_threads = 1024;
     memset(out, 0, sizeof *out);
-    if (m->ent->n_rows != kg->n_entities || m->rel->n_rows != kg->n_relations)
-        return emb_err_set(err, EMB_EINVAL, "the model has %lld entities and %lld relations, the dataset %d and %d",
-                           (long long)m->ent->n_rows, (long long)m->rel->n_rows, kg->n_entities, kg->n_relations);
+    if (m->ent->n_rows != kg->n_entities || emb_kge_n_relations(m) != kg->n_relations)
+        return emb_err_set(err, EMB_EINVAL, "the model has %lld entities and %d relations, the dataset %d and %d",
+                           (long long)m->ent->n_rows, emb_kge_n_relations(m), kg->n_entities, kg->n_relations);
     if (tri_build(&known, kg) != EMB_OK || (rc = emb_pool_new(&pool, n_threads, err)) != EMB_OK ||
         !(scores = score_rows_new(n_threads, m->ent->n_rows))) {
         if (rc == EMB_OK) rc = emb_err_set(err, EMB_ENOMEM, "out of memory for evaluation");
@@ -1610,6 +1629,12 @@ static void train_worker(void *ctx, int ith, int nth) {
             c->bt[i] = tri->t[x];
             c->bhead[i] = p->neg_sampling == EMB_KGE_NEG_BERNOULLI ? (uint8_t)(emb_rng_uniform(rng) < tr->p_head[c->br[i]])
                                                                    : side;
+            if (m->reciprocal && c->bhead[i]) { /* (?, r, t) is asked as (t, r^-1, ?) */
+                c->bh[i] = tri->t[x];
+                c->bt[i] = tri->h[x];
+                c->br[i] = emb_kge_head_rel(m, tri->r[x]);
+                c->bhead[i] = 0;
+            }
         }
         for (int j = 0; j < p->negatives; j++) c->bneg[j] = (int32_t)emb_rng_below(rng, (uint64_t)m->ent->n_rows);
         loss += chunk_grad(m, p, &tr->kn, c, n_pos, c->bh, c->br, c->bt, c->bhead, p->negatives, c->bneg) * n_pos;
@@ -1686,6 +1711,11 @@ static int ckpt_read(struct trainer *tr, struct emb_err *err) {
     int rc = emb_reader_open(&r, path, err);
     if (rc != EMB_OK) return rc;
     if ((rc = emb__kge_read(&m, r, CKPT_MAGIC, &kv, err)) != EMB_OK) goto done;
+    if (m->reciprocal != (tr->p->reciprocal != 0)) {
+        rc = emb_err_set(err, EMB_EINVAL, "%s: checkpoint was written %s reciprocal relations; resume %s --reciprocal",
+                         path, m->reciprocal ? "with" : "without", m->reciprocal ? "with" : "without");
+        goto done;
+    }
     if (m->model != tr->p->model || m->dim != tr->p->dim || m->p_norm != tr->p->p_norm ||
         !same_names(m->ent_names, tr->m->ent_names) || !same_names(m->rel_names, tr->m->rel_names)) {
         rc = emb_err_set(err, EMB_EINVAL, "%s: checkpoint is for another model or dataset", path);
