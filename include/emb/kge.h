@@ -187,6 +187,7 @@ struct emb_kge_params {
     float reg_weight;            /* 0 */
     float init_scale;            /* 0 = (gamma + 2) / dim */
     int reciprocal;              /* 0: inverse relations, head corruption trained as tail (see emb_kge) */
+    int subsampling;             /* 0: weigh positives by 1/sqrt(#(h,r) + #(t,r^-1)) (the RotatE code's default) */
     int32_t epochs;              /* 50 (ignored when steps > 0) */
     int64_t steps;               /* 0: epochs * ceil(n_train / batch) */
     uint64_t seed;               /* 1 */

@@ -1238,6 +1238,7 @@ struct chunk_scratch {
     const float **nptr, **qptr;
     int32_t *bh, *br, *bt, *bneg; /* the chunk's triples (cap_pos) and negatives (cap_neg) */
     uint8_t *bhead;               /* (cap_pos) */
+    float *bw;                    /* (cap_pos) positives' subsampling weights */
 };
 
 static void scratch_free(struct chunk_scratch *c) {
@@ -1267,6 +1268,7 @@ static void scratch_free(struct chunk_scratch *c) {
     emb_free(c->bt);
     emb_free(c->bneg);
     emb_free(c->bhead);
+    emb_free(c->bw);
 }
 
 static int scratch_new(struct chunk_scratch *c, const struct emb_kge *m, int cap_pos, int cap_neg) {
@@ -1300,8 +1302,9 @@ static int scratch_new(struct chunk_scratch *c, const struct emb_kge *m, int cap
     c->br = emb_alloc(cp * sizeof(int32_t));
     c->bt = emb_alloc(cp * sizeof(int32_t));
     c->bhead = emb_alloc(cp);
+    c->bw = emb_alloc(cp * sizeof(float));
     c->bneg = emb_alloc(cn * sizeof(int32_t));
-    if (!c->w || !c->bh || !c->br || !c->bt || !c->bhead || !c->bneg ||
+    if (!c->w || !c->bh || !c->br || !c->bt || !c->bhead || !c->bw || !c->bneg ||
         !c->q || !c->gq || !c->rc || !c->grc || !c->s || !c->ct || !c->pos || !c->cpos || !c->ge || !c->gr ||
         !c->eslot || !c->rslot || !c->euniq || !c->runiq || !c->pslot_a || !c->pslot_e || !c->pslot_r ||
         !c->nslot || !c->nptr || !c->qptr) {
@@ -1413,11 +1416,16 @@ static int neg_tile(int32_t width) {
 
 static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p, const struct kge_kern *kn,
                          struct chunk_scratch *c, int n_pos, const int32_t *h, const int32_t *r, const int32_t *t,
-                         const uint8_t *head, int n_neg, const int32_t *neg) {
+                         const uint8_t *head, const float *wt, int n_neg, const int32_t *neg) {
     const int32_t we = m->ent->dim, wep = m->ent->dim_padded, wr = m->rel->dim, d2 = 2 * m->dim;
     const int dot = m->model == EMB_KGE_DISTMULT || m->model == EMB_KGE_COMPLEX;
     const float inv = 1.0f / (float)n_pos;
-    double loss = 0;
+    /* share of positive i in the chunk's loss: 1/n, or wt[i] / sum(wt) */
+    double wsum = 0;
+    if (wt)
+        for (int i = 0; i < n_pos; i++) wsum += wt[i];
+    const float wscale = wt ? (float)(1.0 / wsum) : inv;
+    double loss = 0, reg_loss = 0;
     for (int j = 0; j < n_neg; j++) {
         c->nslot[j] = ent_slot(c, m, neg[j]);
         c->nptr[j] = emb_table_row(m->ent, neg[j]);
@@ -1458,15 +1466,17 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
                 }
             }
         }
-    for (int i = 0; i < n_pos; i++) loss += pos_loss(p, c->pos[i], c->s + (size_t)i * n_neg, c->w, n_neg, &c->cpos[i]);
+    for (int i = 0; i < n_pos; i++)
+        loss += (wt ? wt[i] * wscale : inv) * pos_loss(p, c->pos[i], c->s + (size_t)i * n_neg, c->w, n_neg, &c->cpos[i]);
     /* Backward: dL/dq, dL/d(answer), dL/d(negatives). */
     for (int i = 0; i < n_pos; i++) {
         float *gq = c->gq + (size_t)i * wep, *s = c->s + (size_t)i * n_neg;
         const float *q = c->q + (size_t)i * wep;
         int32_t e = head[i] ? h[i] : t[i];
+        const float ai = wt ? wt[i] * wscale : inv;
         memset(gq, 0, (size_t)wep * sizeof(float));
-        for (int j = 0; j < n_neg; j++) s[j] *= inv;
-        match_grad(m, kn, q, emb_table_row(m->ent, e), c->cpos[i] * inv, gq, c->ge + (size_t)c->pslot_e[i] * wep);
+        for (int j = 0; j < n_neg; j++) s[j] *= ai;
+        match_grad(m, kn, q, emb_table_row(m->ent, e), c->cpos[i] * ai, gq, c->ge + (size_t)c->pslot_e[i] * wep);
         if (dot)
             for (int j = 0; j < n_neg; j++) c->ct[(size_t)j * n_pos + i] = s[j];
     }
@@ -1501,26 +1511,26 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
         query_back(m, head[i], emb_table_row(m->ent, a), rp, c->gq + (size_t)i * wep, c->ge + (size_t)c->pslot_a[i] * wep,
                    grp);
         if (p->reg != EMB_KGE_REG_NONE && p->reg_weight > 0) {
-            reg_row(p, inv, emb_table_row(m->ent, h[i]), we, c->ge + (size_t)c->eslot[h[i]] * wep, &loss);
-            reg_row(p, inv, emb_table_row(m->ent, t[i]), we, c->ge + (size_t)c->eslot[t[i]] * wep, &loss);
+            reg_row(p, inv, emb_table_row(m->ent, h[i]), we, c->ge + (size_t)c->eslot[h[i]] * wep, &reg_loss);
+            reg_row(p, inv, emb_table_row(m->ent, t[i]), we, c->ge + (size_t)c->eslot[t[i]] * wep, &reg_loss);
             if (m->model != EMB_KGE_ROTATE) /* phases have no size to penalise */
-                reg_row(p, inv, emb_table_row(m->rel, r[i]), wr, c->gr + (size_t)rs * m->rel->dim_padded, &loss);
+                reg_row(p, inv, emb_table_row(m->rel, r[i]), wr, c->gr + (size_t)rs * m->rel->dim_padded, &reg_loss);
         }
     }
     for (int32_t s = 0; s < c->n_ru; s++)
         rel_back(m, c->rc + (size_t)s * d2, c->grc + (size_t)s * d2, c->gr + (size_t)s * m->rel->dim_padded);
-    return loss * inv;
+    return loss + reg_loss * inv; /* the regulariser stays a plain mean over the positives */
 }
 
 /* For tests: the chunk loss and its gradient as dense tables ge
  * (n_entities, ent dim) and gr (n_relations, rel dim), unpadded. */
 double emb__kge_chunk_grad_dense(const struct emb_kge *m, const struct emb_kge_params *p, int n_pos,
                                  const int32_t *h, const int32_t *r, const int32_t *t, const uint8_t *head,
-                                 int n_neg, const int32_t *neg, float *ge, float *gr) {
+                                 const float *wt, int n_neg, const int32_t *neg, float *ge, float *gr) {
     struct chunk_scratch c;
     struct kge_kern kn = kern_get(p->simd);
     if (scratch_new(&c, m, n_pos, n_neg) != EMB_OK) return NAN;
-    double loss = chunk_grad(m, p, &kn, &c, n_pos, h, r, t, head, n_neg, neg);
+    double loss = chunk_grad(m, p, &kn, &c, n_pos, h, r, t, head, wt, n_neg, neg);
     memset(ge, 0, (size_t)(m->ent->n_rows * m->ent->dim) * sizeof(float));
     memset(gr, 0, (size_t)(m->rel->n_rows * m->rel->dim) * sizeof(float));
     for (int32_t s = 0; s < c.n_eu; s++)
@@ -1544,6 +1554,7 @@ struct trainer {
     struct kge_kern kn;
     struct emb_table *e1, *e2, *r1, *r2; /* optimiser state: Adam moments, or Adagrad sums (e1, r1) */
     float *p_head;                       /* (n_relations) Bernoulli: probability of corrupting the head */
+    float *wt;                           /* (n_train) subsampling weights, or NULL */
     int32_t *perm;                       /* (n_train) this epoch's order */
     int64_t perm_epoch;
     int64_t n_steps, steps_per_epoch, step;
@@ -1629,6 +1640,7 @@ static void train_worker(void *ctx, int ith, int nth) {
             c->bt[i] = tri->t[x];
             c->bhead[i] = p->neg_sampling == EMB_KGE_NEG_BERNOULLI ? (uint8_t)(emb_rng_uniform(rng) < tr->p_head[c->br[i]])
                                                                    : side;
+            if (tr->wt) c->bw[i] = tr->wt[x];
             if (m->reciprocal && c->bhead[i]) { /* (?, r, t) is asked as (t, r^-1, ?) */
                 c->bh[i] = tri->t[x];
                 c->bt[i] = tri->h[x];
@@ -1637,7 +1649,9 @@ static void train_worker(void *ctx, int ith, int nth) {
             }
         }
         for (int j = 0; j < p->negatives; j++) c->bneg[j] = (int32_t)emb_rng_below(rng, (uint64_t)m->ent->n_rows);
-        loss += chunk_grad(m, p, &tr->kn, c, n_pos, c->bh, c->br, c->bt, c->bhead, p->negatives, c->bneg) * n_pos;
+        loss += chunk_grad(m, p, &tr->kn, c, n_pos, c->bh, c->br, c->bt, c->bhead, tr->wt ? c->bw : NULL,
+                           p->negatives, c->bneg) *
+                n_pos;
         /* Each chunk is one optimiser update: the t of Adam's bias
          * corrections counts chunks (step * chunks of a full batch + k + 1),
          * as a framework stepping its optimiser once per chunk would. */
@@ -1788,6 +1802,7 @@ static void trainer_free(struct trainer *tr) {
     emb_table_free(tr->best_ent);
     emb_table_free(tr->best_rel);
     emb_free(tr->p_head);
+    emb_free(tr->wt);
     emb_free(tr->perm);
     emb_free(tr->rng);
     if (tr->cs)
@@ -1797,6 +1812,49 @@ static void trainer_free(struct trainer *tr) {
     emb_free(tr->known.keys);
     score_rows_free(tr->scores, tr->nth);
     emb_kge_free(tr->m);
+}
+
+static int u64_cmp(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int64_t u64_count(const uint64_t *v, int64_t n, uint64_t key) {
+    int64_t lo = 0, hi = n; /* first >= key */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    int64_t a = lo;
+    hi = n; /* first > key */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (v[mid] <= key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo - a;
+}
+
+/* The RotatE code's subsampling weights (its default, after word2vec's
+ * subsampling): with c(h, r) and c(t, r^-1) counted over train from 4 at
+ * their first occurrence (so 3 + occurrences), triple i weighs
+ * 1 / sqrt(c(h, r) + c(t, r^-1)); a chunk's loss is the weighted mean. */
+int emb__kge_subsampling_weights(const struct emb_triples *t, int32_t n_rel, float *out) {
+    uint64_t *k = emb_alloc((size_t)(2 * t->n > 0 ? 2 * t->n : 1) * sizeof *k);
+    if (!k) return EMB_ENOMEM;
+    for (int64_t i = 0; i < t->n; i++) {
+        k[2 * i] = (uint64_t)t->h[i] << 32 | (uint64_t)t->r[i];
+        k[2 * i + 1] = (uint64_t)t->t[i] << 32 | (uint64_t)((int64_t)n_rel + t->r[i]);
+    }
+    qsort(k, (size_t)(2 * t->n), sizeof *k, u64_cmp);
+    for (int64_t i = 0; i < t->n; i++) {
+        int64_t a = u64_count(k, 2 * t->n, (uint64_t)t->h[i] << 32 | (uint64_t)t->r[i]);
+        int64_t b = u64_count(k, 2 * t->n, (uint64_t)t->t[i] << 32 | (uint64_t)((int64_t)n_rel + t->r[i]));
+        out[i] = (float)(1.0 / sqrt((double)(a + 3 + b + 3)));
+    }
+    emb_free(k);
+    return EMB_OK;
 }
 
 /* Bernoulli sampling (Wang et al. 2014): tph = mean tails per (h, r),
@@ -1899,6 +1957,9 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
     tr.perm = emb_alloc((size_t)kg->train.n * sizeof *tr.perm);
     tr.p_head = emb_alloc((size_t)kg->n_relations * sizeof *tr.p_head);
     if (!tr.rng || !tr.cs || !tr.loss || !tr.perm || !tr.p_head) goto nomem;
+    if (p->subsampling && (!(tr.wt = emb_alloc((size_t)kg->train.n * sizeof *tr.wt)) ||
+                           emb__kge_subsampling_weights(&kg->train, kg->n_relations, tr.wt) != EMB_OK))
+        goto nomem;
     for (int i = 0; i < tr.nth; i++) {
         emb_rng_seed(&tr.rng[i], p->seed, (uint64_t)i);
         if (scratch_new(&tr.cs[i], tr.m, tr.chunk, p->negatives) != EMB_OK) {

@@ -334,6 +334,24 @@ static int test_reciprocal(void) {
     return 0;
 }
 
+int emb__kge_subsampling_weights(const struct emb_triples *t, int32_t n_rel, float *out);
+
+/* The RotatE code's subsampling weights on a hand-made train set:
+ * counts start at 4 for a pair's first occurrence. */
+static int test_subsampling_weights(void) {
+    /* (a r b) (a r c) (d r b) (b s a) */
+    int32_t h[4] = {0, 0, 3, 1}, r[4] = {0, 0, 0, 1}, t[4] = {1, 2, 1, 0};
+    struct emb_triples tri = {4, h, r, t};
+    float w[4];
+    CHECK(emb__kge_subsampling_weights(&tri, 2, w) == EMB_OK);
+    /* c(a,r) = 5, c(b,r^-1) = 5, c(c,r^-1) = 4, c(d,r) = 4, c(b,s) = 4, c(a,s^-1) = 4 */
+    CHECK_NEAR(w[0], 1 / sqrt(10.0), 1e-7);
+    CHECK_NEAR(w[1], 1 / sqrt(9.0), 1e-7);
+    CHECK_NEAR(w[2], 1 / sqrt(9.0), 1e-7);
+    CHECK_NEAR(w[3], 1 / sqrt(8.0), 1e-7);
+    return 0;
+}
+
 static int test_parse(void) {
     struct emb_err err = {0};
     enum emb_kge_model m;
@@ -360,7 +378,7 @@ static int test_parse(void) {
 
 double emb__kge_chunk_grad_dense(const struct emb_kge *m, const struct emb_kge_params *p, int n_pos,
                                  const int32_t *h, const int32_t *r, const int32_t *t, const uint8_t *head,
-                                 int n_neg, const int32_t *neg, float *ge, float *gr);
+                                 const float *wt, int n_neg, const int32_t *neg, float *ge, float *gr);
 
 static double softplus_d(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
 
@@ -403,11 +421,12 @@ static double ref_score(const struct emb_kge *m, int32_t hi, int32_t ri, int32_t
  * the self-adversarial weights taken from w_fixed when given (they are
  * constants in the gradient); w_out receives the weights at this point. */
 static double ref_loss(const struct emb_kge *m, const struct emb_kge_params *p, int n_pos, const int32_t *h,
-                       const int32_t *r, const int32_t *t, const uint8_t *head, int n_neg, const int32_t *neg,
-                       const double *w_fixed, double *w_out) {
+                       const int32_t *r, const int32_t *t, const uint8_t *head, const float *wt, int n_neg,
+                       const int32_t *neg, const double *w_fixed, double *w_out) {
     enum { MAX_NEG = 256 };
     if (n_neg > MAX_NEG) return NAN;
-    double total = 0;
+    double total = 0, wsum = 0;
+    for (int i = 0; i < n_pos; i++) wsum += wt ? wt[i] : 1.0;
     for (int i = 0; i < n_pos; i++) {
         double sp = ref_score(m, h[i], r[i], t[i]), S[MAX_NEG], l = 0;
         for (int j = 0; j < n_neg; j++)
@@ -424,6 +443,7 @@ static double ref_loss(const struct emb_kge *m, const struct emb_kge_params *p, 
             l = 0.5 * softplus_d(-sp);
             for (int j = 0; j < n_neg; j++) l += 0.5 * w[j] * softplus_d(S[j]);
         }
+        l *= (wt ? wt[i] : 1.0) / wsum * n_pos; /* the data term: weighted mean (times n, undone below) */
         if (p->reg != EMB_KGE_REG_NONE) {
             const float *rows[3] = {emb_table_row(m->ent, h[i]), emb_table_row(m->rel, r[i]), emb_table_row(m->ent, t[i])};
             int widths[3] = {m->ent->dim, m->model == EMB_KGE_ROTATE ? 0 : m->rel->dim, m->ent->dim};
@@ -446,14 +466,15 @@ static double ref_loss(const struct emb_kge *m, const struct emb_kge_params *p, 
  * self-adversarial weights held at w0) against the analytic gradient an;
  * prints and returns 1 when they disagree. */
 static int fd_mismatch(struct emb_kge *m, const struct emb_kge_params *p, int n_pos, const int32_t *h,
-                       const int32_t *r, const int32_t *t, const uint8_t *head, int n_neg, const int32_t *neg,
+                       const int32_t *r, const int32_t *t, const uint8_t *head, const float *wt, int n_neg,
+                       const int32_t *neg,
                        const double *w0, struct emb_table *tab, int64_t row, int k, double an, float eps,
                        double rel, double abs_tol, const char *what) {
     float *x = emb_table_row(tab, row) + k, keep = *x, xu = keep + eps, xd = keep - eps;
     *x = xu;
-    double up = ref_loss(m, p, n_pos, h, r, t, head, n_neg, neg, w0, NULL);
+    double up = ref_loss(m, p, n_pos, h, r, t, head, wt, n_neg, neg, w0, NULL);
     *x = xd;
-    double dn = ref_loss(m, p, n_pos, h, r, t, head, n_neg, neg, w0, NULL);
+    double dn = ref_loss(m, p, n_pos, h, r, t, head, wt, n_neg, neg, w0, NULL);
     *x = keep;
     double fd = (up - dn) / ((double)xu - (double)xd); /* the step the float rows really took */
     if (fabs(fd - an) <= rel * fabs(fd) + abs_tol) return 0;
@@ -482,8 +503,10 @@ static int test_chunk_grad(void) {
                 p.reg_weight = 0.05f;
                 float ge[4 * 6], gr[2 * 6];
                 double w0[5 * 4];
-                double loss = emb__kge_chunk_grad_dense(m, &p, n_pos, h, r, t, head, n_neg, neg, ge, gr);
-                double ref = ref_loss(m, &p, n_pos, h, r, t, head, n_neg, neg, NULL, w0);
+                /* half the cases weigh the positives (--subsampling) */
+                const float W[5] = {0.5f, 0.2f, 0.9f, 0.3f, 0.7f}, *wt = (model + li + reg) % 2 ? W : NULL;
+                double loss = emb__kge_chunk_grad_dense(m, &p, n_pos, h, r, t, head, wt, n_neg, neg, ge, gr);
+                double ref = ref_loss(m, &p, n_pos, h, r, t, head, wt, n_neg, neg, NULL, w0);
                 if (fabs(loss - ref) > 1e-4 * (1 + fabs(ref))) fprintf(stderr, "model %d loss %d reg %d\n", model, li, reg);
                 CHECK_NEAR(loss, ref, 1e-4 * (1 + fabs(ref)));
                 struct emb_table *tabs[2] = {m->ent, m->rel};
@@ -493,7 +516,7 @@ static int test_chunk_grad(void) {
                         for (int k = 0; k < tabs[b]->dim; k++) {
                             char what[64];
                             snprintf(what, sizeof what, "%s loss %d reg %d", emb_kge_model_name(m->model), li, reg);
-                            if (fd_mismatch(m, &p, n_pos, h, r, t, head, n_neg, neg, w0, tabs[b], row, k,
+                            if (fd_mismatch(m, &p, n_pos, h, r, t, head, wt, n_neg, neg, w0, tabs[b], row, k,
                                             grads[b][row * tabs[b]->dim + k], 1e-3f, 3e-3,
                                             3e-3,
                                             what))
@@ -545,8 +568,8 @@ static int test_chunk_grad_blocks(void) {
         float *gr = calloc((size_t)m->rel->n_rows * (size_t)wr, sizeof *gr);
         double *w0 = malloc(sizeof(double) * N_POS * N_NEG);
         CHECK(ge && gr && w0);
-        double loss = emb__kge_chunk_grad_dense(m, &p, N_POS, h, r, t, head, N_NEG, neg, ge, gr);
-        double ref = ref_loss(m, &p, N_POS, h, r, t, head, N_NEG, neg, NULL, w0);
+        double loss = emb__kge_chunk_grad_dense(m, &p, N_POS, h, r, t, head, NULL, N_NEG, neg, ge, gr);
+        double ref = ref_loss(m, &p, N_POS, h, r, t, head, NULL, N_NEG, neg, NULL, w0);
         CHECK_NEAR(loss, ref, 1e-4 * (1 + fabs(ref)));
         struct emb_rng g;
         emb_rng_seed(&g, 5, (uint64_t)mi);
@@ -555,7 +578,7 @@ static int test_chunk_grad_blocks(void) {
             struct emb_table *tab = b ? m->rel : m->ent;
             int64_t row = (int64_t)emb_rng_below(&g, (uint64_t)tab->n_rows);
             int k = (int)emb_rng_below(&g, (uint64_t)tab->dim);
-            if (fd_mismatch(m, &p, N_POS, h, r, t, head, N_NEG, neg, w0, tab, row, k, (b ? gr : ge)[row * tab->dim + k], 1e-4f, 1e-3, 1e-6,
+            if (fd_mismatch(m, &p, N_POS, h, r, t, head, NULL, N_NEG, neg, w0, tab, row, k, (b ? gr : ge)[row * tab->dim + k], 1e-4f, 1e-3, 1e-6,
                             emb_kge_model_name(m->model)))
                 return 1;
         }
@@ -854,6 +877,7 @@ int main(void) {
     RUN(test_score_all);
     RUN(test_save_load);
     RUN(test_parse);
+    RUN(test_subsampling_weights);
     RUN(test_reciprocal);
     RUN(test_chunk_grad);
     RUN(test_chunk_grad_blocks);
