@@ -148,7 +148,8 @@ def table(a):
     print("|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---|---|")
     for r in rows:
         t, tgt, pub = r["test"], TARGETS.get((r["data"], r["model"])), r.get("published") or {}
-        opts = r["args"].split("--eval-test", 1)[-1].replace("--quiet", "").split("--valid-every")[0].strip()
+        opts = r["args"].split("--eval-test", 1)[-1].replace("--quiet", "")
+        opts = " ".join(re.sub(r"--valid-(every|max) \d+", "", opts).split())
         print(f"| {r['data']} | {r['model']} | {t['mrr']:.4f} | {t['hits1']:.3f} | {t['hits3']:.3f} | "
               f"{t['hits10']:.3f} | {tgt:.2f} | {'yes' if tgt and t['mrr'] >= tgt else '**no**'} | "
               f"{pub.get('mrr', '-')} / {pub.get('hits10', '-')} | {r['steps']:,} | {r['train_seconds'] / 60:.1f} min "
