@@ -11,6 +11,7 @@
 
 #include "emb/kgeval.h"
 #include "emb/rng.h"
+#include "kge_ref.h"
 #include "test.h"
 
 /* ---- building datasets and models by hand ------------------------------ */
@@ -92,40 +93,6 @@ static struct emb_kge *kge_make(enum emb_kge_model kind, int32_t dim, const char
         emb_table_init_uniform(m->rel, kind == EMB_KGE_ROTATE ? 3.14159f : 1.0f, seed + 1);
     }
     return m;
-}
-
-/* A direct scorer from the definitions, in double (independent of the
- * query-vector rewriting that kgeval.c uses). */
-static double score_direct(const struct emb_kge *m, int32_t h, int32_t r, int32_t t) {
-    const float *x = emb_table_row(m->ent, h), *w = emb_table_row(m->rel, r), *y = emb_table_row(m->ent, t);
-    int d = m->dim;
-    double s = 0;
-    switch (m->model) {
-    case EMB_KGE_TRANSE:
-        for (int i = 0; i < d; i++) {
-            double v = (double)x[i] + w[i] - y[i];
-            s += m->p_norm == 1 ? fabs(v) : v * v;
-        }
-        return m->gamma - (m->p_norm == 1 ? s : sqrt(s));
-    case EMB_KGE_DISTMULT:
-        for (int i = 0; i < d; i++) s += (double)x[i] * w[i] * y[i];
-        return s;
-    case EMB_KGE_COMPLEX: /* Re(sum h r conj(t)) */
-        for (int i = 0; i < d; i++) {
-            double hr = x[i], hi = x[d + i], rr = w[i], ri = w[d + i], tr = y[i], ti = y[d + i];
-            double ar = hr * rr - hi * ri, ai = hr * ri + hi * rr;
-            s += ar * tr + ai * ti;
-        }
-        return s;
-    case EMB_KGE_ROTATE:
-        for (int i = 0; i < d; i++) {
-            double c = cos(w[i]), sn = sin(w[i]);
-            double re = x[i] * c - x[d + i] * sn - y[i], im = x[i] * sn + x[d + i] * c - y[d + i];
-            s += sqrt(re * re + im * im);
-        }
-        return m->gamma - s;
-    }
-    return 0;
 }
 
 /* ---- the rank formula ---------------------------------------------------- */

@@ -260,6 +260,17 @@ AVX512 static inline void tile_pad(int n, const float *const *q, const float **q
     for (int i = 0; i < TILE; i++) qq[i] = q[i < n ? i : n - 1];
 }
 
+/* The gradient kernels' padding: queries, their gradient rows, and the
+ * coefficients broadcast (0 for the repeated ones). */
+AVX512 static inline void tile_pad_grad(int n, const float *const *q, float *const *gq, const float *c,
+                                        const float **qq, float **gg, __m512 *cv) {
+    tile_pad(n, q, qq);
+    for (int t = 0; t < TILE; t++) {
+        gg[t] = gq[t < n ? t : n - 1];
+        cv[t] = _mm512_set1_ps(t < n ? c[t] : 0.0f);
+    }
+}
+
 AVX512 static void cmod_tile_avx512(int64_t d, int n, const float *const *q, const float *e, float *out) {
     const float *qq[TILE];
     tile_pad(n, q, qq);
@@ -285,11 +296,7 @@ AVX512 static void cmod_grad_tile_avx512(int64_t d, int n, const float *const *q
     const float *qq[TILE];
     float *gg[TILE];
     __m512 cv[TILE];
-    tile_pad(n, q, qq);
-    for (int t = 0; t < TILE; t++) {
-        gg[t] = gq[t < n ? t : n - 1];
-        cv[t] = _mm512_set1_ps(t < n ? c[t] : 0.0f);
-    }
+    tile_pad_grad(n, q, gq, c, qq, gg, cv);
     const __m512 tiny = _mm512_set1_ps(CMOD_EPS);
     for (int64_t i = 0; i < d; i += 16) {
         __mmask16 k = d - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (d - i)) - 1u);
@@ -332,11 +339,7 @@ AVX512 static void l1_grad_tile_avx512(int64_t n_f, int n, const float *const *q
     const float *qq[TILE];
     float *gg[TILE];
     __m512 pc[TILE];
-    tile_pad(n, q, qq);
-    for (int t = 0; t < TILE; t++) {
-        gg[t] = gq[t < n ? t : n - 1];
-        pc[t] = _mm512_set1_ps(t < n ? c[t] : 0.0f);
-    }
+    tile_pad_grad(n, q, gq, c, qq, gg, pc);
     const __m512 zero = _mm512_setzero_ps();
     for (int64_t i = 0; i < n_f; i += 16) {
         __mmask16 k = n_f - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n_f - i)) - 1u);

@@ -14,6 +14,7 @@
 #include "emb/kge.h"
 #include "emb/rng.h"
 #include "emb/vecs.h"
+#include "kge_ref.h"
 #include "test.h"
 
 static char tmpdir[] = "/tmp/kge_test_XXXXXX";
@@ -382,42 +383,7 @@ double emb__kge_chunk_grad_dense(const struct emb_kge *m, const struct emb_kge_p
 
 static double softplus_d(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
 
-/* One triple's score in double from the float rows: the formulas written
- * out independently of the library's kernels, and precise enough that the
- * finite differences below are not float rounding noise. */
-static double ref_score(const struct emb_kge *m, int32_t hi, int32_t ri, int32_t ti) {
-    const float *h = emb_table_row(m->ent, hi), *r = emb_table_row(m->rel, ri), *t = emb_table_row(m->ent, ti);
-    const int d = m->dim;
-    double s = 0;
-    switch (m->model) {
-    case EMB_KGE_TRANSE:
-        for (int k = 0; k < d; k++) {
-            double x = (double)h[k] + r[k] - t[k];
-            s += m->p_norm == 1 ? fabs(x) : x * x;
-        }
-        return m->gamma - (m->p_norm == 1 ? s : sqrt(s));
-    case EMB_KGE_DISTMULT:
-        for (int k = 0; k < d; k++) s += (double)h[k] * r[k] * t[k];
-        return s;
-    case EMB_KGE_COMPLEX: /* Re(sum h r conj(t)) */
-        for (int k = 0; k < d; k++) {
-            double hr = (double)h[k] * r[k] - (double)h[d + k] * r[d + k];
-            double hm = (double)h[k] * r[d + k] + (double)h[d + k] * r[k];
-            s += hr * t[k] + hm * t[d + k];
-        }
-        return s;
-    case EMB_KGE_ROTATE: /* gamma - sum |h e^(i r) - t| */
-        for (int k = 0; k < d; k++) {
-            double c = cos((double)r[k]), sn = sin((double)r[k]);
-            double a = h[k] * c - h[d + k] * sn - t[k], b = h[k] * sn + h[d + k] * c - t[d + k];
-            s += sqrt(a * a + b * b);
-        }
-        return m->gamma - s;
-    }
-    return NAN;
-}
-
-/* The chunk loss written out with one-triple scores (ref_score), with
+/* The chunk loss written out with one-triple scores (score_direct), with
  * the self-adversarial weights taken from w_fixed when given (they are
  * constants in the gradient); w_out receives the weights at this point. */
 static double ref_loss(const struct emb_kge *m, const struct emb_kge_params *p, int n_pos, const int32_t *h,
@@ -428,9 +394,9 @@ static double ref_loss(const struct emb_kge *m, const struct emb_kge_params *p, 
     double total = 0, wsum = 0;
     for (int i = 0; i < n_pos; i++) wsum += wt ? wt[i] : 1.0;
     for (int i = 0; i < n_pos; i++) {
-        double sp = ref_score(m, h[i], r[i], t[i]), S[MAX_NEG], l = 0;
+        double sp = score_direct(m, h[i], r[i], t[i]), S[MAX_NEG], l = 0;
         for (int j = 0; j < n_neg; j++)
-            S[j] = head[i] ? ref_score(m, neg[j], r[i], t[i]) : ref_score(m, h[i], r[i], neg[j]);
+            S[j] = head[i] ? score_direct(m, neg[j], r[i], t[i]) : score_direct(m, h[i], r[i], neg[j]);
         if (p->loss == EMB_KGE_LOSS_MARGIN) {
             for (int j = 0; j < n_neg; j++) l += fmax(0, p->gamma - sp + S[j]) / n_neg;
         } else {
