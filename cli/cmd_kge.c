@@ -40,6 +40,8 @@ static const char *USAGE =
     "                      (t, r^-1, ?), so every query is a tail query\n"
     "  --subsampling       weigh each positive by 1/sqrt(#(h,r) + #(t,r^-1)) in train,\n"
     "                      as the RotatE code does by default\n"
+    "  --filter-negatives  leave negatives that are true answers in train out of a\n"
+    "                      positive's loss (the RotatE code redraws them)\n"
     "  --epochs N          passes over train (50), or --steps N batches\n"
     "  --valid-every N     filtered MRR on valid every N steps (0 = off); the best\n"
     "                      model is kept; --valid-max N triples (1000), --patience N\n"
@@ -58,7 +60,8 @@ enum {
     OPT_MODEL = 256, OPT_DATA, OPT_OUTPUT, OPT_DIM, OPT_NEG, OPT_BATCH, OPT_CHUNK, OPT_LOSS, OPT_MARGIN, OPT_ADV,
     OPT_PNORM, OPT_SAMPLING, OPT_OPT, OPT_LR, OPT_LR_DROP, OPT_REG, OPT_REG_W, OPT_INIT, OPT_EPOCHS, OPT_STEPS,
     OPT_VALID_EVERY, OPT_VALID_MAX, OPT_PATIENCE, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_EXPORT, OPT_THREADS,
-    OPT_SEED, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_EVAL_TEST, OPT_RECIP, OPT_SUBSAMPLING
+    OPT_SEED, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_EVAL_TEST, OPT_RECIP, OPT_SUBSAMPLING,
+    OPT_FILTER_NEG
 };
 
 static const struct option options[] = {
@@ -97,6 +100,7 @@ static const struct option options[] = {
     {"eval-test", no_argument, 0, OPT_EVAL_TEST},
     {"reciprocal", no_argument, 0, OPT_RECIP},
     {"subsampling", no_argument, 0, OPT_SUBSAMPLING},
+    {"filter-negatives", no_argument, 0, OPT_FILTER_NEG},
     {0, 0, 0, 0},
 };
 
@@ -220,6 +224,9 @@ int cmd_train_kge(int argc, char **argv) {
         case OPT_SUBSAMPLING:
             p.subsampling = 1;
             break;
+        case OPT_FILTER_NEG:
+            p.filter_negatives = 1;
+            break;
         case OPT_EPOCHS:
             if (cli_parse_ll(cmd, "--epochs", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
             p.epochs = (int32_t)v;
@@ -330,6 +337,7 @@ int cmd_train_kge(int argc, char **argv) {
             json_object_object_add(j, "dim", json_object_new_int(p.dim));
             json_object_object_add(j, "reciprocal", json_object_new_boolean(p.reciprocal));
             json_object_object_add(j, "subsampling", json_object_new_boolean(p.subsampling));
+            json_object_object_add(j, "filter_negatives", json_object_new_boolean(p.filter_negatives));
             json_object_object_add(j, "seconds", json_object_new_double(secs));
             if (mrr >= 0) json_object_object_add(j, "valid_mrr", json_object_new_double(mrr));
             json_object_object_add(j, "steps", json_object_new_int64(pc.last_step));

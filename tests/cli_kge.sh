@@ -37,7 +37,7 @@ $EMB train kge --model rotate --data "$T/kgz" --output "$T/gz.kge" $common
 check "gzipped train gives the same model" cmp -s "$T/rotate.kge" "$T/gz.kge"
 for opt in "--loss margin --margin 2" "--loss logistic" "--optimizer adagrad --lr 0.1" "--sampling bernoulli" \
            "--reg n3 --reg-weight 0.001" "--reg l2 --reg-weight 0.001" "--p-norm 2" "--chunk 8" "--lr-drop 0.5" \
-           "--threads 2" "--subsampling" "--reciprocal"; do
+           "--threads 2" "--subsampling" "--reciprocal" "--filter-negatives" "--filter-negatives --reciprocal"; do
   rm -f "$T/o.kge"
   $EMB train kge --model transe --data "$T/kg" --output "$T/o.kge" $common $opt 2> "$T/err"
   check "option $opt" test $? -eq 0 -a -s "$T/o.kge"

@@ -188,6 +188,8 @@ struct emb_kge_params {
     float init_scale;            /* 0 = (gamma + 2) / dim */
     int reciprocal;              /* 0: inverse relations, head corruption trained as tail (see emb_kge) */
     int subsampling;             /* 0: weigh positives by 1/sqrt(#(h,r) + #(t,r^-1)) (the RotatE code's default) */
+    int filter_negatives;        /* 0: leave negatives that are true answers in train out of a positive's loss
+                                    (the RotatE code draws them again) */
     int32_t epochs;              /* 50 (ignored when steps > 0) */
     int64_t steps;               /* 0: epochs * ceil(n_train / batch) */
     uint64_t seed;               /* 1 */

@@ -1242,6 +1242,7 @@ struct chunk_scratch {
     int32_t *bh, *br, *bt, *bneg; /* the chunk's triples (cap_pos) and negatives (cap_neg) */
     uint8_t *bhead;               /* (cap_pos) */
     float *bw;                    /* (cap_pos) positives' subsampling weights */
+    uint8_t *bmask;               /* (cap_pos, cap_neg) true answers among the negatives */
 };
 
 static void scratch_free(struct chunk_scratch *c) {
@@ -1272,6 +1273,7 @@ static void scratch_free(struct chunk_scratch *c) {
     emb_free(c->bneg);
     emb_free(c->bhead);
     emb_free(c->bw);
+    emb_free(c->bmask);
 }
 
 static int scratch_new(struct chunk_scratch *c, const struct emb_kge *m, int cap_pos, int cap_neg) {
@@ -1307,7 +1309,8 @@ static int scratch_new(struct chunk_scratch *c, const struct emb_kge *m, int cap
     c->bhead = emb_alloc(cp);
     c->bw = emb_alloc(cp * sizeof(float));
     c->bneg = emb_alloc(cn * sizeof(int32_t));
-    if (!c->w || !c->bh || !c->br || !c->bt || !c->bhead || !c->bw || !c->bneg ||
+    c->bmask = emb_alloc(cp * cn);
+    if (!c->w || !c->bmask || !c->bh || !c->br || !c->bt || !c->bhead || !c->bw || !c->bneg ||
         !c->q || !c->gq || !c->rc || !c->grc || !c->s || !c->ct || !c->pos || !c->cpos || !c->ge || !c->gr ||
         !c->eslot || !c->rslot || !c->euniq || !c->runiq || !c->pslot_a || !c->pslot_e || !c->pslot_r ||
         !c->nslot || !c->nptr || !c->qptr) {
@@ -1354,6 +1357,10 @@ static inline float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
  * which are replaced by dL/dS; *cpos gets dL/ds. */
 static double pos_loss(const struct emb_kge_params *p, float sp, float *s, float *w, int n_neg, float *cpos) {
     double loss = 0;
+    /* Negatives filtered out (--filter-negatives) arrive as -inf: they get
+     * no weight and no gradient, and the means are over the others. */
+    int n_ok = 0;
+    for (int j = 0; j < n_neg; j++) n_ok += s[j] != -INFINITY;
     if (p->loss == EMB_KGE_LOSS_MARGIN) {
         int active = 0;
         for (int j = 0; j < n_neg; j++) {
@@ -1361,24 +1368,31 @@ static double pos_loss(const struct emb_kge_params *p, float sp, float *s, float
             if (v > 0) {
                 loss += v;
                 active++;
-                s[j] = 1.0f / (float)n_neg;
+                s[j] = 1.0f / (float)n_ok;
             } else {
                 s[j] = 0;
             }
         }
-        *cpos = -(float)active / (float)n_neg;
-        return loss / n_neg;
+        *cpos = n_ok ? -(float)active / (float)n_ok : 0.0f;
+        return n_ok ? loss / n_ok : 0.0;
     }
     /* Self-adversarial weights softmax(alpha S), treated as constants (the
      * RotatE paper); alpha = 0 or the logistic loss: uniform 1/n_neg. The
      * weights' exponentials are kept in w (n_neg scratch). Float math: this
      * loop is a quarter of DistMult's time in double. */
     float alpha = p->loss == EMB_KGE_LOSS_ADV ? p->adv_temp : 0.0f, mx = -INFINITY, z = 0;
-    for (int j = 0; j < n_neg; j++) mx = s[j] > mx ? s[j] : mx;
-    for (int j = 0; j < n_neg; j++) z += (w[j] = expf(alpha * (s[j] - mx)));
-    const float iz = 0.5f / z;
     loss = 0.5 * softplus(-sp);
     *cpos = -0.5f * sigmoidf(-sp);
+    if (n_ok == 0) { /* every negative was a true answer */
+        for (int j = 0; j < n_neg; j++) s[j] = 0;
+        return loss;
+    }
+    for (int j = 0; j < n_neg; j++) mx = s[j] > mx ? s[j] : mx;
+    if (n_ok == n_neg)
+        for (int j = 0; j < n_neg; j++) z += (w[j] = expf(alpha * (s[j] - mx)));
+    else
+        for (int j = 0; j < n_neg; j++) z += (w[j] = s[j] == -INFINITY ? 0.0f : expf(alpha * (s[j] - mx)));
+    const float iz = 0.5f / z;
     for (int j = 0; j < n_neg; j++) {
         /* softplus(x) = max(x, 0) + log1p(e^-|x|), sigmoid from the same e^-|x| */
         float x = s[j], t = expf(-fabsf(x)), wj = w[j] * iz;
@@ -1410,7 +1424,9 @@ static void reg_row(const struct emb_kge_params *p, float scale, const float *x,
 }
 
 /* Loss (mean over the positives) and gradients of one chunk into c's slot
- * rows. h, r, t: (n_pos), head: (n_pos) 1 = corrupt the head, neg: (n_neg). */
+ * rows. h, r, t: (n_pos), head: (n_pos) 1 = corrupt the head, neg: (n_neg);
+ * mask: NULL, or (n_pos, n_neg) with 1 where negative j is a true answer
+ * of positive i (it is left out of i's loss). */
 /* Negatives per block in the chunk loops: about 256 KB of rows. */
 static int neg_tile(int32_t width) {
     int t = (int)((256 * 1024 / sizeof(float)) / (size_t)width);
@@ -1419,7 +1435,8 @@ static int neg_tile(int32_t width) {
 
 static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p, const struct kge_kern *kn,
                          struct chunk_scratch *c, int n_pos, const int32_t *h, const int32_t *r, const int32_t *t,
-                         const uint8_t *head, const float *wt, int n_neg, const int32_t *neg) {
+                         const uint8_t *head, const float *wt, int n_neg, const int32_t *neg,
+                         const uint8_t *mask) {
     const int32_t we = m->ent->dim, wep = m->ent->dim_padded, wr = m->rel->dim, d2 = 2 * m->dim;
     const int dot = m->model == EMB_KGE_DISTMULT || m->model == EMB_KGE_COMPLEX;
     const float inv = 1.0f / (float)n_pos;
@@ -1469,6 +1486,9 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
                 }
             }
         }
+    if (mask)
+        for (size_t k = 0; k < (size_t)n_pos * (size_t)n_neg; k++)
+            if (mask[k]) c->s[k] = -INFINITY;
     for (int i = 0; i < n_pos; i++)
         loss += (wt ? wt[i] * wscale : inv) * pos_loss(p, c->pos[i], c->s + (size_t)i * n_neg, c->w, n_neg, &c->cpos[i]);
     /* Backward: dL/dq, dL/d(answer), dL/d(negatives). */
@@ -1529,11 +1549,12 @@ static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p
  * (n_entities, ent dim) and gr (n_relations, rel dim), unpadded. */
 double emb__kge_chunk_grad_dense(const struct emb_kge *m, const struct emb_kge_params *p, int n_pos,
                                  const int32_t *h, const int32_t *r, const int32_t *t, const uint8_t *head,
-                                 const float *wt, int n_neg, const int32_t *neg, float *ge, float *gr) {
+                                 const float *wt, int n_neg, const int32_t *neg, const uint8_t *mask, float *ge,
+                                 float *gr) {
     struct chunk_scratch c;
     struct kge_kern kn = kern_get(p->simd);
     if (scratch_new(&c, m, n_pos, n_neg) != EMB_OK) return NAN;
-    double loss = chunk_grad(m, p, &kn, &c, n_pos, h, r, t, head, wt, n_neg, neg);
+    double loss = chunk_grad(m, p, &kn, &c, n_pos, h, r, t, head, wt, n_neg, neg, mask);
     memset(ge, 0, (size_t)(m->ent->n_rows * m->ent->dim) * sizeof(float));
     memset(gr, 0, (size_t)(m->rel->n_rows * m->rel->dim) * sizeof(float));
     for (int32_t s = 0; s < c.n_eu; s++)
@@ -1544,6 +1565,135 @@ double emb__kge_chunk_grad_dense(const struct emb_kge *m, const struct emb_kge_p
                (size_t)m->rel->dim * sizeof(float));
     scratch_free(&c);
     return loss;
+}
+
+/* ---- training: negatives that are true answers --------------------------
+ *
+ * The RotatE code draws a positive's negatives again until none of them is
+ * a true answer in train. Here negatives are shared by a chunk, so the
+ * (positive, negative) pairs that are true answers are masked out of that
+ * positive's loss instead (--filter-negatives). The true answers come from
+ * two sorted copies of train: rows (h, r, t) answer (h, r, ?) and rows
+ * (t, r, h) answer (?, r, t) and, with reciprocal relations, (t, r^-1, ?). */
+
+struct kge_filter {
+    int64_t n;
+    int32_t n_rel;     /* relations of the data (inverse rows are n_rel + r) */
+    int32_t *by_head;  /* (n, 3): (h, r, t) sorted */
+    int32_t *by_tail;  /* (n, 3): (t, r, h) sorted */
+};
+
+static int i3_cmp(const void *a, const void *b) {
+    const int32_t *x = a, *y = b;
+    for (int k = 0; k < 3; k++)
+        if (x[k] != y[k]) return (x[k] > y[k]) - (x[k] < y[k]);
+    return 0;
+}
+
+static int i32_cmp(const void *a, const void *b) {
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void filter_free(struct kge_filter *f) {
+    emb_free(f->by_head);
+    emb_free(f->by_tail);
+    memset(f, 0, sizeof *f);
+}
+
+static int filter_build(struct kge_filter *f, const struct emb_triples *t, int32_t n_rel) {
+    size_t bytes = (size_t)(t->n > 0 ? t->n : 1) * 3 * sizeof(int32_t);
+    f->n = t->n;
+    f->n_rel = n_rel;
+    f->by_head = emb_alloc(bytes);
+    f->by_tail = emb_alloc(bytes);
+    if (!f->by_head || !f->by_tail) {
+        filter_free(f);
+        return EMB_ENOMEM;
+    }
+    for (int64_t i = 0; i < t->n; i++) {
+        int32_t *a = f->by_head + 3 * i, *b = f->by_tail + 3 * i;
+        a[0] = t->h[i], a[1] = t->r[i], a[2] = t->t[i];
+        b[0] = t->t[i], b[1] = t->r[i], b[2] = t->h[i];
+    }
+    qsort(f->by_head, (size_t)t->n, 3 * sizeof(int32_t), i3_cmp);
+    qsort(f->by_tail, (size_t)t->n, 3 * sizeof(int32_t), i3_cmp);
+    return EMB_OK;
+}
+
+/* The rows of sorted (a, r, e) rows that start with (a, r): *count of
+ * them; returns the first one's e (the others follow at stride 3). */
+static const int32_t *filter_answers(const int32_t *rows, int64_t n, int32_t a, int32_t r, int64_t *count) {
+    int64_t lo = 0, hi = n;
+    while (lo < hi) { /* first row >= (a, r) */
+        int64_t mid = lo + (hi - lo) / 2;
+        const int32_t *x = rows + 3 * mid;
+        if (x[0] < a || (x[0] == a && x[1] < r)) lo = mid + 1;
+        else hi = mid;
+    }
+    int64_t first = lo;
+    hi = n;
+    while (lo < hi) { /* first row > (a, r) */
+        int64_t mid = lo + (hi - lo) / 2;
+        const int32_t *x = rows + 3 * mid;
+        if (x[0] < a || (x[0] == a && x[1] <= r)) lo = mid + 1;
+        else hi = mid;
+    }
+    *count = lo - first;
+    return rows + 3 * first + 2;
+}
+
+/* One positive's row of the mask: row[j] = 1 when neg[j] (sorted
+ * ascending) answers its query -- (?, r, t) when head, else (h, r, ?),
+ * r >= n_rel being the inverse of r - n_rel. The shorter of the two lists
+ * is walked and the other searched. */
+static void filter_row(const struct kge_filter *f, int head, int32_t h, int32_t r, int32_t t, int n_neg,
+                       const int32_t *neg, uint8_t *row) {
+    int64_t k;
+    const int32_t *e = head ? filter_answers(f->by_tail, f->n, t, r, &k)
+                       : r >= f->n_rel ? filter_answers(f->by_tail, f->n, h, r - f->n_rel, &k)
+                                       : filter_answers(f->by_head, f->n, h, r, &k);
+    if (k <= n_neg) {
+        for (int64_t x = 0; x < k; x++) {
+            int32_t v = e[3 * x];
+            int lo = 0, hi = n_neg;
+            while (lo < hi) {
+                int mid = lo + (hi - lo) / 2;
+                if (neg[mid] < v) lo = mid + 1;
+                else hi = mid;
+            }
+            for (; lo < n_neg && neg[lo] == v; lo++) row[lo] = 1;
+        }
+        return;
+    }
+    for (int j = 0; j < n_neg; j++) {
+        int64_t lo = 0, hi = k;
+        while (lo < hi) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (e[3 * mid] < neg[j]) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < k && e[3 * lo] == neg[j]) row[j] = 1;
+    }
+}
+
+/* Sort a chunk's negatives and fill its mask (n_pos, n_neg). */
+static void filter_chunk(const struct kge_filter *f, int n_pos, const int32_t *h, const int32_t *r, const int32_t *t,
+                         const uint8_t *head, int n_neg, int32_t *neg, uint8_t *mask) {
+    qsort(neg, (size_t)n_neg, sizeof *neg, i32_cmp);
+    memset(mask, 0, (size_t)n_pos * (size_t)n_neg);
+    for (int i = 0; i < n_pos; i++) filter_row(f, head[i], h[i], r[i], t[i], n_neg, neg, mask + (size_t)i * n_neg);
+}
+
+/* For tests: filter_chunk with the filter built from train. */
+int emb__kge_filter_mask(const struct emb_triples *train, int32_t n_rel, int n_pos, const int32_t *h,
+                         const int32_t *r, const int32_t *t, const uint8_t *head, int n_neg, int32_t *neg,
+                         uint8_t *mask) {
+    struct kge_filter f;
+    if (filter_build(&f, train, n_rel) != EMB_OK) return EMB_ENOMEM;
+    filter_chunk(&f, n_pos, h, r, t, head, n_neg, neg, mask);
+    filter_free(&f);
+    return EMB_OK;
 }
 
 /* ---- training: state, optimiser, threads -------------------------------- */
@@ -1558,6 +1708,7 @@ struct trainer {
     struct emb_table *e1, *e2, *r1, *r2; /* optimiser state: Adam moments, or Adagrad sums (e1, r1) */
     float *p_head;                       /* (n_relations) Bernoulli: probability of corrupting the head */
     float *wt;                           /* (n_train) subsampling weights, or NULL */
+    struct kge_filter filter;            /* --filter-negatives (n = 0: off) */
     int32_t *perm;                       /* (n_train) this epoch's order */
     int64_t perm_epoch;
     int64_t n_steps, steps_per_epoch, step;
@@ -1652,8 +1803,10 @@ static void train_worker(void *ctx, int ith, int nth) {
             }
         }
         for (int j = 0; j < p->negatives; j++) c->bneg[j] = (int32_t)emb_rng_below(rng, (uint64_t)m->ent->n_rows);
+        if (tr->filter.by_head)
+            filter_chunk(&tr->filter, n_pos, c->bh, c->br, c->bt, c->bhead, p->negatives, c->bneg, c->bmask);
         loss += chunk_grad(m, p, &tr->kn, c, n_pos, c->bh, c->br, c->bt, c->bhead, tr->wt ? c->bw : NULL,
-                           p->negatives, c->bneg) *
+                           p->negatives, c->bneg, tr->filter.by_head ? c->bmask : NULL) *
                 n_pos;
         /* Each chunk is one optimiser update: the t of Adam's bias
          * corrections counts chunks (step * chunks of a full batch + k + 1),
@@ -1806,6 +1959,7 @@ static void trainer_free(struct trainer *tr) {
     emb_table_free(tr->best_rel);
     emb_free(tr->p_head);
     emb_free(tr->wt);
+    filter_free(&tr->filter);
     emb_free(tr->perm);
     emb_free(tr->rng);
     if (tr->cs)
@@ -1963,6 +2117,7 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
     if (p->subsampling && (!(tr.wt = emb_alloc((size_t)kg->train.n * sizeof *tr.wt)) ||
                            emb__kge_subsampling_weights(&kg->train, kg->n_relations, tr.wt) != EMB_OK))
         goto nomem;
+    if (p->filter_negatives && filter_build(&tr.filter, &kg->train, kg->n_relations) != EMB_OK) goto nomem;
     for (int i = 0; i < tr.nth; i++) {
         emb_rng_seed(&tr.rng[i], p->seed, (uint64_t)i);
         if (scratch_new(&tr.cs[i], tr.m, tr.chunk, p->negatives) != EMB_OK) {

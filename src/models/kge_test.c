@@ -379,7 +379,8 @@ static int test_parse(void) {
 
 double emb__kge_chunk_grad_dense(const struct emb_kge *m, const struct emb_kge_params *p, int n_pos,
                                  const int32_t *h, const int32_t *r, const int32_t *t, const uint8_t *head,
-                                 const float *wt, int n_neg, const int32_t *neg, float *ge, float *gr);
+                                 const float *wt, int n_neg, const int32_t *neg, const uint8_t *mask, float *ge,
+                                 float *gr);
 
 static double softplus_d(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
 
@@ -471,7 +472,7 @@ static int test_chunk_grad(void) {
                 double w0[5 * 4];
                 /* half the cases weigh the positives (--subsampling) */
                 const float W[5] = {0.5f, 0.2f, 0.9f, 0.3f, 0.7f}, *wt = (model + li + reg) % 2 ? W : NULL;
-                double loss = emb__kge_chunk_grad_dense(m, &p, n_pos, h, r, t, head, wt, n_neg, neg, ge, gr);
+                double loss = emb__kge_chunk_grad_dense(m, &p, n_pos, h, r, t, head, wt, n_neg, neg, NULL, ge, gr);
                 double ref = ref_loss(m, &p, n_pos, h, r, t, head, wt, n_neg, neg, NULL, w0);
                 if (fabs(loss - ref) > 1e-4 * (1 + fabs(ref))) fprintf(stderr, "model %d loss %d reg %d\n", model, li, reg);
                 CHECK_NEAR(loss, ref, 1e-4 * (1 + fabs(ref)));
@@ -534,7 +535,7 @@ static int test_chunk_grad_blocks(void) {
         float *gr = calloc((size_t)m->rel->n_rows * (size_t)wr, sizeof *gr);
         double *w0 = malloc(sizeof(double) * N_POS * N_NEG);
         CHECK(ge && gr && w0);
-        double loss = emb__kge_chunk_grad_dense(m, &p, N_POS, h, r, t, head, NULL, N_NEG, neg, ge, gr);
+        double loss = emb__kge_chunk_grad_dense(m, &p, N_POS, h, r, t, head, NULL, N_NEG, neg, NULL, ge, gr);
         double ref = ref_loss(m, &p, N_POS, h, r, t, head, NULL, N_NEG, neg, NULL, w0);
         CHECK_NEAR(loss, ref, 1e-4 * (1 + fabs(ref)));
         struct emb_rng g;
@@ -553,6 +554,129 @@ static int test_chunk_grad_blocks(void) {
         free(w0);
         emb_kge_free(m);
     }
+    return 0;
+}
+
+int emb__kge_filter_mask(const struct emb_triples *train, int32_t n_rel, int n_pos, const int32_t *h,
+                         const int32_t *r, const int32_t *t, const uint8_t *head, int n_neg, int32_t *neg,
+                         uint8_t *mask);
+
+/* --filter-negatives: on a random train set (repeated triples included),
+ * the mask marks exactly the negatives that complete a train triple for
+ * each positive's query -- head queries, tail queries and inverse-relation
+ * tail queries -- with the negatives sorted but otherwise kept. 3
+ * negatives exercise the other search (answer lists longer than the
+ * negatives). */
+static int test_filter_mask(void) {
+    enum { E = 7, R = 2, NT = 30, NP = 12, NN = 40 };
+    int32_t th[NT], tr_[NT], tt[NT];
+    struct emb_rng g;
+    emb_rng_seed(&g, 11, 0);
+    for (int i = 0; i < NT; i++) {
+        th[i] = (int32_t)emb_rng_below(&g, E), tr_[i] = (int32_t)emb_rng_below(&g, R);
+        tt[i] = (int32_t)emb_rng_below(&g, 3); /* few tails: long answer lists for (?, r, t) */
+    }
+    struct emb_triples train = {NT, th, tr_, tt};
+    int marked = 0;
+    for (int round = 0; round < 40; round++) {
+        int n_neg = round % 2 ? 3 : NN;
+        int32_t h[NP], r[NP], t[NP], neg[NN];
+        uint8_t head[NP], mask[NP * NN];
+        int64_t sum = 0, sum_after = 0;
+        for (int i = 0; i < NP; i++) {
+            int x = (int)emb_rng_below(&g, NT);
+            h[i] = th[x], r[i] = tr_[x], t[i] = tt[x];
+            head[i] = (uint8_t)(i % 3 == 0);
+            if (i % 3 == 1) { /* (t, r^-1, ?) as the trainer asks it with --reciprocal */
+                h[i] = tt[x], t[i] = th[x], r[i] = R + tr_[x];
+            }
+        }
+        for (int j = 0; j < n_neg; j++) sum += neg[j] = (int32_t)emb_rng_below(&g, E);
+        CHECK(emb__kge_filter_mask(&train, R, NP, h, r, t, head, n_neg, neg, mask) == EMB_OK);
+        for (int j = 0; j < n_neg; j++) {
+            sum_after += neg[j];
+            CHECK(j == 0 || neg[j - 1] <= neg[j]);
+        }
+        CHECK(sum == sum_after);
+        for (int i = 0; i < NP; i++)
+            for (int j = 0; j < n_neg; j++) {
+                int truth = 0;
+                for (int k = 0; k < NT; k++) {
+                    if (head[i]) truth |= th[k] == neg[j] && tr_[k] == r[i] && tt[k] == t[i];
+                    else if (r[i] >= R) truth |= th[k] == neg[j] && tr_[k] == r[i] - R && tt[k] == h[i];
+                    else truth |= th[k] == h[i] && tr_[k] == r[i] && tt[k] == neg[j];
+                }
+                if (mask[i * n_neg + j] != truth)
+                    fprintf(stderr, "round %d positive %d negative %d: mask %d, truth %d\n", round, i, neg[j],
+                            mask[i * n_neg + j], truth);
+                CHECK(mask[i * n_neg + j] == truth);
+                marked += truth;
+            }
+    }
+    CHECK(marked > 100); /* the test saw many true answers among the negatives */
+    return 0;
+}
+
+/* A masked chunk equals its positives trained one at a time on their
+ * unmasked negatives only (loss and every gradient float), for every
+ * model and loss; one positive has every negative masked and keeps only
+ * its positive term. */
+static int test_chunk_grad_mask(void) {
+    enum { NP = 4, NN = 5 };
+    const int32_t h[NP] = {0, 1, 2, 3}, r[NP] = {0, 1, 0, 1}, t[NP] = {1, 2, 3, 0}, neg[NN] = {2, 0, 3, 1, 0};
+    const uint8_t head[NP] = {0, 1, 0, 1};
+    const uint8_t mask[NP * NN] = {0, 1, 0, 0, 1, /**/ 0, 0, 0, 0, 0, /**/ 1, 1, 1, 1, 1, /**/ 0, 0, 1, 0, 0};
+    const enum emb_kge_loss losses[3] = {EMB_KGE_LOSS_ADV, EMB_KGE_LOSS_LOGISTIC, EMB_KGE_LOSS_MARGIN};
+    for (int model = 0; model <= EMB_KGE_ROTATE; model++)
+        for (int li = 0; li < 3; li++) {
+            struct emb_kge *m = toy_model((enum emb_kge_model)model, 3, 2, 40 + li);
+            CHECK(m != NULL);
+            m->gamma = 1.0f;
+            struct emb_kge_params p = emb_kge_default_params();
+            p.model = m->model;
+            p.gamma = m->gamma;
+            p.loss = losses[li];
+            p.adv_temp = 0.7f;
+            enum { GE = 4 * 6, GR = 2 * 6 };
+            float ge[GE], gr[GR], ge1[GE], gr1[GR];
+            double ref_ge[GE] = {0}, ref_gr[GR] = {0}, ref = 0;
+            double loss = emb__kge_chunk_grad_dense(m, &p, NP, h, r, t, head, NULL, NN, neg, mask, ge, gr);
+            for (int i = 0; i < NP; i++) {
+                int32_t keep[NN];
+                int nk = 0;
+                for (int j = 0; j < NN; j++)
+                    if (!mask[i * NN + j]) keep[nk++] = neg[j];
+                double l1;
+                if (nk > 0) {
+                    l1 = emb__kge_chunk_grad_dense(m, &p, 1, h + i, r + i, t + i, head + i, NULL, nk, keep, NULL, ge1,
+                                                   gr1);
+                } else { /* only the positive's term: 0.5 softplus(-s), none for the margin loss */
+                    memset(ge1, 0, sizeof ge1);
+                    memset(gr1, 0, sizeof gr1);
+                    double sp = emb_kge_score(m, h[i], r[i], t[i]);
+                    l1 = p.loss == EMB_KGE_LOSS_MARGIN ? 0 : 0.5 * softplus_d(-sp);
+                    float c = p.loss == EMB_KGE_LOSS_MARGIN ? 0.0f : (float)(-0.5 / (1 + exp(sp)));
+                    emb_kge_grad_rows(m, emb_table_row(m->ent, h[i]), emb_table_row(m->rel, r[i]),
+                                      emb_table_row(m->ent, t[i]), c, ge1 + h[i] * m->ent->dim,
+                                      gr1 + r[i] * m->rel->dim, ge1 + t[i] * m->ent->dim);
+                }
+                ref += l1 / NP;
+                for (int k = 0; k < GE; k++) ref_ge[k] += ge1[k] / (double)NP;
+                for (int k = 0; k < GR; k++) ref_gr[k] += gr1[k] / (double)NP;
+            }
+            if (fabs(loss - ref) > 1e-5 * (1 + fabs(ref)))
+                fprintf(stderr, "%s loss %d: masked chunk %g, one at a time %g\n", emb_kge_model_name(m->model), li,
+                        loss, ref);
+            CHECK_NEAR(loss, ref, 1e-5 * (1 + fabs(ref)));
+            int nonzero = 0;
+            for (int k = 0; k < m->ent->n_rows * m->ent->dim; k++) {
+                CHECK_NEAR(ge[k], ref_ge[k], 1e-5 * (1 + fabs(ref_ge[k])));
+                nonzero += ge[k] != 0;
+            }
+            for (int k = 0; k < m->rel->n_rows * m->rel->dim; k++) CHECK_NEAR(gr[k], ref_gr[k], 1e-5 * (1 + fabs(ref_gr[k])));
+            CHECK(nonzero > 0);
+            emb_kge_free(m);
+        }
     return 0;
 }
 
@@ -847,6 +971,8 @@ int main(void) {
     RUN(test_reciprocal);
     RUN(test_chunk_grad);
     RUN(test_chunk_grad_blocks);
+    RUN(test_filter_mask);
+    RUN(test_chunk_grad_mask);
     RUN(test_planted);
     RUN(test_determinism_resume);
     RUN(test_divergence);
