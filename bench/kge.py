@@ -28,7 +28,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EMB = os.path.join(ROOT, "build", "emb")
+EMB = os.environ.get("EMB") or os.path.join(ROOT, "build", "emb")  # EMB=path: another build
 OUT = os.path.join(ROOT, "bench", "out")
 
 # Published filtered test results (../shared/data/kg/README.md): MRR, H@10.

@@ -1578,9 +1578,10 @@ double emb__kge_chunk_grad_dense(const struct emb_kge *m, const struct emb_kge_p
 
 struct kge_filter {
     int64_t n;
-    int32_t n_rel;     /* relations of the data (inverse rows are n_rel + r) */
-    int32_t *by_head;  /* (n, 3): (h, r, t) sorted */
-    int32_t *by_tail;  /* (n, 3): (t, r, h) sorted */
+    int32_t n_rel;                /* relations of the data (inverse rows are n_rel + r) */
+    int32_t *by_head;             /* (n, 3): (h, r, t) sorted */
+    int32_t *by_tail;             /* (n, 3): (t, r, h) sorted */
+    int64_t *head_off, *tail_off; /* (n_ent + 1): entity a's rows start at off[a] */
 };
 
 static int i3_cmp(const void *a, const void *b) {
@@ -1598,16 +1599,29 @@ static int i32_cmp(const void *a, const void *b) {
 static void filter_free(struct kge_filter *f) {
     emb_free(f->by_head);
     emb_free(f->by_tail);
+    emb_free(f->head_off);
+    emb_free(f->tail_off);
     memset(f, 0, sizeof *f);
 }
 
-static int filter_build(struct kge_filter *f, const struct emb_triples *t, int32_t n_rel) {
+/* Offsets of each entity's rows in sorted rows (first column). */
+static void filter_offsets(const int32_t *rows, int64_t n, int32_t n_ent, int64_t *off) {
+    int64_t i = 0;
+    for (int32_t a = 0; a <= n_ent; a++) {
+        while (i < n && rows[3 * i] < a) i++;
+        off[a] = i;
+    }
+}
+
+static int filter_build(struct kge_filter *f, const struct emb_triples *t, int32_t n_ent, int32_t n_rel) {
     size_t bytes = (size_t)(t->n > 0 ? t->n : 1) * 3 * sizeof(int32_t);
     f->n = t->n;
     f->n_rel = n_rel;
     f->by_head = emb_alloc(bytes);
     f->by_tail = emb_alloc(bytes);
-    if (!f->by_head || !f->by_tail) {
+    f->head_off = emb_alloc(((size_t)n_ent + 1) * sizeof(int64_t));
+    f->tail_off = emb_alloc(((size_t)n_ent + 1) * sizeof(int64_t));
+    if (!f->by_head || !f->by_tail || !f->head_off || !f->tail_off) {
         filter_free(f);
         return EMB_ENOMEM;
     }
@@ -1618,25 +1632,27 @@ static int filter_build(struct kge_filter *f, const struct emb_triples *t, int32
     }
     qsort(f->by_head, (size_t)t->n, 3 * sizeof(int32_t), i3_cmp);
     qsort(f->by_tail, (size_t)t->n, 3 * sizeof(int32_t), i3_cmp);
+    filter_offsets(f->by_head, t->n, n_ent, f->head_off);
+    filter_offsets(f->by_tail, t->n, n_ent, f->tail_off);
     return EMB_OK;
 }
 
-/* The rows of sorted (a, r, e) rows that start with (a, r): *count of
- * them; returns the first one's e (the others follow at stride 3). */
-static const int32_t *filter_answers(const int32_t *rows, int64_t n, int32_t a, int32_t r, int64_t *count) {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) { /* first row >= (a, r) */
+/* The rows of sorted (a, r, e) rows that start with (a, r) -- searched
+ * within a's rows, off[a] to off[a + 1]: *count of them; returns the first
+ * one's e (the others follow at stride 3). */
+static const int32_t *filter_answers(const int32_t *rows, const int64_t *off, int32_t a, int32_t r,
+                                     int64_t *count) {
+    int64_t lo = off[a], hi = off[a + 1], end = hi;
+    while (lo < hi) { /* first row with relation >= r */
         int64_t mid = lo + (hi - lo) / 2;
-        const int32_t *x = rows + 3 * mid;
-        if (x[0] < a || (x[0] == a && x[1] < r)) lo = mid + 1;
+        if (rows[3 * mid + 1] < r) lo = mid + 1;
         else hi = mid;
     }
     int64_t first = lo;
-    hi = n;
-    while (lo < hi) { /* first row > (a, r) */
+    hi = end;
+    while (lo < hi) { /* first row with relation > r */
         int64_t mid = lo + (hi - lo) / 2;
-        const int32_t *x = rows + 3 * mid;
-        if (x[0] < a || (x[0] == a && x[1] <= r)) lo = mid + 1;
+        if (rows[3 * mid + 1] <= r) lo = mid + 1;
         else hi = mid;
     }
     *count = lo - first;
@@ -1650,9 +1666,9 @@ static const int32_t *filter_answers(const int32_t *rows, int64_t n, int32_t a, 
 static void filter_row(const struct kge_filter *f, int head, int32_t h, int32_t r, int32_t t, int n_neg,
                        const int32_t *neg, uint8_t *row) {
     int64_t k;
-    const int32_t *e = head ? filter_answers(f->by_tail, f->n, t, r, &k)
-                       : r >= f->n_rel ? filter_answers(f->by_tail, f->n, h, r - f->n_rel, &k)
-                                       : filter_answers(f->by_head, f->n, h, r, &k);
+    const int32_t *e = head ? filter_answers(f->by_tail, f->tail_off, t, r, &k)
+                       : r >= f->n_rel ? filter_answers(f->by_tail, f->tail_off, h, r - f->n_rel, &k)
+                                       : filter_answers(f->by_head, f->head_off, h, r, &k);
     if (k <= n_neg) {
         for (int64_t x = 0; x < k; x++) {
             int32_t v = e[3 * x];
@@ -1686,11 +1702,11 @@ static void filter_chunk(const struct kge_filter *f, int n_pos, const int32_t *h
 }
 
 /* For tests: filter_chunk with the filter built from train. */
-int emb__kge_filter_mask(const struct emb_triples *train, int32_t n_rel, int n_pos, const int32_t *h,
+int emb__kge_filter_mask(const struct emb_triples *train, int32_t n_ent, int32_t n_rel, int n_pos, const int32_t *h,
                          const int32_t *r, const int32_t *t, const uint8_t *head, int n_neg, int32_t *neg,
                          uint8_t *mask) {
     struct kge_filter f;
-    if (filter_build(&f, train, n_rel) != EMB_OK) return EMB_ENOMEM;
+    if (filter_build(&f, train, n_ent, n_rel) != EMB_OK) return EMB_ENOMEM;
     filter_chunk(&f, n_pos, h, r, t, head, n_neg, neg, mask);
     filter_free(&f);
     return EMB_OK;
@@ -2117,7 +2133,8 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
     if (p->subsampling && (!(tr.wt = emb_alloc((size_t)kg->train.n * sizeof *tr.wt)) ||
                            emb__kge_subsampling_weights(&kg->train, kg->n_relations, tr.wt) != EMB_OK))
         goto nomem;
-    if (p->filter_negatives && filter_build(&tr.filter, &kg->train, kg->n_relations) != EMB_OK) goto nomem;
+    if (p->filter_negatives && filter_build(&tr.filter, &kg->train, kg->n_entities, kg->n_relations) != EMB_OK)
+        goto nomem;
     for (int i = 0; i < tr.nth; i++) {
         emb_rng_seed(&tr.rng[i], p->seed, (uint64_t)i);
         if (scratch_new(&tr.cs[i], tr.m, tr.chunk, p->negatives) != EMB_OK) {

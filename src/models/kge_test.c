@@ -557,7 +557,7 @@ static int test_chunk_grad_blocks(void) {
     return 0;
 }
 
-int emb__kge_filter_mask(const struct emb_triples *train, int32_t n_rel, int n_pos, const int32_t *h,
+int emb__kge_filter_mask(const struct emb_triples *train, int32_t n_ent, int32_t n_rel, int n_pos, const int32_t *h,
                          const int32_t *r, const int32_t *t, const uint8_t *head, int n_neg, int32_t *neg,
                          uint8_t *mask);
 
@@ -592,7 +592,7 @@ static int test_filter_mask(void) {
             }
         }
         for (int j = 0; j < n_neg; j++) sum += neg[j] = (int32_t)emb_rng_below(&g, E);
-        CHECK(emb__kge_filter_mask(&train, R, NP, h, r, t, head, n_neg, neg, mask) == EMB_OK);
+        CHECK(emb__kge_filter_mask(&train, E, R, NP, h, r, t, head, n_neg, neg, mask) == EMB_OK);
         for (int j = 0; j < n_neg; j++) {
             sum_after += neg[j];
             CHECK(j == 0 || neg[j - 1] <= neg[j]);
