@@ -29,6 +29,8 @@ for path in sorted(glob.glob(os.path.join(ROOT, "bench", "out", "kge_quality_*.j
     tags = [f"{int(opt('--steps')) // 1000}k" if opt("--steps") else ""]
     tags += ["recip"] if "--reciprocal" in a else []
     tags += ["subsampling"] if "--subsampling" in a else []
+    tags += ["filter"] if "--filter-negatives" in a else []
+    tags += [f"chunk {opt('--chunk')}"] if opt("--chunk") else []
     tags += [f"neg {opt('--negatives')}"] if opt("--negatives") not in (None, "256") else []
     tags += [f"seed {opt('--seed')}"] if opt("--seed") else []
     label = f"{r['model']} {r['data']} " + " ".join(t for t in tags if t)
