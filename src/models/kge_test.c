@@ -450,6 +450,21 @@ static int fd_mismatch(struct emb_kge *m, const struct emb_kge_params *p, int n_
     return 1;
 }
 
+/* A toy model (dim 3, gamma 1) for the chunk tests and its training
+ * parameters with the given loss (adversarial temperature 0.7). */
+static struct emb_kge *chunk_case(enum emb_kge_model model, int p_norm, uint64_t seed, enum emb_kge_loss loss,
+                                  struct emb_kge_params *p) {
+    struct emb_kge *m = toy_model(model, 3, p_norm, seed);
+    if (!m) return NULL;
+    m->gamma = 1.0f;
+    *p = emb_kge_default_params();
+    p->model = m->model;
+    p->gamma = m->gamma;
+    p->loss = loss;
+    p->adv_temp = 0.7f;
+    return m;
+}
+
 static int test_chunk_grad(void) {
     const int n_pos = 5, n_neg = 4;
     const int32_t h[5] = {0, 1, 2, 3, 0}, r[5] = {0, 1, 0, 1, 1}, t[5] = {1, 2, 3, 0, 2}, neg[4] = {2, 0, 3, 2};
@@ -458,14 +473,10 @@ static int test_chunk_grad(void) {
     for (int model = 0; model <= EMB_KGE_ROTATE; model++)
         for (int li = 0; li < 3; li++)
             for (int reg = 0; reg <= EMB_KGE_REG_N3; reg++) {
-                struct emb_kge *m = toy_model((enum emb_kge_model)model, 3, 1 + (model == 0 && li == 1), 20 + li);
+                struct emb_kge_params p;
+                struct emb_kge *m = chunk_case((enum emb_kge_model)model, 1 + (model == 0 && li == 1), 20 + li,
+                                               losses[li], &p);
                 CHECK(m != NULL);
-                m->gamma = 1.0f;
-                struct emb_kge_params p = emb_kge_default_params();
-                p.model = m->model;
-                p.gamma = m->gamma;
-                p.loss = losses[li];
-                p.adv_temp = 0.7f;
                 p.reg = (enum emb_kge_reg)reg;
                 p.reg_weight = 0.05f;
                 float ge[4 * 6], gr[2 * 6];
@@ -629,14 +640,9 @@ static int test_chunk_grad_mask(void) {
     const enum emb_kge_loss losses[3] = {EMB_KGE_LOSS_ADV, EMB_KGE_LOSS_LOGISTIC, EMB_KGE_LOSS_MARGIN};
     for (int model = 0; model <= EMB_KGE_ROTATE; model++)
         for (int li = 0; li < 3; li++) {
-            struct emb_kge *m = toy_model((enum emb_kge_model)model, 3, 2, 40 + li);
+            struct emb_kge_params p;
+            struct emb_kge *m = chunk_case((enum emb_kge_model)model, 2, 40 + li, losses[li], &p);
             CHECK(m != NULL);
-            m->gamma = 1.0f;
-            struct emb_kge_params p = emb_kge_default_params();
-            p.model = m->model;
-            p.gamma = m->gamma;
-            p.loss = losses[li];
-            p.adv_temp = 0.7f;
             enum { GE = 4 * 6, GR = 2 * 6 };
             float ge[GE], gr[GR], ge1[GE], gr1[GR];
             double ref_ge[GE] = {0}, ref_gr[GR] = {0}, ref = 0;
