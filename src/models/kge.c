@@ -1388,10 +1388,7 @@ static double pos_loss(const struct emb_kge_params *p, float sp, float *s, float
         return loss;
     }
     for (int j = 0; j < n_neg; j++) mx = s[j] > mx ? s[j] : mx;
-    if (n_ok == n_neg)
-        for (int j = 0; j < n_neg; j++) z += (w[j] = expf(alpha * (s[j] - mx)));
-    else
-        for (int j = 0; j < n_neg; j++) z += (w[j] = s[j] == -INFINITY ? 0.0f : expf(alpha * (s[j] - mx)));
+    for (int j = 0; j < n_neg; j++) z += (w[j] = s[j] == -INFINITY ? 0.0f : expf(alpha * (s[j] - mx)));
     const float iz = 0.5f / z;
     for (int j = 0; j < n_neg; j++) {
         /* softplus(x) = max(x, 0) + log1p(e^-|x|), sigmoid from the same e^-|x| */
@@ -1423,15 +1420,16 @@ static void reg_row(const struct emb_kge_params *p, float scale, const float *x,
     }
 }
 
-/* Loss (mean over the positives) and gradients of one chunk into c's slot
- * rows. h, r, t: (n_pos), head: (n_pos) 1 = corrupt the head, neg: (n_neg);
- * mask: NULL, or (n_pos, n_neg) with 1 where negative j is a true answer
- * of positive i (it is left out of i's loss). */
 /* Negatives per block in the chunk loops: about 256 KB of rows. */
 static int neg_tile(int32_t width) {
     int t = (int)((256 * 1024 / sizeof(float)) / (size_t)width);
     return t < 8 ? 8 : t;
 }
+
+/* Loss (mean over the positives) and gradients of one chunk into c's slot
+ * rows. h, r, t: (n_pos), head: (n_pos) 1 = corrupt the head, neg: (n_neg);
+ * mask: NULL, or (n_pos, n_neg) with 1 where negative j is a true answer
+ * of positive i (it is left out of i's loss). */
 
 static double chunk_grad(const struct emb_kge *m, const struct emb_kge_params *p, const struct kge_kern *kn,
                          struct chunk_scratch *c, int n_pos, const int32_t *h, const int32_t *r, const int32_t *t,
@@ -1661,35 +1659,19 @@ static const int32_t *filter_answers(const int32_t *rows, const int64_t *off, in
 
 /* One positive's row of the mask: row[j] = 1 when neg[j] (sorted
  * ascending) answers its query -- (?, r, t) when head, else (h, r, ?),
- * r >= n_rel being the inverse of r - n_rel. The shorter of the two lists
- * is walked and the other searched. */
+ * r >= n_rel being the inverse of r - n_rel. Both lists are sorted, so
+ * one merge walk finds the common ids (repeats on either side included). */
 static void filter_row(const struct kge_filter *f, int head, int32_t h, int32_t r, int32_t t, int n_neg,
                        const int32_t *neg, uint8_t *row) {
     int64_t k;
     const int32_t *e = head ? filter_answers(f->by_tail, f->tail_off, t, r, &k)
                        : r >= f->n_rel ? filter_answers(f->by_tail, f->tail_off, h, r - f->n_rel, &k)
                                        : filter_answers(f->by_head, f->head_off, h, r, &k);
-    if (k <= n_neg) {
-        for (int64_t x = 0; x < k; x++) {
-            int32_t v = e[3 * x];
-            int lo = 0, hi = n_neg;
-            while (lo < hi) {
-                int mid = lo + (hi - lo) / 2;
-                if (neg[mid] < v) lo = mid + 1;
-                else hi = mid;
-            }
-            for (; lo < n_neg && neg[lo] == v; lo++) row[lo] = 1;
-        }
-        return;
-    }
-    for (int j = 0; j < n_neg; j++) {
-        int64_t lo = 0, hi = k;
-        while (lo < hi) {
-            int64_t mid = lo + (hi - lo) / 2;
-            if (e[3 * mid] < neg[j]) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo < k && e[3 * lo] == neg[j]) row[j] = 1;
+    int64_t x = 0;
+    for (int j = 0; x < k && j < n_neg;) {
+        if (e[3 * x] < neg[j]) x++;
+        else if (e[3 * x] > neg[j]) j++;
+        else row[j++] = 1;
     }
 }
 
@@ -1724,7 +1706,7 @@ struct trainer {
     struct emb_table *e1, *e2, *r1, *r2; /* optimiser state: Adam moments, or Adagrad sums (e1, r1) */
     float *p_head;                       /* (n_relations) Bernoulli: probability of corrupting the head */
     float *wt;                           /* (n_train) subsampling weights, or NULL */
-    struct kge_filter filter;            /* --filter-negatives (n = 0: off) */
+    struct kge_filter filter;            /* --filter-negatives (by_head NULL: off) */
     int32_t *perm;                       /* (n_train) this epoch's order */
     int64_t perm_epoch;
     int64_t n_steps, steps_per_epoch, step;

@@ -575,9 +575,9 @@ int emb__kge_filter_mask(const struct emb_triples *train, int32_t n_ent, int32_t
 /* --filter-negatives: on a random train set (repeated triples included),
  * the mask marks exactly the negatives that complete a train triple for
  * each positive's query -- head queries, tail queries and inverse-relation
- * tail queries -- with the negatives sorted but otherwise kept. 3
- * negatives exercise the other search (answer lists longer than the
- * negatives). */
+ * tail queries -- with the negatives sorted but otherwise kept. Every
+ * other round draws only 3 negatives, so answer lists are longer than the
+ * negatives too. */
 static int test_filter_mask(void) {
     enum { E = 7, R = 2, NT = 30, NP = 12, NN = 40 };
     int32_t th[NT], tr_[NT], tt[NT];
