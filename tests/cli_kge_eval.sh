@@ -95,7 +95,7 @@ $EMB eval kge "$T/g.kge" --data "$T/g" --split valid --json > "$T/v.json"
 check "--split valid" test "$(jget "$T/v.json" "(d['split'], d['triples'])")" = "('valid', 50)"
 
 # ---- Countries AUC-PR -------------------------------------------------------
-D=${EMB_DATA:-../shared/data}/kg/countries_S1
+D=${EMB_TESTDATA:-tests/data}/countries_S1
 if [[ -f "$D/regions.txt" ]]; then
   $EMB train kge --model complex --dim 32 --data "$D" --output "$T/c.kge" --epochs 200 --lr 0.01 --threads 1 --quiet
   $EMB eval kge "$T/c.kge" --data "$D" --countries "$D/regions.txt" --json > "$T/c.json"
@@ -121,7 +121,7 @@ for line in open(data + '/test.tsv'):
 sys.exit(0 if abs(average_precision_score(y, s) - float(auc)) < 1e-9 else 1)
 EOF2
 else
-  echo "SKIP Countries: $D not found (set EMB_DATA)"
+  fail "tests/data/countries_S1 is missing"
 fi
 
 # ---- bad input ----------------------------------------------------------------

@@ -21,8 +21,12 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
-from gensim.models import KeyedVectors
+try:
+    import numpy as np
+    from gensim.models import KeyedVectors
+except ImportError as e:  # optional: python3-gensim and python3-numpy
+    print("SKIP: %s (apt-get install python3-gensim python3-numpy)" % e)
+    sys.exit(77)
 
 logging.disable(logging.WARNING)  # gensim warns about missing 'count' attributes
 
