@@ -4,6 +4,7 @@
 #   make check           unit tests + CLI tests (tests/run.sh)
 #   make asan            the same tests in an ASan+UBSan build (build-asan/)
 #   make fuzz            libFuzzer harnesses (clang) in build-fuzz/
+#   make mutate          mutation testing (tests/mutations.txt); not in check
 #   make NATIVE=1        add -march=native
 #
 # One variable, BUILD, names the output folder so that the sanitizer build
@@ -42,7 +43,7 @@ PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz clean tests
+.PHONY: all check asan fuzz clean tests mutate
 all: $(BUILD)/libemb.a $(BUILD)/emb
 
 $(BUILD)/obj/%.o: %.c
@@ -110,6 +111,11 @@ check: tests
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" check
+
+# Mutation testing: apply each deliberate bug of tests/mutations.txt in a
+# copy of the tree, run the tests it names, report which survived.
+mutate:
+	/usr/bin/python3 scripts/mutate.py
 
 # Fuzzing (clang + libFuzzer): make fuzz, then e.g.
 #   build-fuzz/fuzz_vecs -max_total_time=300 fuzz/corpus/vecs
