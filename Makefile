@@ -1,6 +1,7 @@
 # emb -- build, test and fuzz.
 #
-#   make                 library (build/libemb.a) and CLI (build/emb)
+#   make                 libraries (build/libemb.a, build/libemb.so) and CLI (build/emb)
+#   make install         install to PREFIX (/usr/local) under DESTDIR; make uninstall
 #   make check           unit tests + CLI tests (tests/run.sh)
 #   make asan            the same tests in an ASan+UBSan build (build-asan/)
 #   make fuzz            libFuzzer harnesses (clang) in build-fuzz/
@@ -21,7 +22,39 @@ endif
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 LDLIBS  += -lz -lm -lpthread
 CLI_LIBS = -ljson-c
-CLI_LIBS += -lmicrohttpd
+
+# Version of the library and the CLI; the shared library's soname carries
+# the major number (libemb.so.0 -> libemb.so.0.1.0).
+VERSION       = 0.1.0
+VERSION_MAJOR = $(firstword $(subst ., ,$(VERSION)))
+
+# Optional packages, probed by compiling their header (no pkg-config
+# needed). Force one off with e.g. `make HAVE_CAIRO=0`: the CLI is then
+# built without that feature and its command says which package to install.
+#   cairo         (libcairo2-dev)      emb plot
+#   libmicrohttpd (libmicrohttpd-dev)  emb serve
+#   json-c        (libjson-c-dev)      every command's --json output: the
+#                                      CLI cannot be built without it
+probe = $(shell printf '\#include <%s>\n' $(1) | $(CC) -E -x c - >/dev/null 2>&1 && echo 1 || echo 0)
+ifeq ($(origin HAVE_CAIRO),undefined)
+HAVE_CAIRO := $(call probe,cairo/cairo.h)
+endif
+ifeq ($(origin HAVE_MHD),undefined)
+HAVE_MHD := $(call probe,microhttpd.h)
+endif
+ifeq ($(origin HAVE_JSONC),undefined)
+HAVE_JSONC := $(call probe,json-c/json.h)
+endif
+ifneq ($(HAVE_CAIRO),1)
+$(info emb: cairo not found (Debian: apt-get install libcairo2-dev): building the CLI without `emb plot`)
+endif
+ifneq ($(HAVE_MHD),1)
+$(info emb: libmicrohttpd not found (Debian: apt-get install libmicrohttpd-dev): building the CLI without `emb serve`)
+endif
+ifneq ($(HAVE_JSONC),1)
+$(info emb: json-c not found (Debian: apt-get install libjson-c-dev): the library builds, the CLI (build/emb) cannot)
+endif
+CLI_DEFS = -DEMB_HAVE_CAIRO=$(HAVE_CAIRO) -DEMB_HAVE_MHD=$(HAVE_MHD)
 
 CORE_SRC   := $(filter-out %_test.c,$(wildcard src/core/*.c))
 MODEL_SRC  := $(filter-out %_test.c,$(wildcard src/models/*.c))
@@ -29,25 +62,75 @@ EVAL_SRC   := $(filter-out %_test.c,$(wildcard src/eval/*.c))
 INDEX_SRC  := $(filter-out %_test.c,$(wildcard src/index/*.c))
 MAP_SRC    := $(filter-out %_test.c src/map/plot.c,$(wildcard src/map/*.c))
 LIB_SRC    := $(CORE_SRC) $(MODEL_SRC) $(EVAL_SRC) $(INDEX_SRC) $(MAP_SRC)
-CLI_SRC    := $(wildcard cli/*.c)
+# cli/*_missing.c stand in for an optional package that is absent.
+CLI_SRC    := $(filter-out cli/%_missing.c,$(wildcard cli/*.c))
+ifneq ($(HAVE_MHD),1)
+CLI_SRC    := $(filter-out cli/cmd_serve.c cli/serve_%.c,$(CLI_SRC))
+endif
+ifneq ($(HAVE_CAIRO),1)
+CLI_SRC    += cli/plot_missing.c
+endif
 TEST_SRC   := $(wildcard src/*/*_test.c) tests/headers_test.c
+ifneq ($(HAVE_CAIRO),1)
+TEST_SRC   := $(filter-out src/map/plot_test.c,$(TEST_SRC))
+endif
 
 # The plot renderer needs cairo: it gets its own archive, linked only by the
 # CLI and its test, so libemb stays free of cairo.
 PLOT_SRC   := src/map/plot.c
 PLOT_LIBS  := -lcairo
+ifneq ($(HAVE_CAIRO),1)
+PLOT_SRC   :=
+PLOT_LIBS  :=
+endif
+ifeq ($(HAVE_MHD),1)
+CLI_LIBS += -lmicrohttpd
+endif
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz clean tests
-all: $(BUILD)/libemb.a $(BUILD)/emb
+.PHONY: all check asan fuzz clean tests install uninstall FORCE
+all: $(BUILD)/libemb.a $(BUILD)/libemb.so $(BUILD)/emb
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The CLI's objects know which optional features they have.
+$(BUILD)/obj/cli/%.o: cli/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CLI_DEFS) -I$(BUILD)/gen -c $< -o $@
+$(BUILD)/obj/cli/emb.o: $(BUILD)/gen/emb_version.h
+
+# emb --version: version and git commit, rewritten only when they change.
+EMB_COMMIT = $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+$(BUILD)/gen/emb_version.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define EMB_VERSION "%s"\n#define EMB_COMMIT "%s"\n' '$(VERSION)' '$(EMB_COMMIT)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+# The shared library: the same sources compiled again with -fPIC into their
+# own folder (the static library and the CLI keep non-PIC code), linked
+# with a version script that exports only the public emb_* names (those
+# declared in include/emb/; internal emb__* helpers stay local).
+PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+SONAME  := libemb.so.$(VERSION_MAJOR)
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -c $< -o $@
+$(BUILD)/libemb.map: $(BUILD)/libemb.a
+	{ echo '/* generated by the Makefile: the public symbols of libemb.so */'; echo '{ global:'; \
+	  nm -g --defined-only $< | awk 'NF == 3 && $$3 ~ /^emb_[a-zA-Z0-9]/ { print "  " $$3 ";" }' | sort -u; \
+	  echo 'local: *; };'; } > $@.tmp && mv $@.tmp $@
+$(BUILD)/libemb.so.$(VERSION): $(PIC_OBJ) $(BUILD)/libemb.map
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script,$(BUILD)/libemb.map \
+	  -Wl,--no-undefined -o $@ $(PIC_OBJ) $(LDLIBS)
+$(BUILD)/libemb.so: $(BUILD)/libemb.so.$(VERSION)
+	ln -sf libemb.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
 
 $(BUILD)/libemb.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -71,8 +154,63 @@ $(BUILD)/libemb_plot.a: $(PLOT_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+ifneq ($(HAVE_MHD),1)
+CLI_OBJ := $(filter-out $(BUILD)/obj/gen/serve_web.o,$(CLI_OBJ))
+endif
 $(BUILD)/emb: $(CLI_OBJ) $(BUILD)/libemb.a $(BUILD)/libemb_plot.a
+ifneq ($(HAVE_JSONC),1)
+	@echo 'emb: the CLI needs json-c: apt-get install libjson-c-dev (Debian), then make' >&2; exit 1
+endif
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemb_plot.a $(BUILD)/libemb.a $(CLI_LIBS) $(PLOT_LIBS) $(LDLIBS)
+
+# ---- install -------------------------------------------------------------
+#   make install [PREFIX=/usr/local] [DESTDIR=]    make uninstall (same variables)
+# Installs emb, libemb.a, libemb.so (+ soname and dev links), the public
+# headers (include/emb/, without plot.h: the plot module is not in libemb),
+# emb.pc and the emb(1) man page. scripts/install.sh checks every folder
+# first and copies before it renames, so a prefix it cannot write leaves
+# nothing behind.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+MANDIR      ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+PUBLIC_HEADERS := $(filter-out include/emb/plot.h,$(wildcard include/emb/*.h))
+D := $(DESTDIR)
+INSTALL_ENTRIES = \
+  f 755 $(BUILD)/emb $(D)$(BINDIR)/emb \
+  f 644 $(BUILD)/libemb.a $(D)$(LIBDIR)/libemb.a \
+  f 755 $(BUILD)/libemb.so.$(VERSION) $(D)$(LIBDIR)/libemb.so.$(VERSION) \
+  l libemb.so.$(VERSION) $(D)$(LIBDIR)/$(SONAME) \
+  l $(SONAME) $(D)$(LIBDIR)/libemb.so \
+  $(foreach h,$(PUBLIC_HEADERS),f 644 $(h) $(D)$(INCLUDEDIR)/emb/$(notdir $(h))) \
+  d $(D)$(INCLUDEDIR)/emb \
+  f 644 $(BUILD)/emb.pc $(D)$(PKGCONFIGDIR)/emb.pc \
+  f 644 docs/emb.1 $(D)$(MANDIR)/man1/emb.1
+
+# pkg-config file. Static linking (pkg-config --static) adds zlib, libm
+# and pthreads; dynamic linking needs only -lemb.
+$(BUILD)/emb.pc: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'exec_prefix=$${prefix}' \
+	  'libdir=$(patsubst $(PREFIX)%,$${exec_prefix}%,$(LIBDIR))' \
+	  'includedir=$(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))' '' \
+	  'Name: emb' \
+	  'Description: embeddings in C: word2vec, graph and knowledge-graph embeddings, nearest-neighbour search' \
+	  'Version: $(VERSION)' \
+	  'Requires.private: zlib' \
+	  'Libs: -L$${libdir} -lemb' \
+	  'Libs.private: -lm -lpthread' \
+	  'Cflags: -I$${includedir}' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+install: all $(BUILD)/emb.pc
+	bash scripts/install.sh install $(INSTALL_ENTRIES)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	bash scripts/install.sh uninstall $(INSTALL_ENTRIES)
 
 # Unit tests: each *_test.c is a program linked against the library.
 $(BUILD)/tests/%: src/core/%.c $(BUILD)/libemb.a
@@ -123,4 +261,4 @@ build-fuzz/%: fuzz/%.c $(LIB_SRC)
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PLOT_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PLOT_OBJ:.o=.d) $(PIC_OBJ:.o=.d)
