@@ -2,6 +2,7 @@
 #
 #   make                 libraries (build/libemb.a, build/libemb.so) and CLI (build/emb)
 #   make install         install to PREFIX (/usr/local) under DESTDIR; make uninstall
+#   make man             regenerate docs/emb.1 from the --help texts
 #   make check           unit tests + CLI tests (tests/run.sh)
 #   make asan            the same tests in an ASan+UBSan build (build-asan/)
 #   make fuzz            libFuzzer harnesses (clang) in build-fuzz/
@@ -92,7 +93,7 @@ PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz clean tests install uninstall FORCE
+.PHONY: all check asan fuzz clean tests install uninstall man FORCE
 all: $(BUILD)/libemb.a $(BUILD)/libemb.so $(BUILD)/emb
 
 $(BUILD)/obj/%.o: %.c
@@ -204,6 +205,11 @@ $(BUILD)/emb.pc: FORCE
 	  'Libs.private: -lm -lpthread' \
 	  'Cflags: -I$${includedir}' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+# The man page is generated from the help texts and committed;
+# tests/cli_man.sh fails when a command or option is missing from it.
+man: $(BUILD)/emb
+	bash scripts/gen_man.sh $(BUILD)/emb > docs/emb.1.tmp && mv docs/emb.1.tmp docs/emb.1
 
 install: all $(BUILD)/emb.pc
 	bash scripts/install.sh install $(INSTALL_ENTRIES)

@@ -85,6 +85,7 @@ static void usage(FILE *f) {
         fprintf(f, "  %-13s %s%s\n", commands[i].name, commands[i].summary,
                 commands[i].fn ? "" : " (not in this build)");
     fprintf(f, "  %-13s %s\n", "help", "this text, or `emb help COMMAND`");
+    fprintf(f, "  %-13s %s\n", "--version", "version, git commit, SIMD level and optional features of this build");
     fprintf(f,
             "\nexample:\n"
             "  emb train word2vec --input corpus.txt.gz --output vectors.bin && emb neighbors vectors.bin king\n");
