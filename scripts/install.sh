@@ -60,6 +60,10 @@ for d in "${dirs[@]}"; do
   [[ -w $a ]] || die "cannot write to $a (needed for $d): run as a user who can, or pick another PREFIX (e.g. make install PREFIX=\$HOME/.local); nothing was installed"
 done
 
+for p in "${dests[@]}" "${ldests[@]}"; do
+  [[ -d $p && ! -L $p ]] && die "cannot install $p: a folder is in the way; nothing was installed"
+done
+
 # 2. Copy every file beside its destination under a temporary name.
 made=() tmps=()
 rollback() {
@@ -82,7 +86,7 @@ done
 
 # 3. Rename them into place and make the links.
 for i in "${!files[@]}"; do
-  mv -f -- "${tmps[i]}" "${dests[i]}" || die "cannot rename ${tmps[i]} to ${dests[i]}"
+  mv -fT -- "${tmps[i]}" "${dests[i]}" || die "cannot rename ${tmps[i]} to ${dests[i]}"
   echo "installed ${dests[i]}"
 done
 for i in "${!ldests[@]}"; do
