@@ -36,7 +36,7 @@ VERSION_MAJOR = $(firstword $(subst ., ,$(VERSION)))
 #   libmicrohttpd (libmicrohttpd-dev)  emb serve
 #   json-c        (libjson-c-dev)      every command's --json output: the
 #                                      CLI cannot be built without it
-probe = $(shell printf '\#include <%s>\n' $(1) | $(CC) -E -x c - >/dev/null 2>&1 && echo 1 || echo 0)
+probe = $(shell printf '\043include <%s>\n' $(1) | $(CC) -E -x c - >/dev/null 2>&1 && echo 1 || echo 0)
 ifeq ($(origin HAVE_CAIRO),undefined)
 HAVE_CAIRO := $(call probe,cairo/cairo.h)
 endif
@@ -107,7 +107,7 @@ $(BUILD)/obj/cli/%.o: cli/%.c
 $(BUILD)/obj/cli/emb.o: $(BUILD)/gen/emb_version.h
 
 # emb --version: version and git commit, rewritten only when they change.
-EMB_COMMIT = $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+EMB_COMMIT = $(shell [ -e .git ] && git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 $(BUILD)/gen/emb_version.h: FORCE
 	@mkdir -p $(dir $@)
 	@printf '#define EMB_VERSION "%s"\n#define EMB_COMMIT "%s"\n' '$(VERSION)' '$(EMB_COMMIT)' > $@.tmp
