@@ -1,8 +1,6 @@
 # emb -- build, test and fuzz.
 #
-#   make                 libraries (build/libemb.a, build/libemb.so) and CLI (build/emb)
-#   make install         install to PREFIX (/usr/local) under DESTDIR; make uninstall
-#   make man             regenerate docs/emb.1 from the --help texts
+#   make                 library (build/libemb.a) and CLI (build/emb)
 #   make check           unit tests + CLI tests (tests/run.sh)
 #   make asan            the same tests in an ASan+UBSan build (build-asan/)
 #   make fuzz            libFuzzer harnesses (clang) in build-fuzz/
@@ -93,7 +91,7 @@ PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz clean tests install uninstall man FORCE
+.PHONY: all check asan fuzz clean tests
 all: $(BUILD)/libemb.a $(BUILD)/libemb.so $(BUILD)/emb
 
 $(BUILD)/obj/%.o: %.c
@@ -165,6 +163,7 @@ endif
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libemb_plot.a $(BUILD)/libemb.a $(CLI_LIBS) $(PLOT_LIBS) $(LDLIBS)
 
 # ---- install -------------------------------------------------------------
+.PHONY: install uninstall man FORCE
 #   make install [PREFIX=/usr/local] [DESTDIR=]    make uninstall (same variables)
 # Installs emb, libemb.a, libemb.so (+ soname and dev links), the public
 # headers (include/emb/, without plot.h: the plot module is not in libemb),

@@ -7,6 +7,10 @@
 # install into a prefix it cannot write fails with one clear line and leaves
 # nothing behind.
 set -u
+if ! command -v pkg-config > /dev/null; then
+  echo "SKIP: pkg-config is not installed (apt-get install pkg-config)"
+  exit 77
+fi
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${BUILD:-build}
