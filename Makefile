@@ -20,7 +20,10 @@ ifeq ($(NATIVE),1)
 BASE_CFLAGS += -march=native
 endif
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
-LDLIBS  += -lz -lm -lpthread
+# Dense products (src/nn) go through CBLAS: Debian's OpenBLAS by default;
+# another CBLAS (BLIS, MKL) links with e.g. make BLAS_LIBS=-lblis.
+BLAS_LIBS ?= -lopenblas
+LDLIBS  += $(BLAS_LIBS) -lz -lm -lpthread
 CLI_LIBS = -ljson-c
 
 # Version of the library and the CLI; the shared library's soname carries
@@ -57,11 +60,12 @@ endif
 CLI_DEFS = -DEMB_HAVE_CAIRO=$(HAVE_CAIRO) -DEMB_HAVE_MHD=$(HAVE_MHD)
 
 CORE_SRC   := $(filter-out %_test.c,$(wildcard src/core/*.c))
+NN_SRC     := $(filter-out %_test.c,$(wildcard src/nn/*.c))
 MODEL_SRC  := $(filter-out %_test.c,$(wildcard src/models/*.c))
 EVAL_SRC   := $(filter-out %_test.c,$(wildcard src/eval/*.c))
 INDEX_SRC  := $(filter-out %_test.c,$(wildcard src/index/*.c))
 MAP_SRC    := $(filter-out %_test.c src/map/plot.c,$(wildcard src/map/*.c))
-LIB_SRC    := $(CORE_SRC) $(MODEL_SRC) $(EVAL_SRC) $(INDEX_SRC) $(MAP_SRC)
+LIB_SRC    := $(CORE_SRC) $(NN_SRC) $(MODEL_SRC) $(EVAL_SRC) $(INDEX_SRC) $(MAP_SRC)
 # cli/*_missing.c stand in for an optional package that is absent.
 CLI_SRC    := $(filter-out cli/%_missing.c,$(wildcard cli/*.c))
 ifneq ($(HAVE_MHD),1)
@@ -202,7 +206,7 @@ $(BUILD)/emb.pc: FORCE
 	  'Version: $(VERSION)' \
 	  'Requires.private: zlib' \
 	  'Libs: -L$${libdir} -lemb' \
-	  'Libs.private: -lm -lpthread' \
+	  'Libs.private: $(BLAS_LIBS) -lm -lpthread' \
 	  'Cflags: -I$${includedir}' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
@@ -220,6 +224,9 @@ uninstall:
 
 # Unit tests: each *_test.c is a program linked against the library.
 $(BUILD)/tests/%: src/core/%.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+$(BUILD)/tests/%: src/nn/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 $(BUILD)/tests/%: src/models/%.c $(BUILD)/libemb.a
