@@ -57,6 +57,13 @@ endif
 ifneq ($(HAVE_JSONC),1)
 $(info emb: json-c not found (Debian: apt-get install libjson-c-dev): the library builds, the CLI (build/emb) cannot)
 endif
+# Required: a CBLAS (zlib likewise; both are named when missing).
+ifneq ($(call probe,cblas.h),1)
+$(error emb: cblas.h not found: apt-get install libopenblas-dev (or another CBLAS, with BLAS_LIBS=...))
+endif
+ifneq ($(call probe,zlib.h),1)
+$(error emb: zlib.h not found: apt-get install zlib1g-dev)
+endif
 CLI_DEFS = -DEMB_HAVE_CAIRO=$(HAVE_CAIRO) -DEMB_HAVE_MHD=$(HAVE_MHD)
 
 CORE_SRC   := $(filter-out %_test.c,$(wildcard src/core/*.c))
