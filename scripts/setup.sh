@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build and run-time packages; the tests add python3-gensim (see .ci/run).
-PKGS=(build-essential zlib1g-dev libjson-c-dev libmicrohttpd-dev libcairo2-dev fonts-dejavu-core xxd wordnet-base gawk)
+PKGS=(build-essential zlib1g-dev libopenblas-dev libjson-c-dev libmicrohttpd-dev libcairo2-dev fonts-dejavu-core xxd wordnet-base gawk)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
