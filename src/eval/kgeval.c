@@ -30,6 +30,7 @@
 
 #include "emb/kgeval.h"
 #include "emb/pool.h"
+#include "emb/rank.h"
 
 /* Queries scored together; the score buffer is (QB x n_entities) floats
  * per thread, capped at SCORE_BUF_BYTES for very large graphs. */
@@ -49,53 +50,19 @@ struct emb_kgeval_params emb_kgeval_default_params(void) {
 /* ---- ranks and metrics ------------------------------------------------ */
 
 double emb_kgeval_rank(const float *scores, int64_t n, int64_t target, const int32_t *filtered, int64_t n_filtered) {
-    float st = scores[target];
-    if (st != st) { /* NaN answer: the worst rank among the remaining candidates */
-        int64_t left = n;
-        for (int64_t j = 0; j < n_filtered; j++)
-            if (filtered[j] != target && filtered[j] >= 0 && filtered[j] < n) left--;
-        return (double)left;
-    }
-    int64_t gt = 0, eq = 0;
-    for (int64_t i = 0; i < n; i++) {
-        gt += scores[i] > st;
-        eq += scores[i] == st;
-    }
-    for (int64_t j = 0; j < n_filtered; j++) {
-        int64_t id = filtered[j];
-        if (id == target || id < 0 || id >= n) continue;
-        if (scores[id] > st) gt--;
-        else if (scores[id] == st) eq--;
-    }
-    return 1.0 + (double)gt + 0.5 * (double)(eq - 1);
+    return emb_rank_filtered(scores, n, target, filtered, n_filtered);
 }
 
-/* Running sums for metrics, added in a fixed order. */
+/* Running sums for metrics (rank.h), added in a fixed order. */
 struct acc {
-    int64_t n, h1, h3, h10;
-    double sum_rank, sum_rr;
+    struct emb_rank_acc r;
 };
 
-static void acc_add(struct acc *a, double rank) {
-    a->n++;
-    a->sum_rank += rank;
-    a->sum_rr += 1.0 / rank;
-    a->h1 += rank <= 1.0;
-    a->h3 += rank <= 3.0;
-    a->h10 += rank <= 10.0;
-}
+static void acc_add(struct acc *a, double rank) { emb_rank_acc_add(&a->r, rank); }
 
 static struct emb_kgeval_metrics acc_metrics(const struct acc *a) {
-    struct emb_kgeval_metrics m;
-    memset(&m, 0, sizeof m);
-    m.n = a->n;
-    if (a->n == 0) return m;
-    double n = (double)a->n;
-    m.mr = a->sum_rank / n;
-    m.mrr = a->sum_rr / n;
-    m.hits1 = (double)a->h1 / n;
-    m.hits3 = (double)a->h3 / n;
-    m.hits10 = (double)a->h10 / n;
+    struct emb_rank_metrics r = emb_rank_metrics(&a->r);
+    struct emb_kgeval_metrics m = {r.n, r.mr, r.mrr, r.hits[0], r.hits[1], r.hits[2]};
     return m;
 }
 
