@@ -504,8 +504,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)url;
     (void)version;
     struct serve_http *h = cls;
+    struct serve_req *r = *req_cls;
+    /* The last call (the whole request is in): the deadline is met, even
+     * if the answer takes a while to compute. */
+    if (r && r->started && *upload_data_size == 0) conn_mark(h, c, 0);
     int reading = 0;
-    enum MHD_Result res = handle(h, c, method, upload_data, upload_data_size, *req_cls, &reading);
+    enum MHD_Result res = handle(h, c, method, upload_data, upload_data_size, r, &reading);
     if (!reading) conn_mark(h, c, 0); /* answered: the deadline no longer applies */
     return res;
 }
