@@ -325,20 +325,28 @@ def slow_clients(vec):
     # A client that keeps sending is cut at the deadline, not at --timeout.
     server, port = start_server(EMB, vec, "--request-timeout", "2", "--timeout", "30")
     try:
-        s = socket.create_connection(("127.0.0.1", port), timeout=0.5)
-        t0, answer = time.time(), b""
-        for ch in b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 40:
-            try:
-                s.send(bytes([ch]))
-                answer = s.recv(4096)
-                break
-            except socket.timeout:
-                pass
-            except OSError:
-                break
-        s.close()
-        t.check("a dribbling client gets 408 at the 2 s deadline (after %.1f s)" % (time.time() - t0),
-                answer.startswith(b"HTTP/1.1 408") and time.time() - t0 < 8, answer[:60])
+        body = json.dumps({"vector": WORD}).encode()
+        for name, head, drip in (
+                ("headers", b"", b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 40),
+                ("body", b"POST /v1/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body), body)):
+            s = socket.create_connection(("127.0.0.1", port), timeout=0.5)
+            s.sendall(head)
+            t0, answer = time.time(), b""
+            for ch in drip:
+                try:
+                    s.send(bytes([ch]))
+                    answer = s.recv(4096)
+                    break
+                except socket.timeout:
+                    pass
+                except OSError:
+                    break
+            s.close()
+            t.check("a client dribbling its %s gets 408 at the 2 s deadline (after %.1f s)"
+                    % (name, time.time() - t0), answer.startswith(b"HTTP/1.1 408") and time.time() - t0 < 8,
+                    answer[:60])
+        t.check("alive after the dribblers", alive(server, port))
     finally:
         stop_server(server)
 
