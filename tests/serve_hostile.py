@@ -133,6 +133,17 @@ def degenerate(tmp, vec):
                 sorted(n["score"] for n in got["neighbors"]) == [-1, -1, 1, 1], got)
     finally:
         stop_server(server)
+    # A word whose vector is all zeros has no neighbours either.
+    zrow = os.path.join(tmp, "zero_row.txt")
+    with open(zrow, "w") as f:
+        f.write("3 2\nzero 0 0\na 1 0\nb 0 1\n")
+    server, port = start_server(EMB, zrow)
+    try:
+        err(port, "neighbors of a word whose vector is all zeros", "/v1/neighbors?q=zero", 400)
+        st, got = get_json(port, "/v1/neighbors?q=a")
+        t.check("neighbors next to an all-zero row still answer", st == 200 and len(got["neighbors"]) == 2, got)
+    finally:
+        stop_server(server)
     single = os.path.join(tmp, "single.txt")
     with open(single, "w") as f:
         f.write("1 3\nonly 1 2 3\n")
