@@ -301,7 +301,8 @@ int cmd_serve(int argc, char **argv) {
     if (!o.allow_host) return cli_fail("serve", EMB_ENOMEM, NULL);
     int st = parse_opts(argc, argv, &o, &first);
     if (st < 0 && argc - first != 1)
-        st = cli_usage_error("serve", argc - first ? "expects one VECTORS file" : "missing VECTORS (see emb serve --help)");
+        st = cli_usage_error("serve", argc - first ? "expects one VECTORS file"
+                                                   : "missing VECTORS (see emb serve --help)");
     if (st >= 0) {
         free(o.allow_host);
         return st;

@@ -256,7 +256,8 @@ static double now_s(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx, enum MHD_ConnectionNotificationCode code) {
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code) {
     struct serve_http *h = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         struct conn *k = calloc(1, sizeof *k);
@@ -305,8 +306,9 @@ static void conn_mark(struct serve_http *h, struct MHD_Connection *c, int waitin
 }
 
 void serve_http_sweep(struct serve_http *h) {
-    static const char msg[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\n"
-                              "Content-Length: 60\r\n\r\n{\"error\":\"the request took too long to arrive\",\"status\":408}";
+    static const char msg[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                              "Content-Type: application/json\r\nContent-Length: 60\r\n\r\n"
+                              "{\"error\":\"the request took too long to arrive\",\"status\":408}";
     if (!h || !h->o.request_timeout_s) return;
     double limit = now_s() - (double)h->o.request_timeout_s;
     pthread_mutex_lock(&h->lock);
