@@ -152,7 +152,8 @@ def connection_limit(vec):
 def build_index(vec, out, kind, metric="cosine"):
     """Build an index with `emb index build`. A failed build is a test
     failure (reported here), never a skip; returns whether it worked."""
-    cmd = [EMB, "index", "build", vec, "-o", out, "--type", kind, "--metric", metric]
+    cmd = [EMB, "index", "build", vec, "-o", out, "--type", kind, "--metric", metric,
+        "--threads", "1"]  # one thread: the same index every run
     if os.environ.get("EMB_INDEX_TOOL"):  # a stand-in builder: TOOL VECTORS OUT TYPE METRIC
         cmd = [os.environ["EMB_INDEX_TOOL"], vec, out, kind, metric]
     r = subprocess.run(cmd, capture_output=True)

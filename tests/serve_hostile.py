@@ -28,7 +28,8 @@ WORD = [0.1 * (i % 7) - 0.3 for i in range(16)]
 
 
 def build_index(vec, out, kind, metric="cosine"):
-    r = subprocess.run([EMB, "index", "build", vec, "-o", out, "--type", kind, "--metric", metric],
+    r = subprocess.run([EMB, "index", "build", vec, "-o", out, "--type", kind, "--metric", metric,
+                       "--threads", "1"],  # one thread: the same index every run
                        capture_output=True)
     t.check("emb index build --type %s --metric %s: exit 0" % (kind, metric), r.returncode == 0,
             r.stderr.decode()[:300])
