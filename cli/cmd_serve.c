@@ -10,8 +10,17 @@
  * every thread inherits the mask and the main thread alone takes them with
  * sigwait(): no handler runs inside a worker, and shutdown is ordinary code
  * (stop the daemon, which finishes or closes open connections; free). The
- * socket is opened here rather than by libmicrohttpd so that a port in
- * use or a bad address is reported with its reason. */
+ * main thread also runs the request-deadline sweep (serve_http.c) four
+ * times a second between signals. The socket is opened here rather than
+ * by libmicrohttpd so that a port in use or a bad address is reported with
+ * its reason.
+ *
+ * The index is read into memory, not memory-mapped: a mapped file that is
+ * truncated while the server runs kills it with SIGBUS on the next
+ * search, and one overwritten in place changes under the searches (HNSW
+ * links then point anywhere). A private copy costs the index's size in
+ * RAM (the vectors are held in RAM already) and a sequential read at
+ * start-up; searches run at the same speed, without page faults. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -21,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -42,7 +53,10 @@ enum {
     OPT_MAX_K,
     OPT_MAX_BODY,
     OPT_MAX_CONN,
+    OPT_MAX_PER_IP,
     OPT_TIMEOUT,
+    OPT_REQ_TIMEOUT,
+    OPT_ALLOW_HOST,
     OPT_MAP_SIZE,
     OPT_FORMAT,
     OPT_LIMIT,
@@ -74,8 +88,18 @@ static const char usage[] =
     "  --threads N           worker threads (default: number of CPUs)\n"
     "  --max-k N             largest k a request may ask (default 1000)\n"
     "  --max-body BYTES      largest request body (default 1048576)\n"
-    "  --max-connections N   open connections at most (default 256)\n"
+    "  --max-connections N   open connections at most (default 1024)\n"
+    "  --max-connections-per-ip N\n"
+    "                        open connections from one client address (default 64;\n"
+    "                        0 = no cap)\n"
     "  --timeout S           close connections idle for S seconds (default 10)\n"
+    "  --request-timeout S   a request's headers and body must arrive within S\n"
+    "                        seconds, or it gets 408 and the connection is closed\n"
+    "                        (default 10; 0 = no deadline)\n"
+    "  --allow-host NAME     also answer requests whose Host header is NAME (any\n"
+    "                        port; repeatable). Bound to loopback, the server\n"
+    "                        answers only Host localhost, 127.0.0.1 and [::1] (403\n"
+    "                        otherwise), against DNS rebinding\n"
     "  --map-size N          rows in the 2-D map, the first N of the file (default 5000)\n"
     "  --format F            text, bin or npy (default: from the file)\n"
     "  --limit N             load only the first N vectors\n"
@@ -94,7 +118,11 @@ struct serve_opts {
     int max_k;
     long long max_body;
     int max_conn;
+    int max_per_ip;
     int timeout_s;
+    int request_timeout_s;
+    const char **allow_host; /* (n_allow_host) pointers into argv */
+    int n_allow_host;
     int64_t map_size;
     enum emb_vec_format format;
     int64_t limit;
@@ -111,7 +139,10 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o, int *first) {
         {"max-k", required_argument, NULL, OPT_MAX_K},
         {"max-body", required_argument, NULL, OPT_MAX_BODY},
         {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"max-connections-per-ip", required_argument, NULL, OPT_MAX_PER_IP},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"request-timeout", required_argument, NULL, OPT_REQ_TIMEOUT},
+        {"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
         {"map-size", required_argument, NULL, OPT_MAP_SIZE},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"limit", required_argument, NULL, OPT_LIMIT},
@@ -150,6 +181,19 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o, int *first) {
             if (cli_parse_ll("serve", "--max-connections", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
             o->max_conn = (int)v;
             break;
+        case OPT_MAX_PER_IP:
+            if (cli_parse_ll("serve", "--max-connections-per-ip", optarg, 0, 100000, &v)) return CLI_EXIT_USAGE;
+            o->max_per_ip = (int)v;
+            break;
+        case OPT_REQ_TIMEOUT:
+            if (cli_parse_ll("serve", "--request-timeout", optarg, 0, 86400, &v)) return CLI_EXIT_USAGE;
+            o->request_timeout_s = (int)v;
+            break;
+        case OPT_ALLOW_HOST:
+            if (!*optarg || (strchr(optarg, ':') != NULL && optarg[0] != '['))
+                return cli_usage_error("serve", "--allow-host: give a host name without a port, got '%s'", optarg);
+            o->allow_host[o->n_allow_host++] = optarg; /* argc slots are enough */
+            break;
         case OPT_TIMEOUT:
             if (cli_parse_ll("serve", "--timeout", optarg, 1, 86400, &v)) return CLI_EXIT_USAGE;
             o->timeout_s = (int)v;
@@ -180,8 +224,9 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o, int *first) {
 
 /* A bound, listening TCP socket for host:port, or -1 after printing why.
  * *ipv6 tells whether it is an IPv6 socket; *bound_port is the port (the
- * kernel's choice for port 0). */
-static int open_listener(const char *host, int port, int *ipv6, int *bound_port) {
+ * kernel's choice for port 0); *loopback whether it accepts only local
+ * connections (127.0.0.0/8, ::1, or an IPv4-mapped loopback address). */
+static int open_listener(const char *host, int port, int *ipv6, int *bound_port, int *loopback) {
     char port_s[16];
     snprintf(port_s, sizeof port_s, "%d", port);
     struct addrinfo hints = {0}, *res = NULL;
@@ -218,9 +263,18 @@ static int open_listener(const char *host, int port, int *ipv6, int *bound_port)
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     *bound_port = port;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-        *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                     : ((struct sockaddr_in *)&ss)->sin_port);
+    *loopback = 0;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+            *bound_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+            *loopback = IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+        } else {
+            const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+            *bound_port = ntohs(a->sin_port);
+            *loopback = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+        }
+    }
     return fd;
 }
 
@@ -236,15 +290,23 @@ int cmd_serve(int argc, char **argv) {
         .n_threads = emb_cpu_count(),
         .max_k = SERVE_MAX_K_DEFAULT,
         .max_body = SERVE_MAX_BODY_DEFAULT,
-        .max_conn = 256,
+        .max_conn = 1024,
+        .max_per_ip = 64,
         .timeout_s = 10,
+        .request_timeout_s = 10,
         .map_size = SERVE_MAP_SIZE_DEFAULT,
     };
     int first = 0;
+    o.allow_host = malloc((size_t)(argc > 0 ? argc : 1) * sizeof *o.allow_host);
+    if (!o.allow_host) return cli_fail("serve", EMB_ENOMEM, NULL);
     int st = parse_opts(argc, argv, &o, &first);
-    if (st >= 0) return st;
-    if (argc - first != 1)
-        return cli_usage_error("serve", argc - first ? "expects one VECTORS file" : "missing VECTORS (see emb serve --help)");
+    if (st < 0 && argc - first != 1)
+        st = cli_usage_error("serve", argc - first ? "expects one VECTORS file"
+                                                   : "missing VECTORS (see emb serve --help)");
+    if (st >= 0) {
+        free(o.allow_host);
+        return st;
+    }
     const char *path = argv[first];
 
     /* Before any thread starts (the query index has a pool): every thread
@@ -259,7 +321,7 @@ int cmd_serve(int argc, char **argv) {
     struct emb_err err = {0};
     struct serve_model m = {.name = base_name(path), .max_k = o.max_k, .max_body = (size_t)o.max_body,
                             .n_threads = o.n_threads};
-    struct MHD_Daemon *d = NULL;
+    struct serve_http *d = NULL;
     int fd = -1, rc;
     st = CLI_EXIT_FAIL;
     int prepared = 0;
@@ -276,7 +338,8 @@ int cmd_serve(int argc, char **argv) {
     int64_t count = emb_query_size(m.q);
     int32_t dim = emb_query_dim(m.q);
     if (o.index) {
-        if ((rc = emb_index_load(&m.ix, o.index, &err)) != EMB_OK) {
+        /* Read, not mapped: see DESIGN above. */
+        if ((rc = emb_index_load_flags(&m.ix, o.index, EMB_INDEX_LOAD_NO_MMAP, &err)) != EMB_OK) {
             fprintf(stderr, "emb serve: %s: %s\n", o.index, emb_err_msg(&err, rc));
             goto done;
         }
@@ -303,13 +366,35 @@ int cmd_serve(int argc, char **argv) {
     }
     prepared = 1;
 
-    int ipv6 = 0, port = 0;
-    if ((fd = open_listener(o.host, o.port, &ipv6, &port)) < 0) goto done;
+    int ipv6 = 0, port = 0, loopback = 0;
+    if ((fd = open_listener(o.host, o.port, &ipv6, &port, &loopback)) < 0) goto done;
+    /* Each connection is a descriptor: make room for the limit (plus the
+     * files and the daemon's own), or lower the limit to what fits. */
+    struct rlimit rl;
+    rlim_t need = (rlim_t)o.max_conn + 64;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+            int fit = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 64;
+            if (!o.quiet)
+                fprintf(stderr, "emb serve: the open-file limit is %llu: serving %d connections at most, not %d\n",
+                        (unsigned long long)rl.rlim_cur, fit, o.max_conn);
+            o.max_conn = fit;
+        }
+    }
     struct serve_http_opts ho = {.listen_fd = fd,
                                  .ipv6 = ipv6,
                                  .n_threads = o.n_threads,
                                  .max_connections = (unsigned)o.max_conn,
+                                 .max_per_ip = (unsigned)o.max_per_ip,
                                  .timeout_s = (unsigned)o.timeout_s,
+                                 .request_timeout_s = (unsigned)o.request_timeout_s,
+                                 /* Bound to all addresses, the Host may be any name of the
+                                  * machine; --allow-host then turns the check on. */
+                                 .check_host = loopback || o.n_allow_host > 0,
+                                 .allow_host = o.allow_host,
+                                 .n_allow_host = o.n_allow_host,
                                  .quiet = o.quiet};
     if (!(d = serve_http_start(&m, &ho))) {
         fprintf(stderr, "emb serve: could not start the HTTP server\n");
@@ -332,17 +417,19 @@ int cmd_serve(int argc, char **argv) {
         fprintf(stderr, "emb serve: %lld vectors of dimension %d%s, %d threads, listening on %s\n", (long long)count,
                 (int)dim, m.ix ? " (with index)" : "", o.n_threads, url);
 
+    /* Wait for a signal, sweeping the request deadline meanwhile. */
     int sig = 0;
-    while (sigwait(&stop_set, &sig) != 0) {
-    }
+    const struct timespec tick = {0, 250 * 1000 * 1000};
+    while ((sig = sigtimedwait(&stop_set, NULL, &tick)) < 0) serve_http_sweep(d);
     if (!o.quiet) fprintf(stderr, "emb serve: %s, shutting down\n", sig == SIGINT ? "interrupted" : "terminated");
     st = 0;
 done:
-    if (d) MHD_stop_daemon(d);
+    serve_http_stop(d);
     if (fd >= 0) close(fd);
     if (prepared) serve_model_release(&m);
     emb_index_free(m.ix);
     emb_query_free(m.q);
     emb_vecs_free(m.vecs);
+    free(o.allow_host);
     return st;
 }

@@ -99,6 +99,11 @@ int api_error(struct json_object **out, int status, const char *fmt, ...)
 #endif
     ;
 
+/* 1 when host (a Host header value) names this server: localhost,
+ * 127.0.0.1 or [::1], or one of allow[0..n), each with any port or none.
+ * Names compare without regard to ASCII case. */
+int serve_host_allowed(const char *host, const char *const *allow, int n);
+
 /* Build the completion table (m->by_word). Returns EMB_OK or EMB_ENOMEM. */
 int serve_model_prepare(struct serve_model *m);
 void serve_model_release(struct serve_model *m);
@@ -107,16 +112,27 @@ void serve_model_release(struct serve_model *m);
 int serve_utf8_valid(const char *s, size_t n);
 
 /* libmicrohttpd glue (serve_http.c). */
-struct MHD_Daemon;
 struct serve_http_opts {
     int listen_fd;              /* bound, listening socket (MHD takes it over) */
     int ipv6;                   /* listen_fd is an IPv6 socket */
     int n_threads;
-    unsigned max_connections;
+    unsigned max_connections;   /* open connections at most */
+    unsigned max_per_ip;        /* open connections per client address (0 = no cap) */
     unsigned timeout_s;         /* idle connection timeout */
+    unsigned request_timeout_s; /* a request's headers and body must arrive within this */
+    int check_host;             /* answer only Host headers naming loopback or allow_host */
+    const char *const *allow_host; /* (n_allow_host) extra Host names, without port */
+    int n_allow_host;
     int quiet;
 };
-struct MHD_Daemon *serve_http_start(struct serve_model *m, const struct serve_http_opts *o);
+/* The running server: the daemon plus the connections it tracks for the
+ * request deadline. serve_http_sweep cuts the connections whose request
+ * has been arriving for longer than request_timeout_s; call it a few
+ * times a second from one thread (cmd_serve.c's main loop). */
+struct serve_http;
+struct serve_http *serve_http_start(struct serve_model *m, const struct serve_http_opts *o);
+void serve_http_sweep(struct serve_http *h);
+void serve_http_stop(struct serve_http *h);
 
 /* The page, embedded at build time (generated from web/ by the Makefile). */
 extern const unsigned char serve_web_index_html[];

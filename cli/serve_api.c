@@ -9,8 +9,11 @@
  * reentrant form). With --index, neighbours and raw-vector search go
  * through emb_index_search instead.
  *
- * Statuses: 400 for bad or missing parameters and bad JSON, 404 for an
- * unknown word, 500 when the library fails (out of memory). */
+ * Statuses: 400 for bad or missing parameters and bad JSON (a repeated
+ * key included), 404 for an unknown word, 500 when the library fails (out
+ * of memory). A query vector of zeros has no direction: cosine and inner
+ * product give every row the score 0, so the answer would be arbitrary
+ * words; it is a 400 unless the index ranks by L2 distance. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -133,6 +136,36 @@ static int param_str(const struct serve_params *p, const char *key, const char *
     return 0;
 }
 
+/* Keys in the JSON text s (n bytes, already parsed as valid JSON): the
+ * strings followed by ':'. */
+static size_t count_text_keys(const char *s, size_t n) {
+    size_t keys = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '"') continue;
+        for (i++; i < n && s[i] != '"'; i++)
+            if (s[i] == '\\') i++; /* skip the escaped byte (\" and \\ included) */
+        size_t j = i + 1;
+        while (j < n && isspace((unsigned char)s[j])) j++;
+        if (j < n && s[j] == ':') keys++;
+    }
+    return keys;
+}
+
+/* Keys in the parsed tree. */
+static size_t count_tree_keys(struct json_object *o) {
+    size_t keys = 0;
+    if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, k, v) {
+            (void)k;
+            keys += 1 + count_tree_keys(v);
+        }
+    } else if (json_object_is_type(o, json_type_array)) {
+        size_t n = json_object_array_length(o);
+        for (size_t i = 0; i < n; i++) keys += count_tree_keys(json_object_array_get_idx(o, i));
+    }
+    return keys;
+}
+
 /* Parse the request body as one JSON object. Returns 0 with *obj owned by
  * the caller, or the 400 status with *out set. */
 static int parse_body(const struct serve_req *r, struct json_object **obj, struct json_object **out) {
@@ -161,6 +194,14 @@ static int parse_body(const struct serve_req *r, struct json_object **obj, struc
     if (!json_object_is_type(o, json_type_object)) {
         json_object_put(o);
         return api_error(out, 400, "the body must be a JSON object");
+    }
+    /* json-c keeps the last of repeated keys; a key seen twice in the
+     * text is missing from the tree, so the counts differ exactly when a
+     * key repeats. Which one would count? Refuse, as for repeated query
+     * parameters. */
+    if (count_text_keys(r->body, r->body_len) != count_tree_keys(o)) {
+        json_object_put(o);
+        return api_error(out, 400, "bad JSON: a key appears twice in one object");
     }
     *obj = o;
     return 0;
@@ -236,6 +277,15 @@ static int query_vector(const struct serve_model *m, const char *text, size_t n,
     return 0;
 }
 
+/* 1 when a search for vec (dim floats) ranks nothing: all zeros, and the
+ * scores are cosine or inner product (L2 distance still ranks). */
+static int no_direction(const struct serve_model *m, const float *vec, int32_t dim) {
+    if (m->ix && emb_index_metric(m->ix) == EMB_METRIC_L2) return 0;
+    for (int32_t d = 0; d < dim; d++)
+        if (vec[d] != 0) return 0;
+    return 1;
+}
+
 static int is_excluded(int64_t id, const int32_t *ex, int n_ex) {
     for (int i = 0; i < n_ex; i++)
         if (ex[i] == id) return 1;
@@ -292,6 +342,10 @@ int api_neighbors(struct serve_model *m, const struct serve_params *p, const str
         goto done;
     }
     if ((st = query_vector(m, q, qn, vec, ex, &n_ex, out))) goto done;
+    if (no_direction(m, vec, emb_query_dim(m->q))) {
+        st = api_error(out, 400, "the query's vector is all zeros: it has no direction to rank by");
+        goto done;
+    }
     /* An inner-product or L2 index ranks raw vectors: ask with the word's
      * own vector rather than its unit copy. */
     if (m->ix && n_ex == 1 && emb_index_metric(m->ix) != EMB_METRIC_COSINE)
@@ -447,6 +501,10 @@ int api_search(struct serve_model *m, const struct serve_params *p, const struct
         }
         vec[d] = (float)v;
     }
+    if (no_direction(m, vec, dim)) {
+        st = api_error(out, 400, "field 'vector' is all zeros: it has no direction to rank by");
+        goto done;
+    }
     struct emb_err err = {0};
     int n = search(m, vec, (int)k, NULL, 0, ids, scores, &err);
     if (n < 0) {
@@ -472,7 +530,16 @@ static int map_ready(struct serve_model *m, struct emb_err *err) {
     pthread_mutex_lock(&m->map_lock);
     if (m->map_state == 0) {
         m->map_xy = malloc((size_t)m->map_size * 2 * sizeof *m->map_xy);
-        rc = m->map_xy ? emb_map_pca(m->vecs->table, m->map_size, 2, m->map_xy, err) : EMB_ENOMEM;
+        if (!m->map_xy) rc = EMB_ENOMEM;
+        else if (m->vecs->table->dim >= 2) rc = emb_map_pca(m->vecs->table, m->map_size, 2, m->map_xy, err);
+        else {
+            /* One dimension: the map is a line, x the centred value, y 0. */
+            rc = emb_map_pca(m->vecs->table, m->map_size, 1, m->map_xy, err);
+            for (int64_t i = m->map_size - 1; rc == EMB_OK && i >= 0; i--) {
+                m->map_xy[2 * i] = m->map_xy[i];
+                m->map_xy[2 * i + 1] = 0;
+            }
+        }
         m->map_state = rc == EMB_OK ? 1 : -1;
         if (rc != EMB_OK) {
             free(m->map_xy);

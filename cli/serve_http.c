@@ -8,12 +8,38 @@
  * of every request), so the query string is decoded here, strictly: a bad
  * %-escape, invalid UTF-8 or a NUL byte is a 400 rather than being passed
  * on half-decoded. A request's context lives from that callback to the
- * completion callback, which frees it whatever happened in between. */
+ * completion callback, which frees it whatever happened in between.
+ *
+ * Hostile clients. libmicrohttpd's --timeout counts idle time only, so a
+ * client sending one byte a second holds its connection for ever, and
+ * enough of them fill the connection table (the slow-client attack). Three
+ * limits answer it: a per-address cap (MHD's PER_IP_CONNECTION_LIMIT), a
+ * total cap, and a request deadline enforced here: every connection is
+ * tracked (the connection-notify callback) with the time its current
+ * request began to arrive (accept, or the end of the previous request on
+ * a kept-alive connection); serve_http_sweep, run from the main thread,
+ * answers 408 and shuts the socket of any connection whose request has
+ * not been fully received within request_timeout_s. MHD then sees the
+ * closed socket and cleans up in its own thread. The list lock is held
+ * while the sweep touches a socket, and MHD reports a connection closed
+ * before it closes the socket, so the sweep never touches a reused fd.
+ *
+ * Cross-site requests: a browser page from another site can send simple
+ * requests to a local server, and a DNS-rebinding page can even read the
+ * answers. So when bound to loopback only Host names that mean this
+ * machine are answered (403 otherwise), POST bodies must be declared
+ * application/json (which a cross-site page cannot send without a
+ * preflight, which we refuse), and JSON bodies with a repeated key are
+ * refused like repeated query parameters. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include <json-c/json.h>
 #include <microhttpd.h>
@@ -166,6 +192,136 @@ static int parse_query(const char *q, size_t n, struct serve_params *p, char *ms
     return 0;
 }
 
+/* ---- Host header ------------------------------------------------------------ */
+
+/* Compare host[0..n) with name, ignoring ASCII case. */
+static int name_is(const char *host, size_t n, const char *name) {
+    return strlen(name) == n && !strncasecmp(host, name, n);
+}
+
+int serve_host_allowed(const char *host, const char *const *allow, int n) {
+    if (!host) return 0;
+    /* The name ends at the port's ':' (after the ']' of an IPv6 literal). */
+    size_t name_n;
+    if (host[0] == '[') {
+        const char *e = strchr(host, ']');
+        if (!e) return 0;
+        name_n = (size_t)(e - host) + 1;
+    } else {
+        name_n = strcspn(host, ":");
+    }
+    const char *port = host + name_n;
+    if (*port) {
+        if (*port != ':') return 0;
+        port++;
+        size_t digits = strspn(port, "0123456789");
+        if (port[digits] || digits > 5) return 0;
+    }
+    if (name_is(host, name_n, "localhost") || name_is(host, name_n, "127.0.0.1") || name_is(host, name_n, "[::1]"))
+        return 1;
+    for (int i = 0; i < n; i++)
+        if (name_is(host, name_n, allow[i])) return 1;
+    return 0;
+}
+
+/* 1 when the Content-Type header says application/json (any parameters). */
+static int is_json_type(const char *ct) {
+    if (!ct) return 0;
+    ct += strspn(ct, " \t");
+    size_t n = strlen("application/json");
+    return !strncasecmp(ct, "application/json", n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
+/* ---- connections and the request deadline -------------------------------------- */
+
+struct conn {
+    struct conn *prev, *next;
+    int fd;
+    double t0;    /* when the current request began to arrive */
+    int waiting;  /* 1 while a request is arriving (no answer queued yet) */
+    int cut;      /* the sweep has shut it */
+};
+
+struct serve_http {
+    struct MHD_Daemon *d;
+    struct serve_model *m;
+    struct serve_http_opts o;
+    pthread_mutex_t lock; /* guards the list and each conn's fields */
+    struct conn head;     /* circular list sentinel */
+};
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code) {
+    struct serve_http *h = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        struct conn *k = calloc(1, sizeof *k);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!k || !ci) {
+            free(k);
+            *socket_ctx = NULL;
+            return;
+        }
+        k->fd = ci->connect_fd;
+        k->t0 = now_s();
+        k->waiting = 1;
+        pthread_mutex_lock(&h->lock);
+        k->next = h->head.next;
+        k->prev = &h->head;
+        h->head.next->prev = k;
+        h->head.next = k;
+        pthread_mutex_unlock(&h->lock);
+        *socket_ctx = k;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        struct conn *k = *socket_ctx;
+        if (!k) return;
+        pthread_mutex_lock(&h->lock);
+        k->prev->next = k->next;
+        k->next->prev = k->prev;
+        pthread_mutex_unlock(&h->lock);
+        free(k);
+        *socket_ctx = NULL;
+    }
+}
+
+static struct conn *conn_of(struct MHD_Connection *c) {
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* The current request is answered (waiting = 0), or done and the next
+ * one may begin to arrive (waiting = 1, clock restarted). */
+static void conn_mark(struct serve_http *h, struct MHD_Connection *c, int waiting) {
+    struct conn *k = conn_of(c);
+    if (!k) return;
+    pthread_mutex_lock(&h->lock);
+    k->waiting = waiting;
+    if (waiting) k->t0 = now_s();
+    pthread_mutex_unlock(&h->lock);
+}
+
+void serve_http_sweep(struct serve_http *h) {
+    static const char msg[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+                              "Content-Type: application/json\r\nContent-Length: 60\r\n\r\n"
+                              "{\"error\":\"the request took too long to arrive\",\"status\":408}";
+    if (!h || !h->o.request_timeout_s) return;
+    double limit = now_s() - (double)h->o.request_timeout_s;
+    pthread_mutex_lock(&h->lock);
+    for (struct conn *k = h->head.next; k != &h->head; k = k->next) {
+        if (!k->waiting || k->cut || k->t0 > limit) continue;
+        /* No answer is queued on it (waiting), so nothing else writes. */
+        (void)!send(k->fd, msg, sizeof msg - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+        shutdown(k->fd, SHUT_RDWR);
+        k->cut = 1;
+    }
+    pthread_mutex_unlock(&h->lock);
+}
+
 /* ---- responses -------------------------------------------------------------- */
 
 static enum MHD_Result send_bytes(struct MHD_Connection *c, int status, const void *data, size_t n,
@@ -232,9 +388,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c) {
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode why) {
-    (void)cls;
-    (void)c;
     (void)why;
+    conn_mark(cls, c, 1); /* the next request's clock starts now */
     struct serve_req *r = *req_cls;
     if (!r) return;
     free(r->uri);
@@ -270,13 +425,11 @@ static const struct route *find_route(const char *path, size_t n) {
     return NULL;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                                  const char *version, const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls) {
-    (void)url;
-    (void)version;
-    struct serve_model *m = cls;
-    struct serve_req *r = *req_cls;
+/* One call of the access handler. *reading is set when the request is
+ * still arriving (no answer queued). */
+static enum MHD_Result handle(struct serve_http *h, struct MHD_Connection *c, const char *method,
+                              const char *upload_data, size_t *upload_data_size, struct serve_req *r, int *reading) {
+    struct serve_model *m = h->m;
     if (!r) return send_error(c, 500, NULL, "out of memory");
     /* The path is the raw target up to '?' (or '#', which clients should
      * not send); percent-escapes in paths are not used by any route. */
@@ -287,11 +440,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
     if (!r->started) {
         r->started = 1;
+        if (h->o.check_host) {
+            const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+            /* HTTP/1.1 requires Host (libmicrohttpd answers 400 itself);
+             * an HTTP/1.0 request without one comes from no browser. */
+            if (host && !serve_host_allowed(host, h->o.allow_host, h->o.n_allow_host))
+                return send_error(c, 403, NULL,
+                                  "Host '%.80s' is not this server (use localhost, or start it with --allow-host)",
+                                  host);
+        }
         if (!rt) return send_error(c, 404, NULL, "no such path");
         if (!(rt->methods & mbit)) {
             const char *allow = rt->methods & M_POST ? "POST" : "GET, HEAD";
             return send_error(c, 405, allow, "method %.20s not allowed here (use %s)", method, allow);
         }
+        if (mbit == M_POST &&
+            !is_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
+            return send_error(c, 415, NULL, "a POST body must be sent as Content-Type: application/json");
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             char *end = NULL;
@@ -300,6 +465,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             if (!errno && end != cl && !*end && v > m->max_body)
                 return send_error(c, 413, NULL, "request body over the limit of %zu bytes", m->max_body);
         }
+        *reading = 1;
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
@@ -307,6 +473,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_data_size = 0;
         if (body_append(r, upload_data, n, m->max_body) != 0) return MHD_NO;
         if (r->body_seen > (size_t)DISCARD_FACTOR * m->max_body) return MHD_NO; /* cut it off */
+        *reading = 1;
         return MHD_YES;
     }
     /* The whole request is in. */
@@ -333,6 +500,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return send_json(c, status, out, NULL);
 }
 
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls) {
+    (void)url;
+    (void)version;
+    struct serve_http *h = cls;
+    struct serve_req *r = *req_cls;
+    /* The last call (the whole request is in): the deadline is met, even
+     * if the answer takes a while to compute. */
+    if (r && r->started && *upload_data_size == 0) conn_mark(h, c, 0);
+    int reading = 0;
+    enum MHD_Result res = handle(h, c, method, upload_data, upload_data_size, r, &reading);
+    if (!reading) conn_mark(h, c, 0); /* answered: the deadline no longer applies */
+    return res;
+}
+
 /* libmicrohttpd's own messages (bad requests it rejects itself, ...). */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     const struct serve_http_opts *o = cls;
@@ -341,10 +524,17 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     vfprintf(stderr, fmt, ap);
 }
 
-struct MHD_Daemon *serve_http_start(struct serve_model *m, const struct serve_http_opts *o) {
+struct serve_http *serve_http_start(struct serve_model *m, const struct serve_http_opts *o) {
+    struct serve_http *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->m = m;
+    h->o = *o;
+    h->head.next = h->head.prev = &h->head;
+    pthread_mutex_init(&h->lock, NULL);
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | (o->ipv6 ? MHD_USE_IPv6 : 0);
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_CONNECTION_LIMIT, (intptr_t)o->max_connections, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)o->max_per_ip, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)o->timeout_s, NULL},
         /* Room for the request line and headers of one request. */
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(32 * 1024), NULL},
@@ -352,9 +542,22 @@ struct MHD_Daemon *serve_http_start(struct serve_model *m, const struct serve_ht
         {MHD_OPTION_END, 0, NULL},
     };
     /* libmicrohttpd wants the pool option only for more than one thread. */
-    if (o->n_threads <= 1) opts[3].option = MHD_OPTION_END;
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, (void *)o,
-                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)m, MHD_OPTION_NOTIFY_COMPLETED,
-                            on_completed, (void *)m, MHD_OPTION_LISTEN_SOCKET, o->listen_fd, MHD_OPTION_ARRAY, opts,
-                            MHD_OPTION_END);
+    if (o->n_threads <= 1) opts[4].option = MHD_OPTION_END;
+    h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, &h->o,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, (void *)h, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                            (void *)h, MHD_OPTION_NOTIFY_CONNECTION, on_connection, (void *)h,
+                            MHD_OPTION_LISTEN_SOCKET, o->listen_fd, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!h->d) {
+        pthread_mutex_destroy(&h->lock);
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void serve_http_stop(struct serve_http *h) {
+    if (!h) return;
+    MHD_stop_daemon(h->d); /* closes every connection (notifying each) */
+    pthread_mutex_destroy(&h->lock);
+    free(h);
 }

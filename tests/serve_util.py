@@ -89,12 +89,19 @@ def stop_server(p, sig=signal.SIGTERM, timeout=30):
 
 
 def request(port, path, method="GET", body=None, headers=None, timeout=30):
-    """One request on a fresh connection: (status, headers dict, body bytes)."""
+    """One request on a fresh connection: (status, headers dict, body bytes).
+    A body goes out as application/json unless headers name another type."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
-        c.request(method, path, body=body, headers=headers or {})
+        headers = dict(headers or {})
+        # The server wants POST bodies declared as JSON (415 otherwise);
+        # pass a Content-Type of None to send none.
+        if body is not None and "Content-Type" not in headers:
+            headers["Content-Type"] = "application/json"
+        headers = {k: v for k, v in headers.items() if v is not None}
+        c.request(method, path, body=body, headers=headers)
         r = c.getresponse()
         data = r.read()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, data
