@@ -349,6 +349,7 @@ static int index_add(int argc, char **argv) {
     if (rc != EMB_OK) {
         st = cli_fail(o.cmd, rc, &err);
     } else {
+        st = 0;
         if (!o.quiet) fprintf(stderr, "emb: added %d rows (%lld in all); wrote %s\n", n, (long long)emb_index_size(ix), out);
         if (o.json) cli_json_print(info_json(ix));
     }
@@ -380,6 +381,7 @@ static int index_delete(int argc, char **argv) {
     if (rc != EMB_OK) {
         st = cli_fail(o.cmd, rc, &err);
     } else {
+        st = 0;
         if (!o.quiet) fprintf(stderr, "emb: %lld of %lld rows deleted; wrote %s\n", (long long)emb_index_n_deleted(ix),
                               (long long)emb_index_size(ix), out);
         if (o.json) cli_json_print(info_json(ix));
