@@ -116,11 +116,16 @@ static double recall_at(const struct emb_index *ix, const struct emb_index *exac
     return (double)hit / (double)total;
 }
 
+/* Recall of a one-thread build (the same graph every run, so the floors
+ * are exact statements, not odds): at ef 100, and at ef 10, where a
+ * broken graph or search shows first. */
 static int test_hnsw_recall(void) {
     struct emb_err err = {0};
     const int n = 5000, dim = 32;
-    struct emb_pool *pool = NULL;
-    CHECK_OK(emb_pool_new(&pool, 2, &err));
+    /* Measured (seed 1, one thread, AVX-512 kernels): random
+     * 0.571 / 0.984, clustered 0.908 / 1.000 at ef 10 / 100. The floors
+     * leave room for the float rounding of other SIMD kernels. */
+    const double floor10[2] = {0.55, 0.88}, floor100[2] = {0.97, 0.99};
     for (int clustered = 0; clustered < 2; clustered++) {
         float *x = make_data(n, dim, 3 + clustered, clustered), *q = make_data(200, dim, 9, clustered);
         struct emb_index_params p = emb_index_default_params();
@@ -129,11 +134,12 @@ static int test_hnsw_recall(void) {
         p.type = EMB_INDEX_HNSW;
         p.M = 12;
         p.ef_construction = 100;
-        CHECK_OK(emb_index_build(&h, x, n, dim, dim, NULL, &p, pool, &err));
+        CHECK_OK(emb_index_build(&h, x, n, dim, dim, NULL, &p, NULL, &err));
         double r10 = recall_at(h, flat, q, 200, dim, 10, 10), r100 = recall_at(h, flat, q, 200, dim, 10, 100);
         fprintf(stderr, "hnsw %s n=%d dim=%d M=12: recall@10 %.3f at ef 10, %.3f at ef 100\n",
                 clustered ? "clustered" : "random", n, dim, r10, r100);
-        CHECK(r100 > 0.95);
+        CHECK(r10 >= floor10[clustered]);
+        CHECK(r100 >= floor100[clustered]);
         CHECK(r100 >= r10);
         /* Every result is real and sorted best first. */
         int64_t ids[10];
@@ -145,7 +151,74 @@ static int test_hnsw_recall(void) {
         free(x);
         free(q);
     }
-    emb_pool_free(pool);
+    return 0;
+}
+
+/* Every score HNSW reports equals the exact score of the row it names
+ * (double-precision brute force), for each metric, with queries that are
+ * not unit length: cosine must normalise the query (a missing
+ * normalisation scales every cosine by |q| and keeps the ranking, so only
+ * scores show it). A scaled copy of a stored row scores 1 under cosine. */
+static int test_hnsw_scores(void) {
+    struct emb_err err = {0};
+    const int n = 2000, dim = 37, nq = 40, k = 10;
+    float *x = make_data(n, dim, 21, 1), *q = make_data(nq, dim, 22, 1);
+    for (int t = 0; t < nq; t++)
+        for (int j = 0; j < dim; j++) q[t * dim + j] *= 0.5f + (float)t / 8; /* |q| from about 3 to 40 */
+    for (int j = 0; j < dim; j++) q[j] = 2.5f * x[17 * dim + j];
+    enum emb_metric metrics[] = {EMB_METRIC_COSINE, EMB_METRIC_IP, EMB_METRIC_L2};
+    for (int mi = 0; mi < 3; mi++) {
+        struct emb_index_params p = emb_index_default_params();
+        p.type = EMB_INDEX_HNSW;
+        p.metric = metrics[mi];
+        p.M = 8;
+        p.ef_construction = 64;
+        struct emb_index *ix = NULL, *flat = NULL;
+        CHECK_OK(emb_index_build(&ix, x, n, dim, dim, NULL, &p, NULL, &err));
+        p.type = EMB_INDEX_FLAT;
+        CHECK_OK(emb_index_build(&flat, x, n, dim, dim, NULL, &p, NULL, &err));
+        int64_t *bids = malloc(sizeof(int64_t) * nq * k);
+        float *bsc = malloc(sizeof(float) * nq * k);
+        int nf[40];
+        CHECK_OK(emb_index_search_batch(ix, q, nq, dim, k, 10, NULL, bids, bsc, nf, &err));
+        for (int t = 0; t < nq; t++) {
+            const float *qt = q + t * dim;
+            double qq = 0;
+            for (int j = 0; j < dim; j++) qq += (double)qt[j] * qt[j];
+            for (int ef = 10; ef <= 100; ef += 90) {
+                int64_t ids[10], fids[10];
+                float sc[10], fsc[10];
+                int got = emb_index_search(ix, qt, k, ef, ids, sc, &err);
+                CHECK(got == k);
+                CHECK(emb_index_search(flat, qt, k, 0, fids, fsc, &err) == k);
+                for (int r = 0; r < got; r++) {
+                    const float *xr = x + ids[r] * dim;
+                    double d = 0, xx = 0, l2 = 0;
+                    for (int j = 0; j < dim; j++) {
+                        d += (double)xr[j] * qt[j];
+                        xx += (double)xr[j] * xr[j];
+                        l2 += ((double)xr[j] - qt[j]) * ((double)xr[j] - qt[j]);
+                    }
+                    double ref = metrics[mi] == EMB_METRIC_COSINE ? d / sqrt(xx * qq) : metrics[mi] == EMB_METRIC_IP ? d : l2;
+                    /* 1e-5 of the magnitudes the float sums go through. */
+                    double scale = metrics[mi] == EMB_METRIC_COSINE ? 1 : metrics[mi] == EMB_METRIC_IP ? sqrt(xx * qq) : xx + qq;
+                    CHECK_NEAR(sc[r], ref, 1e-5 * scale);
+                    if (r > 0) CHECK(metrics[mi] == EMB_METRIC_L2 ? sc[r] >= sc[r - 1] : sc[r] <= sc[r - 1]);
+                    /* The exact index names the same score at this rank when it found the same row. */
+                    if (ids[r] == fids[r]) CHECK_NEAR(sc[r], fsc[r], 1e-5 * scale);
+                }
+                if (ef == 10)
+                    for (int r = 0; r < nf[t]; r++) CHECK(bids[t * k + r] == ids[r] && bsc[t * k + r] == sc[r]);
+                if (t == 0 && metrics[mi] == EMB_METRIC_COSINE) CHECK(ids[0] == 17 && fabs(sc[0] - 1.0) < 1e-5);
+            }
+        }
+        free(bids);
+        free(bsc);
+        emb_index_free(ix);
+        emb_index_free(flat);
+    }
+    free(x);
+    free(q);
     return 0;
 }
 
@@ -484,6 +557,7 @@ int main(void) {
     int failed = 0;
     RUN(test_flat_vs_reference);
     RUN(test_hnsw_recall);
+    RUN(test_hnsw_scores);
     RUN(test_batch);
     RUN(test_add_delete);
     RUN(test_save_load);
