@@ -77,8 +77,10 @@ static const char ADD_USAGE[] =
     "usage: emb index add INDEX VECTORS [-o OUT] [options]\n"
     "\n"
     "Add every row of VECTORS (any vector file, same dimension) to INDEX and\n"
-    "write the result to OUT (default: INDEX, replaced atomically). Words that\n"
-    "are already in the index are an error, and nothing is written.\n"
+    "write the result to OUT (default: INDEX, replaced atomically). A word that\n"
+    "was deleted is added again with its new vector (its row is reused), so\n"
+    "`emb index delete INDEX W` then `emb index add INDEX NEW` updates W. Words\n"
+    "that are in the index and not deleted are an error, and nothing is written.\n"
     "\n"
     "  --format F, --limit N, --vocab PATH, --quiet, --json\n";
 

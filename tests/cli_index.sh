@@ -162,6 +162,23 @@ check "add grows the index" test "$(emb index info "$T/m2.idx" | awk '$1 == "row
 top=$(emb search "$T/m2.idx" --word new1 -k 1 --keep-self | sed -n 2p | cut -f2)
 check "an added word is found" test "$top" = new1
 
+# A deleted word added again: the vector is updated. w3 (cluster 3) gets a
+# vector of cluster 0 (w200's, scaled); searches then place it there, for
+# the flat and the HNSW index alike, and the index has no deleted rows.
+grep '^w200 ' "$T/v.txt" | awk '{ printf "1 8\nw3"; for (i = 2; i <= NF; i++) printf " %.6f", $i * 2; print "" }' > "$T/upd.txt"
+for k in flat hnsw; do
+  cp "$T/$k.idx" "$T/r_$k.idx"
+  emb index delete "$T/r_$k.idx" w3 --quiet && emb index add "$T/r_$k.idx" "$T/upd.txt" --quiet
+  check "re-add ($k): no deleted rows, 400 rows" test "$(emb index info "$T/r_$k.idx" | awk '$1 == "rows" || $1 == "deleted" { printf "%s ", $2 }')" = "400 0 "
+  emb search "$T/r_$k.idx" --word w3 -k 5 --ef 100 > "$T/r_$k.out"
+done
+check "re-add: HNSW neighbours of the new w3 = flat's" cmp -s "$T/r_flat.out" "$T/r_hnsw.out"
+check "re-add: w3's nearest is now w200" test "$(sed -n 2p "$T/r_hnsw.out" | cut -f2)" = w200
+emb search "$T/r_hnsw.idx" --word w200 -k 1 > "$T/r200.out"
+check "re-add: w200's nearest is now w3 with cosine 1" test "$(sed -n 2p "$T/r200.out")" = "1	w3	1.0000"
+emb search "$T/r_hnsw.idx" --word w13 -k 30 --ef 100 > "$T/r13.out"
+check "re-add: w3 left its old cluster" bash -c "! grep -q '	w3	' '$T/r13.out'"
+
 bad() { # name, expected status, args...
   local name=$1 want=$2; shift 2
   rm -f "$T/out.idx"
