@@ -179,6 +179,45 @@ check "re-add: w200's nearest is now w3 with cosine 1" test "$(sed -n 2p "$T/r20
 emb search "$T/r_hnsw.idx" --word w13 -k 30 --ef 100 > "$T/r13.out"
 check "re-add: w3 left its old cluster" bash -c "! grep -q '	w3	' '$T/r13.out'"
 
+# Concurrent writers on one file: 8 deletes and 2 adds at once. Each takes
+# the lock for its read-modify-write, so every update is in the result
+# (without the lock, most are lost).
+cp "$T/hnsw.idx" "$T/c.idx"
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+  "$EMB" index delete "$T/c.idx" "w$((i * 11))" --quiet 2> "$T/cw$i.err" & pids+=($!)
+done
+for i in 1 2; do
+  printf '1 8\nnew_c%d 1 2 3 4 5 6 7 %d\n' "$i" "$i" > "$T/cadd$i.txt"
+  "$EMB" index add "$T/c.idx" "$T/cadd$i.txt" --quiet 2> "$T/ca$i.err" & pids+=($!)
+done
+bad_st=0
+for p in "${pids[@]}"; do wait "$p" || bad_st=$((bad_st + 1)); done
+check "10 concurrent writers all exit 0" test $bad_st -eq 0
+check "10 concurrent writers: every update kept (rows deleted)" \
+  test "$(emb index info "$T/c.idx" | awk '$1 == "rows" || $1 == "deleted" { printf "%s ", $2 }')" = "402 8 "
+
+# A held lock: --no-wait fails naming the holder's pid and writes nothing;
+# without it the writer says whom it waits for, waits, then writes.
+mkfifo "$T/go"
+flock "$T/c.idx" -c "touch '$T/held'; read x < '$T/go'" & holder=$!
+for _ in $(seq 200); do [[ -e "$T/held" ]] && break; sleep 0.05; done
+cp "$T/c.idx" "$T/c_before.idx"
+"$EMB" index delete "$T/c.idx" w1 --no-wait 2> "$T/nw.err"
+st=$?
+check "--no-wait with the lock held: exit 1, one line naming pid $holder" \
+  test "$st $(wc -l < "$T/nw.err") $(grep -c "locked by pid $holder " "$T/nw.err")" = "1 1 1"
+check "--no-wait with the lock held: the index is unchanged" cmp -s "$T/c.idx" "$T/c_before.idx"
+"$EMB" index delete "$T/c.idx" w1 --quiet 2> "$T/w.err" & waiter=$!
+for _ in $(seq 200); do grep -q waiting "$T/w.err" && break; sleep 0.05; done
+check "a writer finding the lock held names pid $holder and waits" grep -q "locked by pid $holder .*waiting" "$T/w.err"
+echo > "$T/go"
+wait "$holder"
+wait "$waiter"
+check "the waiting writer then exits 0" test $? -eq 0
+check "the waiting writer's delete took effect" \
+  test "$(emb index info "$T/c.idx" | awk '$1 == "deleted" { print $2 }')" = 9
+
 bad() { # name, expected status, args...
   local name=$1 want=$2; shift 2
   rm -f "$T/out.idx"
