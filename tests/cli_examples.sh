@@ -7,7 +7,8 @@
 # Karate as edges.tsv, Nations as FB15k-237, tests/data/countries_S1);
 # only sizes are shrunk (SIZES below) so the whole run stays short, and
 # `emb serve` gets --port 0 and is stopped with SIGTERM (documented: exit 0;
-# a background job of a script ignores SIGINT).
+# a background job of a script ignores SIGINT). Then `emb help`, `emb help
+# COMMAND` and `emb COMMAND --help` for every command it lists.
 set -u
 EMB=${EMB:-build/emb}
 EMB=$(cd "$(dirname "$EMB")" && pwd)/$(basename "$EMB")
@@ -140,6 +141,38 @@ while IFS= read -r line; do
   fi
 done < examples.txt
 
-echo "$ran example(s) run"
+# "`emb help` lists the commands and `emb COMMAND --help` their options":
+# `emb help`, `emb help COMMAND` and `emb COMMAND --help` exit 0 for every
+# listed command (and each subcommand of eval, index, train and export).
+"$EMB" help > "$T/help.out" 2> "$T/help.err"
+st=$?
+cmds=$(awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }' "$T/help.out")
+if [[ $st -eq 0 && $(wc -w <<< "$cmds") -ge 10 ]]; then pass "emb help lists $(wc -w <<< "$cmds") commands"
+else fail "emb help (exit $st, commands: $cmds)"; fi
+help_bad=0
+for c in $cmds; do
+  [[ $c == help ]] && continue
+  "$EMB" help "$c" > "$T/h.out" 2> "$T/h.err"
+  st=$?
+  if [[ $st -eq 0 && -s "$T/h.out" ]]; then ran=$((ran + 1))
+  else fail "emb help $c (exit $st, $(head -c 200 "$T/h.err"))"; help_bad=1; fi
+  subs=("")
+  case $c in
+    eval) subs=(analogy similarity nodes links kge) ;;
+    index) subs=("" build info add delete) ;;
+    train) subs=(word2vec deepwalk node2vec line kge) ;;
+    export) subs=(tensorboard) ;;
+  esac
+  for sub in "${subs[@]}"; do
+    # shellcheck disable=SC2086
+    "$EMB" $c $sub --help > "$T/h.out" 2> "$T/h.err"
+    st=$?
+    if [[ $st -eq 0 && -s "$T/h.out" ]]; then ran=$((ran + 1))
+    else fail "emb $c $sub --help (exit $st, $(head -c 200 "$T/h.err"))"; help_bad=1; fi
+  done
+done
+[[ $help_bad -eq 0 ]] && pass "emb help COMMAND and emb COMMAND --help exit 0 with text on stdout for every command"
+
+echo "$ran command(s) run"
 echo "$fails failure(s)"
 [[ $fails -eq 0 ]]
