@@ -63,8 +63,10 @@ recall() { # exact, approx (both '# QUERY' then 'RANK WORD SCORE' lines, same qu
   awk -F'\t' '/^#/ { q = $0; next } NR == FNR { ex[q, $2] = 1; n++; next } (q, $2) in ex { h++ }
     END { printf "%d", (n ? 1000 * h / n : 0) }' "$1" "$2"
 }
+# (40 two-thread builds measured 974 to 998 per 1000; a broken threaded
+# build falls far below.)
 r2=$(recall "$T/exact10q" "$T/hnsw2_10")
-check "two-thread hnsw recall@10 at ef 100 is $r2/1000 (>= 950)" test "$r2" -ge 950
+check "two-thread hnsw recall@10 at ef 100 is $r2/1000 (>= 900)" test "$r2" -ge 900
 
 # The scores HNSW prints are the exact ones: for every metric, with
 # queries that are not unit length (raw rows for --queries and --vector,
