@@ -2,11 +2,16 @@
  * a nearest-neighbour index from a vector file, look at it, change it, and
  * query it. The index stores the words, so searching needs only the index.
  * All work is in the library (index.h); this file parses and prints. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "emb/index.h"
@@ -18,7 +23,7 @@
 enum {
     OPT_OUTPUT = 'o', OPT_TOP = 'k', OPT_HELP = 'h',
     OPT_TYPE = 256, OPT_METRIC, OPT_M, OPT_EFC, OPT_EF, OPT_THREADS, OPT_SEED, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB,
-    OPT_QUIET, OPT_JSON, OPT_WORD, OPT_VECTOR, OPT_QUERIES, OPT_KEEP_SELF, OPT_SERIAL
+    OPT_QUIET, OPT_JSON, OPT_WORD, OPT_VECTOR, OPT_QUERIES, OPT_KEEP_SELF, OPT_SERIAL, OPT_NO_WAIT
 };
 
 static const struct option options[] = {
@@ -32,7 +37,7 @@ static const struct option options[] = {
     {"json", no_argument, 0, OPT_JSON},             {"word", required_argument, 0, OPT_WORD},
     {"vector", required_argument, 0, OPT_VECTOR},   {"queries", required_argument, 0, OPT_QUERIES},
     {"keep-self", no_argument, 0, OPT_KEEP_SELF},   {"serial", no_argument, 0, OPT_SERIAL},
-    {0, 0, 0, 0},
+    {"no-wait", no_argument, 0, OPT_NO_WAIT},       {0, 0, 0, 0},
 };
 
 struct opts {
@@ -43,7 +48,7 @@ struct opts {
     struct emb_index_params p;
     enum emb_vec_format fmt;
     int64_t limit;
-    int k, ef, n_threads, quiet, json, keep_self, serial;
+    int k, ef, n_threads, quiet, json, keep_self, serial, no_wait;
     int seen_hnsw_opt; /* --M/--ef-construction given */
 };
 
@@ -77,8 +82,16 @@ static const char ADD_USAGE[] =
     "usage: emb index add INDEX VECTORS [-o OUT] [options]\n"
     "\n"
     "Add every row of VECTORS (any vector file, same dimension) to INDEX and\n"
-    "write the result to OUT (default: INDEX, replaced atomically). Words that\n"
-    "are already in the index are an error, and nothing is written.\n"
+    "write the result to OUT (default: INDEX, replaced atomically). A word that\n"
+    "was deleted is added again with its new vector (its row is reused), so\n"
+    "`emb index delete INDEX W` then `emb index add INDEX NEW` updates W. Words\n"
+    "that are in the index and not deleted are an error, and nothing is written.\n"
+    "\n"
+    "Changing INDEX in place holds an advisory lock (flock) on it from reading\n"
+    "to writing, so concurrent adds and deletes on one file all take effect, one\n"
+    "after the other; a writer that finds the lock held names the process that\n"
+    "holds it and waits.\n"
+    "  --no-wait    fail at once instead of waiting for the lock\n"
     "\n"
     "  --format F, --limit N, --vocab PATH, --quiet, --json\n";
 
@@ -86,7 +99,13 @@ static const char DELETE_USAGE[] =
     "usage: emb index delete INDEX WORD... [-o OUT] [--json]\n"
     "\n"
     "Mark words deleted (searches never return them again) and write the index\n"
-    "to OUT (default: INDEX, replaced atomically). Unknown words are an error.\n";
+    "to OUT (default: INDEX, replaced atomically). Unknown words are an error.\n"
+    "\n"
+    "Changing INDEX in place holds an advisory lock (flock) on it from reading\n"
+    "to writing, so concurrent adds and deletes on one file all take effect, one\n"
+    "after the other; a writer that finds the lock held names the process that\n"
+    "holds it and waits.\n"
+    "  --no-wait    fail at once instead of waiting for the lock\n";
 
 static const char SEARCH_USAGE[] =
     "usage: emb search INDEX (--word W | --vector FILE | --queries VECTORS) [options]\n"
@@ -179,6 +198,7 @@ static int parse(struct opts *o, int argc, char **argv, const char *usage, const
         case OPT_QUERIES: o->queries = optarg; break;
         case OPT_KEEP_SELF: o->keep_self = 1; break;
         case OPT_SERIAL: o->serial = 1; break;
+        case OPT_NO_WAIT: o->no_wait = 1; break;
         default: return cli_getopt_error(o->cmd, c, argv);
         }
     }
@@ -325,14 +345,105 @@ static int index_info(int argc, char **argv) {
     return 0;
 }
 
+/* The pid holding a flock on the file of inode ino, from /proc/locks
+ * ("1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF"; waiters are the
+ * "->" lines); 0 if not found. */
+static long lock_holder(ino_t ino) {
+    FILE *f = fopen("/proc/locks", "r");
+    if (!f) return 0;
+    char line[256];
+    long pid = 0;
+    while (!pid && fgets(line, sizeof line, f)) {
+        char kind[16], dev[64];
+        long p;
+        unsigned long long in;
+        if (strstr(line, "->")) continue;
+        if (sscanf(line, "%*s %15s %*s %*s %ld %63[^:]:%*[^:]:%llu", kind, &p, dev, &in) == 4 && !strcmp(kind, "FLOCK") &&
+            in == (unsigned long long)ino)
+            pid = p;
+    }
+    fclose(f);
+    return pid;
+}
+
+/* "pid N (its command line)" for messages. */
+static void describe_pid(long pid, char *buf, size_t n) {
+    if (!pid) {
+        snprintf(buf, n, "another process");
+        return;
+    }
+    char path[64], cmd[200] = "";
+    snprintf(path, sizeof path, "/proc/%ld/cmdline", pid);
+    FILE *f = fopen(path, "r");
+    size_t got = f ? fread(cmd, 1, sizeof cmd - 1, f) : 0;
+    if (f) fclose(f);
+    for (size_t i = 0; i + 1 < got; i++)
+        if (cmd[i] == '\0') cmd[i] = ' ';
+    cmd[got] = '\0';
+    if (*cmd) snprintf(buf, n, "pid %ld (%s)", pid, cmd);
+    else snprintf(buf, n, "pid %ld", pid);
+}
+
+/* Take the exclusive lock for changing path in place. Returns the open
+ * descriptor holding it (closing it releases the lock), -1 when path is
+ * not a regular file (the load that follows reports why; nothing to
+ * lock), or -2 after printing an error. Writers replace the file by
+ * renaming a new one over it, so a lock won on a file that has since been
+ * replaced is dropped and taken again on the current one. */
+static int lock_index(const struct opts *o, const char *path) {
+    for (;;) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat a, b;
+        if (fd < 0) return -1;
+        if (fstat(fd, &a) != 0 || !S_ISREG(a.st_mode)) {
+            close(fd);
+            return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            if (errno != EWOULDBLOCK) {
+                fprintf(stderr, "emb %s: cannot lock %s: %s\n", o->cmd, path, strerror(errno));
+                close(fd);
+                return -2;
+            }
+            char who[300];
+            describe_pid(lock_holder(a.st_ino), who, sizeof who);
+            if (o->no_wait) {
+                fprintf(stderr, "emb %s: %s is locked by %s, which is changing it; nothing written\n", o->cmd, path,
+                        who);
+                close(fd);
+                return -2;
+            }
+            fprintf(stderr, "emb %s: %s is locked by %s; waiting\n", o->cmd, path, who);
+            int rc;
+            while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR) {}
+            if (rc != 0) {
+                fprintf(stderr, "emb %s: cannot lock %s: %s\n", o->cmd, path, strerror(errno));
+                close(fd);
+                return -2;
+            }
+        }
+        if (stat(path, &b) == 0 && b.st_dev == a.st_dev && b.st_ino == a.st_ino) return fd;
+        close(fd); /* replaced while we waited: lock the new file */
+    }
+}
+
+/* 1 if out names the same file as path (or does not exist apart from it). */
+static int same_file(const char *path, const char *out) {
+    if (!strcmp(path, out)) return 1;
+    struct stat a, b;
+    return stat(path, &a) == 0 && stat(out, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int index_add(int argc, char **argv) {
-    static const int allowed[] = {OPT_OUTPUT, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_QUIET, OPT_JSON, 0};
+    static const int allowed[] = {OPT_OUTPUT, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_QUIET, OPT_JSON, OPT_NO_WAIT, 0};
     struct opts o;
     init_opts(&o, "index add", NULL);
     int st = parse(&o, argc, argv, ADD_USAGE, allowed);
     if (st >= 0) return st;
     if (optind + 2 != argc) return cli_usage_error(o.cmd, "expected INDEX VECTORS (see emb index add --help)");
     const char *path = argv[optind], *out = o.output ? o.output : path;
+    int lock = same_file(path, out) ? lock_index(&o, path) : -1;
+    if (lock == -2) return CLI_EXIT_FAIL;
     struct emb_err err = {0};
     struct emb_index *ix = NULL;
     struct emb_vecs *v = NULL;
@@ -349,22 +460,26 @@ static int index_add(int argc, char **argv) {
     if (rc != EMB_OK) {
         st = cli_fail(o.cmd, rc, &err);
     } else {
+        st = 0;
         if (!o.quiet) fprintf(stderr, "emb: added %d rows (%lld in all); wrote %s\n", n, (long long)emb_index_size(ix), out);
         if (o.json) cli_json_print(info_json(ix));
     }
     emb_vecs_free(v);
     emb_index_free(ix);
+    if (lock >= 0) close(lock);
     return st;
 }
 
 static int index_delete(int argc, char **argv) {
-    static const int allowed[] = {OPT_OUTPUT, OPT_QUIET, OPT_JSON, 0};
+    static const int allowed[] = {OPT_OUTPUT, OPT_QUIET, OPT_JSON, OPT_NO_WAIT, 0};
     struct opts o;
     init_opts(&o, "index delete", NULL);
     int st = parse(&o, argc, argv, DELETE_USAGE, allowed);
     if (st >= 0) return st;
     if (optind + 2 > argc) return cli_usage_error(o.cmd, "expected INDEX WORD... (see emb index delete --help)");
     const char *path = argv[optind], *out = o.output ? o.output : path;
+    int lock = same_file(path, out) ? lock_index(&o, path) : -1;
+    if (lock == -2) return CLI_EXIT_FAIL;
     struct emb_err err = {0};
     struct emb_index *ix = NULL;
     int rc = emb_index_load(&ix, path, &err);
@@ -380,11 +495,13 @@ static int index_delete(int argc, char **argv) {
     if (rc != EMB_OK) {
         st = cli_fail(o.cmd, rc, &err);
     } else {
+        st = 0;
         if (!o.quiet) fprintf(stderr, "emb: %lld of %lld rows deleted; wrote %s\n", (long long)emb_index_n_deleted(ix),
                               (long long)emb_index_size(ix), out);
         if (o.json) cli_json_print(info_json(ix));
     }
     emb_index_free(ix);
+    if (lock >= 0) close(lock);
     return st;
 }
 

@@ -2,8 +2,11 @@
 # cli_nodes.sh -- `emb eval nodes` end to end: bad input (one stderr line,
 # non-zero exit), planted labels that must be recovered, --json, fixed
 # splits, determinism, skipped nodes, and agreement with scikit-learn's
-# LogisticRegression(solver='liblinear', C=1) one-vs-rest on a fixed split
-# (skipped with a note when python3-sklearn is not installed).
+# LogisticRegression(solver='liblinear', C=1) one-vs-rest on a fixed split:
+# the same accuracy, Micro-F1 and Macro-F1 to 1e-4 (README's "to 4
+# decimals"; with 200 test nodes one different prediction moves them by
+# 0.005 or more). Without python3-sklearn the other checks still run and
+# must pass; the test then exits 77 with a SKIP line for the comparison.
 set -u
 EMB=${EMB:-build/emb}
 PY=/usr/bin/python3
@@ -87,9 +90,9 @@ grep -q 'Micro-F1' "$T/table.txt" && grep -q '^0.5 ' "$T/table.txt" && pass "tab
 # ---- determinism and skipped nodes ---------------------------------------------------
 strip() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); d.pop('seconds'); print(json.dumps(d, sort_keys=True))" "$1"; }
 for t in 1 2; do
-  $EMB eval nodes "$T/mv.txt" "$T/ml.tsv" --repeats 3 --seed 7 --threads $t --json > "$T/d$t.json"
+  $EMB eval nodes "$T/mv.txt" "$T/ml.tsv" --repeats 3 --seed 7 --threads $t --json > "$T/d$t.json" || fail "run (threads $t)"
 done
-$EMB eval nodes "$T/mv.txt" "$T/ml.tsv" --repeats 3 --seed 8 --json > "$T/d3.json"
+$EMB eval nodes "$T/mv.txt" "$T/ml.tsv" --repeats 3 --seed 8 --json > "$T/d3.json" || fail "run (seed 8)"
 [[ "$(strip "$T/d1.json")" == "$(strip "$T/d2.json")" ]] && pass "same seed, 1 or 2 threads: same result" || fail "threads change the result"
 [[ "$(strip "$T/d1.json")" != "$(strip "$T/d3.json")" ]] && pass "seed matters" || fail "seed has no effect"
 { cat "$T/l.tsv"; printf 'ghost\tclass0\nghost\tclass1\nphantom\tclass2\n'; } > "$T/lx.tsv"
@@ -158,7 +161,7 @@ clf = LogisticRegression(solver="liblinear", C=1.0).fit(X[tr], y[tr])
 acc = float((clf.predict(X[te]) == y[te]).mean())
 ours = json.load(open(f"{T}/sk.json"))["split"]["test"]
 print(f"accuracy: sklearn {acc:.4f}, emb {ours['accuracy']:.4f}")
-ok &= abs(acc - ours["accuracy"]) <= 0.01 and acc < 0.98
+ok &= abs(acc - ours["accuracy"]) <= 1e-4 and acc < 0.98
 # Multi-label: OneVsRest + top-k, the DeepWalk scoring protocol.
 names, X, lab, tr, te = load("skm")
 L = 1 + max(max(v) for v in lab.values())
@@ -172,13 +175,17 @@ mi = f1_score(Y[te], pred, average="micro", zero_division=0)
 ma = f1_score(Y[te], pred, average="macro", zero_division=0)
 ours = json.load(open(f"{T}/skm.json"))["split"]["test"]
 print(f"micro-F1: sklearn {mi:.4f}, emb {ours['micro_f1']:.4f}; macro-F1: sklearn {ma:.4f}, emb {ours['macro_f1']:.4f}")
-ok &= abs(mi - ours["micro_f1"]) <= 0.01 and abs(ma - ours["macro_f1"]) <= 0.01
+ok &= abs(mi - ours["micro_f1"]) <= 1e-4 and abs(ma - ours["macro_f1"]) <= 1e-4
 sys.exit(0 if ok else 1)
 EOF
-  then pass "agrees with sklearn liblinear (accuracy, Micro-F1, Macro-F1 within 0.01)"; else fail "differs from sklearn liblinear"; fi
+  then pass "agrees with sklearn liblinear (accuracy, Micro-F1, Macro-F1 within 1e-4)"; else fail "differs from sklearn liblinear"; fi
 else
-  echo "note: python3-sklearn is not installed; skipping the scikit-learn comparison (apt-get install python3-sklearn)"
+  skip_sklearn=1
 fi
 
 echo "$fails failed"
-[[ $fails -eq 0 ]]
+[[ $fails -eq 0 ]] || exit 1
+if [[ ${skip_sklearn:-0} -eq 1 ]]; then
+  echo "SKIP: python3-sklearn (the scikit-learn comparison; every other check passed)"
+  exit 77
+fi

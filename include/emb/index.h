@@ -103,8 +103,11 @@ int emb_index_build(struct emb_index **out, const float *vectors, int64_t n, int
                     struct emb_err *err);
 
 /* Append one row (dim floats) with an optional word (NULL only for an
- * index without words; an index with words needs one, not yet present).
- * *id_out (may be NULL) receives its id. Not thread-safe. */
+ * index without words; an index with words needs one that is not present,
+ * EMB_EDUP otherwise). A word that was deleted is added again: its row is
+ * reused with the new vector (HNSW links chosen again), so a delete and an
+ * add update a vector. *id_out (may be NULL) receives the id. Not
+ * thread-safe. */
 int emb_index_add(struct emb_index *ix, const float *vec, const char *word, int64_t *id_out, struct emb_err *err);
 
 /* Mark row id deleted: searches never return it again (HNSW still routes

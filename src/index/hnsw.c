@@ -319,7 +319,10 @@ static void link_back(struct emb_index *ix, struct build_scratch *b, int64_t e, 
     unlock_node(ix, e);
 }
 
-/* Insert row q (vector stored, level set, lists empty) into the graph. */
+/* Insert row q (vector stored, level set, lists empty) into the graph.
+ * Also re-links a row already in the graph whose vector changed
+ * (emb__hnsw_relink): q itself is never its own neighbour, and its lists
+ * are replaced level by level. */
 static int insert_one(struct emb_index *ix, struct build_scratch *b, int64_t q) {
     struct ix_ctx *c = b->c;
     int L = ix->levels[q];
@@ -342,11 +345,12 @@ static int insert_one(struct emb_index *ix, struct build_scratch *b, int64_t q) 
         int64_t nt = 0;
         if ((rc = search_level(ix, c, qv, cur, ix->ef_construction, lev, &nt)) != EMB_OK) goto out;
         /* The kept set, by similarity; the best is the next level's start. */
-        int n = (int)nt;
-        for (int i = 0; i < n; i++) {
-            b->ids[i] = c->top_i[i];
-            b->sims[i] = c->top_s[i];
-        }
+        int n = 0;
+        for (int64_t i = 0; i < nt; i++)
+            if (c->top_i[i] != (uint32_t)q) {
+                b->ids[n] = c->top_i[i];
+                b->sims[n++] = c->top_s[i];
+            }
         int kept = select_heuristic(ix, q, b->ids, b->sims, n, ix->M, b->mine);
         if (n > 0) cur = b->ids[0];
         lock_node(ix, q);
@@ -378,18 +382,32 @@ struct build_job {
     const struct emb_index_params *p;
 };
 
+/* Allocate b for inserting into ix; EMB_ENOMEM (b freed by scratch_free). */
+static int scratch_alloc(struct emb_index *ix, struct build_scratch *b) {
+    int64_t need = ix->ef_construction > ix->M0 + 1 ? ix->ef_construction : ix->M0 + 1;
+    memset(b, 0, sizeof *b);
+    b->c = emb__ix_ctx_acquire(ix, (int64_t)ix->ef_construction + 2 * ix->M0 + 2);
+    b->ids = emb_alloc((size_t)need * sizeof *b->ids);
+    b->sel = emb_alloc((size_t)need * sizeof *b->sel);
+    b->sims = emb_alloc((size_t)need * sizeof *b->sims);
+    b->mine = emb_alloc((size_t)ix->M0 * sizeof *b->mine);
+    return b->c && b->ids && b->sel && b->sims && b->mine ? EMB_OK : EMB_ENOMEM;
+}
+
+static void scratch_free(struct emb_index *ix, struct build_scratch *b) {
+    emb__ix_ctx_release(ix, b->c);
+    emb_free(b->ids);
+    emb_free(b->sel);
+    emb_free(b->sims);
+    emb_free(b->mine);
+}
+
 static void build_slice(void *ctx, int ith, int nth) {
     (void)nth;
     struct build_job *j = ctx;
     struct emb_index *ix = j->ix;
-    int64_t need = ix->ef_construction > ix->M0 + 1 ? ix->ef_construction : ix->M0 + 1;
-    struct build_scratch b = {0};
-    b.c = emb__ix_ctx_acquire(ix, (int64_t)ix->ef_construction + 2 * ix->M0 + 2);
-    b.ids = emb_alloc((size_t)need * sizeof *b.ids);
-    b.sel = emb_alloc((size_t)need * sizeof *b.sel);
-    b.sims = emb_alloc((size_t)need * sizeof *b.sims);
-    b.mine = emb_alloc((size_t)ix->M0 * sizeof *b.mine);
-    if (!b.c || !b.ids || !b.sel || !b.sims || !b.mine) {
+    struct build_scratch b;
+    if (scratch_alloc(ix, &b) != EMB_OK) {
         atomic_store(&j->rc, EMB_ENOMEM);
         goto done;
     }
@@ -410,11 +428,16 @@ static void build_slice(void *ctx, int ith, int nth) {
         if (ith == 0 && j->p->progress && (d & 1023) == 0) j->p->progress(j->p->progress_ctx, d, j->hi - j->lo);
     }
 done:
-    emb__ix_ctx_release(ix, b.c);
-    emb_free(b.ids);
-    emb_free(b.sel);
-    emb_free(b.sims);
-    emb_free(b.mine);
+    scratch_free(ix, &b);
+}
+
+int emb__hnsw_relink(struct emb_index *ix, int64_t q, struct emb_err *err) {
+    if (ix->n < 2) return EMB_OK; /* alone: no links to make */
+    struct build_scratch b;
+    int rc = scratch_alloc(ix, &b);
+    if (rc == EMB_OK) rc = insert_one(ix, &b, q);
+    scratch_free(ix, &b);
+    return rc == EMB_OK ? EMB_OK : emb_err_set(err, rc, "out of memory re-linking row %lld", (long long)q);
 }
 
 /* Level for row i: floor(-ln(U) / ln(M)), from stream i of the seed. */

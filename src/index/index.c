@@ -293,13 +293,45 @@ done:
     return rc;
 }
 
+/* Give deleted row id the vector vec and bring it back: the row is
+ * reused (its word keeps its id); HNSW links are chosen again. On failure
+ * the row keeps its old vector and stays deleted. */
+static int readd(struct emb_index *ix, int64_t id, const float *vec, struct emb_err *err) {
+    size_t bytes = (size_t)ix->stride * sizeof(float);
+    float *dst = (float *)ix_row(ix, id), *save = emb_alloc(bytes);
+    if (!save) return emb_err_set(err, EMB_ENOMEM, "out of memory re-adding row %lld", (long long)id);
+    memcpy(save, dst, bytes);
+    float sq_save = ix->type == EMB_INDEX_HNSW ? *ix_node_sqnorm(ix, id) : ix->sqnorms ? ix->sqnorms[id] : 0;
+    int rc = store_row(ix, id, vec, err);
+    if (rc == EMB_OK) {
+        ix->deleted[id] = 0;
+        ix->n_deleted--;
+        if (ix->type == EMB_INDEX_HNSW && (rc = emb__hnsw_relink(ix, id, err)) != EMB_OK) {
+            ix->deleted[id] = 1;
+            ix->n_deleted++;
+        }
+    }
+    if (rc != EMB_OK) {
+        memcpy(dst, save, bytes);
+        if (ix->type == EMB_INDEX_HNSW) *ix_node_sqnorm(ix, id) = sq_save;
+        else if (ix->sqnorms) ix->sqnorms[id] = sq_save;
+    }
+    emb_free(save);
+    return rc;
+}
+
 int emb_index_add(struct emb_index *ix, const float *vec, const char *word, int64_t *id_out, struct emb_err *err) {
     int64_t id = ix->n;
     int rc;
     if (ix->words) {
         if (!word || !*word) return emb_err_set(err, EMB_EINVAL, "this index stores words: the new row needs one");
-        if (emb_vocab_find(ix->words, word, strlen(word)) >= 0)
-            return emb_err_set(err, EMB_EDUP, "'%s' is already in the index", word);
+        int64_t old = emb_vocab_find(ix->words, word, strlen(word));
+        if (old >= 0 && !ix->deleted[old]) return emb_err_set(err, EMB_EDUP, "'%s' is already in the index", word);
+        if (old >= 0) {
+            if ((rc = readd(ix, old, vec, err)) != EMB_OK) return rc;
+            if (id_out) *id_out = old;
+            return EMB_OK;
+        }
     } else if (word && id > 0) {
         return emb_err_set(err, EMB_EINVAL, "this index has no words; add the row without one");
     }

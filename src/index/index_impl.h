@@ -137,6 +137,10 @@ int emb__hnsw_insert_range(struct emb_index *ix, int64_t lo, int64_t hi, struct 
                            const struct emb_index_params *p, struct emb_err *err);
 int emb__hnsw_search(const struct emb_index *ix, const float *q, float qsq, int k, int ef, int64_t *ids,
                      float *scores, struct emb_err *err);
+/* Row q, already in the graph, has a new vector (stored, with |x|^2):
+ * choose its links again on each of its levels and link back to them, as
+ * an insertion does. Links other rows hold to q are kept. */
+int emb__hnsw_relink(struct emb_index *ix, int64_t q, struct emb_err *err);
 /* Check links of a loaded graph; EMB_EFORMAT with a message if broken. */
 int emb__hnsw_validate(const struct emb_index *ix, const char *path, struct emb_err *err);
 

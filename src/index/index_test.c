@@ -116,11 +116,17 @@ static double recall_at(const struct emb_index *ix, const struct emb_index *exac
     return (double)hit / (double)total;
 }
 
+/* Recall of a one-thread build (the same graph every run, so the floors
+ * are exact statements, not odds): at ef 100, and at ef 10, where a
+ * broken graph or search shows first. */
 static int test_hnsw_recall(void) {
     struct emb_err err = {0};
     const int n = 5000, dim = 32;
-    struct emb_pool *pool = NULL;
-    CHECK_OK(emb_pool_new(&pool, 2, &err));
+    /* Measured (seed 1, one thread): random 0.571 / 0.984, clustered
+     * 0.908 / 1.000 at ef 10 / 100, the same with the AVX-512, AVX2 and
+     * scalar kernels. The floors leave a little room for other compilers'
+     * rounding. */
+    const double floor10[2] = {0.55, 0.88}, floor100[2] = {0.97, 0.99};
     for (int clustered = 0; clustered < 2; clustered++) {
         float *x = make_data(n, dim, 3 + clustered, clustered), *q = make_data(200, dim, 9, clustered);
         struct emb_index_params p = emb_index_default_params();
@@ -129,11 +135,12 @@ static int test_hnsw_recall(void) {
         p.type = EMB_INDEX_HNSW;
         p.M = 12;
         p.ef_construction = 100;
-        CHECK_OK(emb_index_build(&h, x, n, dim, dim, NULL, &p, pool, &err));
+        CHECK_OK(emb_index_build(&h, x, n, dim, dim, NULL, &p, NULL, &err));
         double r10 = recall_at(h, flat, q, 200, dim, 10, 10), r100 = recall_at(h, flat, q, 200, dim, 10, 100);
         fprintf(stderr, "hnsw %s n=%d dim=%d M=12: recall@10 %.3f at ef 10, %.3f at ef 100\n",
                 clustered ? "clustered" : "random", n, dim, r10, r100);
-        CHECK(r100 > 0.95);
+        CHECK(r10 >= floor10[clustered]);
+        CHECK(r100 >= floor100[clustered]);
         CHECK(r100 >= r10);
         /* Every result is real and sorted best first. */
         int64_t ids[10];
@@ -145,7 +152,74 @@ static int test_hnsw_recall(void) {
         free(x);
         free(q);
     }
-    emb_pool_free(pool);
+    return 0;
+}
+
+/* Every score HNSW reports equals the exact score of the row it names
+ * (double-precision brute force), for each metric, with queries that are
+ * not unit length: cosine must normalise the query (a missing
+ * normalisation scales every cosine by |q| and keeps the ranking, so only
+ * scores show it). A scaled copy of a stored row scores 1 under cosine. */
+static int test_hnsw_scores(void) {
+    struct emb_err err = {0};
+    const int n = 2000, dim = 37, nq = 40, k = 10;
+    float *x = make_data(n, dim, 21, 1), *q = make_data(nq, dim, 22, 1);
+    for (int t = 0; t < nq; t++)
+        for (int j = 0; j < dim; j++) q[t * dim + j] *= 0.5f + (float)t / 8; /* |q| from about 3 to 40 */
+    for (int j = 0; j < dim; j++) q[j] = 2.5f * x[17 * dim + j];
+    enum emb_metric metrics[] = {EMB_METRIC_COSINE, EMB_METRIC_IP, EMB_METRIC_L2};
+    for (int mi = 0; mi < 3; mi++) {
+        struct emb_index_params p = emb_index_default_params();
+        p.type = EMB_INDEX_HNSW;
+        p.metric = metrics[mi];
+        p.M = 8;
+        p.ef_construction = 64;
+        struct emb_index *ix = NULL, *flat = NULL;
+        CHECK_OK(emb_index_build(&ix, x, n, dim, dim, NULL, &p, NULL, &err));
+        p.type = EMB_INDEX_FLAT;
+        CHECK_OK(emb_index_build(&flat, x, n, dim, dim, NULL, &p, NULL, &err));
+        int64_t *bids = malloc(sizeof(int64_t) * nq * k);
+        float *bsc = malloc(sizeof(float) * nq * k);
+        int nf[40];
+        CHECK_OK(emb_index_search_batch(ix, q, nq, dim, k, 10, NULL, bids, bsc, nf, &err));
+        for (int t = 0; t < nq; t++) {
+            const float *qt = q + t * dim;
+            double qq = 0;
+            for (int j = 0; j < dim; j++) qq += (double)qt[j] * qt[j];
+            for (int ef = 10; ef <= 100; ef += 90) {
+                int64_t ids[10], fids[10];
+                float sc[10], fsc[10];
+                int got = emb_index_search(ix, qt, k, ef, ids, sc, &err);
+                CHECK(got == k);
+                CHECK(emb_index_search(flat, qt, k, 0, fids, fsc, &err) == k);
+                for (int r = 0; r < got; r++) {
+                    const float *xr = x + ids[r] * dim;
+                    double d = 0, xx = 0, l2 = 0;
+                    for (int j = 0; j < dim; j++) {
+                        d += (double)xr[j] * qt[j];
+                        xx += (double)xr[j] * xr[j];
+                        l2 += ((double)xr[j] - qt[j]) * ((double)xr[j] - qt[j]);
+                    }
+                    double ref = metrics[mi] == EMB_METRIC_COSINE ? d / sqrt(xx * qq) : metrics[mi] == EMB_METRIC_IP ? d : l2;
+                    /* 1e-5 of the magnitudes the float sums go through. */
+                    double scale = metrics[mi] == EMB_METRIC_COSINE ? 1 : metrics[mi] == EMB_METRIC_IP ? sqrt(xx * qq) : xx + qq;
+                    CHECK_NEAR(sc[r], ref, 1e-5 * scale);
+                    if (r > 0) CHECK(metrics[mi] == EMB_METRIC_L2 ? sc[r] >= sc[r - 1] : sc[r] <= sc[r - 1]);
+                    /* The exact index names the same score at this rank when it found the same row. */
+                    if (ids[r] == fids[r]) CHECK_NEAR(sc[r], fsc[r], 1e-5 * scale);
+                }
+                if (ef == 10)
+                    for (int r = 0; r < nf[t]; r++) CHECK(bids[t * k + r] == ids[r] && bsc[t * k + r] == sc[r]);
+                if (t == 0 && metrics[mi] == EMB_METRIC_COSINE) CHECK(ids[0] == 17 && fabs(sc[0] - 1.0) < 1e-5);
+            }
+        }
+        free(bids);
+        free(bsc);
+        emb_index_free(ix);
+        emb_index_free(flat);
+    }
+    free(x);
+    free(q);
     return 0;
 }
 
@@ -238,6 +312,89 @@ static int test_add_delete(void) {
         emb_index_free(ref);
     }
     free(x);
+    free(q);
+    return 0;
+}
+
+static int same_answers(const struct emb_index *a, const struct emb_index *b, const float *q, int n_q, int dim);
+
+/* A deleted word added again reuses its row with the new vector: found by
+ * the new vector with the exact score, never by a stale one; HNSW recall
+ * after many such updates stays high; a live word is still EDUP; the
+ * result survives save and load (mapped). */
+static int test_readd(void) {
+    struct emb_err err = {0};
+    const int n = 1500, dim = 16, n_up = 300;
+    float *x = make_data(n, dim, 30, 1), *y = make_data(n_up, dim, 31, 1), *q = make_data(50, dim, 32, 1);
+    char **words = malloc(sizeof(char *) * n);
+    for (int i = 0; i < n; i++) {
+        words[i] = malloc(16);
+        snprintf(words[i], 16, "w%d", i);
+    }
+    for (int type = 0; type < 2; type++)
+        for (int m = 0; m < 3; m += 2) { /* cosine, l2 */
+            struct emb_index_params p = emb_index_default_params();
+            p.type = type ? EMB_INDEX_HNSW : EMB_INDEX_FLAT;
+            p.metric = (enum emb_metric)m;
+            p.M = 8;
+            p.ef_construction = 80;
+            struct emb_index *ix = NULL, *ref = NULL, *back = NULL;
+            CHECK_OK(emb_index_build(&ix, x, n, dim, dim, (const char *const *)words, &p, NULL, &err));
+            /* Rows 5, 10, ... get new vectors y: delete, then add. */
+            float *now = malloc(sizeof(float) * n * dim);
+            memcpy(now, x, sizeof(float) * n * dim);
+            int64_t id;
+            CHECK(emb_index_add(ix, y, "w5", &id, &err) == EMB_EDUP);
+            for (int u = 0; u < n_up; u++) CHECK_OK(emb_index_delete(ix, 5 * u, &err));
+            CHECK(emb_index_n_deleted(ix) == n_up);
+            for (int u = 0; u < n_up; u++) {
+                CHECK_OK(emb_index_add(ix, y + u * dim, words[5 * u], &id, &err));
+                CHECK(id == 5 * u && !emb_index_is_deleted(ix, id));
+                memcpy(now + (size_t)id * dim, y + u * dim, sizeof(float) * dim);
+            }
+            CHECK(emb_index_size(ix) == n && emb_index_n_deleted(ix) == 0);
+            CHECK(emb_index_add(ix, y, "w5", &id, &err) == EMB_EDUP);
+            /* Each new vector finds its own row first, with the exact score. */
+            for (int u = 0; u < n_up; u += 7) {
+                int64_t ids[3];
+                float sc[3];
+                CHECK(emb_index_search(ix, y + u * dim, 3, 64, ids, sc, &err) == 3);
+                CHECK(ids[0] == 5 * u);
+                CHECK_NEAR(sc[0], m == 0 ? 1.0 : 0.0, 1e-5 * (m == 0 ? 1 : 100));
+            }
+            /* Against an exact index of the current vectors. */
+            struct emb_index_params fp = emb_index_default_params();
+            fp.metric = p.metric;
+            CHECK_OK(emb_index_build(&ref, now, n, dim, dim, NULL, &fp, NULL, &err));
+            double rec = recall_at(ix, ref, q, 50, dim, 10, 100);
+            fprintf(stderr, "%s %s after %d re-adds: recall@10 %.3f at ef 100\n", type ? "hnsw" : "flat",
+                    m ? "l2" : "cosine", n_up, rec);
+            CHECK(rec >= (type ? 0.95 : 0.9999));
+            /* Save, load (mapped), re-add on the loaded index too. */
+            CHECK_OK(emb_index_save(ix, path_a, &err));
+            CHECK_OK(emb_index_load(&back, path_a, &err));
+            if (same_answers(ix, back, q, 10, dim)) return 1;
+            CHECK_OK(emb_index_delete(back, 7, &err));
+            CHECK_OK(emb_index_add(back, x + 8 * dim, "w7", &id, &err));
+            CHECK(id == 7);
+            int64_t ids[2];
+            float sc[2];
+            CHECK(emb_index_search(back, x + 8 * dim, 2, 64, ids, sc, &err) == 2);
+            CHECK((ids[0] == 7 && ids[1] == 8) || (ids[0] == 8 && ids[1] == 7));
+            /* A re-add of a non-finite vector is refused; the row stays deleted. */
+            float bad[16] = {NAN};
+            CHECK_OK(emb_index_delete(back, 9, &err));
+            CHECK(emb_index_add(back, bad, "w9", &id, &err) == EMB_ENUMERIC);
+            CHECK(emb_index_is_deleted(back, 9) && emb_index_n_deleted(back) == 1);
+            free(now);
+            emb_index_free(ix);
+            emb_index_free(ref);
+            emb_index_free(back);
+        }
+    for (int i = 0; i < n; i++) free(words[i]);
+    free(words);
+    free(x);
+    free(y);
     free(q);
     return 0;
 }
@@ -484,8 +641,10 @@ int main(void) {
     int failed = 0;
     RUN(test_flat_vs_reference);
     RUN(test_hnsw_recall);
+    RUN(test_hnsw_scores);
     RUN(test_batch);
     RUN(test_add_delete);
+    RUN(test_readd);
     RUN(test_save_load);
     RUN(test_bad_files);
     RUN(test_determinism);
