@@ -380,11 +380,41 @@ static int test_w2v_short_word_list(void) {
     return 0;
 }
 
+/* Word counts whose sum passes INT64_MAX (valid checksums) are refused:
+ * they used to overflow the vocabulary's total (found by fuzz_ckpt_w2v). */
+static int test_w2v_count_overflow(void) {
+    char path[160], out[160];
+    snprintf(path, sizeof path, "%s/w2v.ckpt", dir);
+    snprintf(out, sizeof out, "%s/counts.ckpt", dir);
+    size_t n;
+    unsigned char *b = (unsigned char *)test_read_all(path, &n);
+    CHECK(b != NULL && n > 16);
+    uint32_t kv_bytes;
+    memcpy(&kv_bytes, b + 12, 4);
+    size_t p = 16 + kv_bytes + 4;
+    int64_t wb, big = INT64_MAX - 1;
+    memcpy(&wb, b + p, 8);
+    size_t counts = p + 8 + (size_t)wb + 8; /* the first count */
+    CHECK(counts + 16 < n);
+    memcpy(b + counts, &big, 8);
+    memcpy(b + counts + 8, &big, 8);
+    ckpt_fix_crcs(b, n);
+    CHECK(test_write_file(out, b, n) == 0);
+    struct emb_err err = {0};
+    struct emb_w2v *m = NULL;
+    int rc = emb_w2v_checkpoint_load(&m, out, NULL, &err);
+    printf("count overflow: %s\n", err.msg);
+    CHECK(rc == EMB_EFORMAT && m == NULL && strstr(err.msg, "counts"));
+    free(b);
+    return 0;
+}
+
 int main(void) {
     int failed = 0;
     if (write_fixtures()) return 1;
     RUN(test_mutations);
     RUN(test_w2v_short_word_list);
+    RUN(test_w2v_count_overflow);
     remove_fixtures();
     return failed ? 1 : 0;
 }

@@ -790,7 +790,13 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
     if ((rc = emb_vocab_new(&v, err)) != EMB_OK) goto done;
     /* Every word is bounded by the buffer: memchr, never strlen. */
     const char *wp = words, *wend = words + word_bytes;
+    int64_t total = 0;
     for (int32_t i = 0; i < n_words; i++) {
+        if (counts[i] < 0 || counts[i] > INT64_MAX - total) {
+            rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word counts at word %d", path, i);
+            goto done;
+        }
+        total += counts[i];
         const char *z = wp < wend ? memchr(wp, '\0', (size_t)(wend - wp)) : NULL;
         size_t len = z ? (size_t)(z - wp) : 0;
         if (!z || len == 0 || len > EMB_MAX_TOKEN_BYTES || counts[i] < 0 || emb_vocab_find(v, wp, len) >= 0) {
