@@ -124,8 +124,9 @@ const struct emb_w2v_params *emb_w2v_params(const struct emb_w2v *m);
 void emb_w2v_train_sentence(struct emb_w2v *m, int ith, const int32_t *ids, int64_t n, float alpha);
 
 /* Checkpoints: parameters, vocabulary, both tables, the position in the
- * stream, counters and RNG states, a CRC-32 of the training stream and the
- * caller's settings text (emb_w2v_set_settings), in the CRC-framed native
+ * stream, counters and RNG states, a CRC-32 of the training stream (taken
+ * when emb_w2v_train runs with checkpoint_path set) and the caller's
+ * settings text (emb_w2v_set_settings), in the CRC-framed native
  * format of io.h (magic "EMBW2VCK", version 2; version 1 files, without
  * checksums, are refused). emb_w2v_train writes them itself when
  * checkpoint_path is set, and refuses to continue a loaded checkpoint on a

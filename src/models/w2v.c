@@ -72,7 +72,8 @@ struct emb_w2v {
     _Atomic int64_t words_done; /* stream tokens processed, all epochs */
     int64_t n_chunks_epoch;     /* of the stream trained on (0 before training) */
     int64_t stream_tokens;
-    uint32_t stream_crc;        /* of the stream's bytes (when n_chunks_epoch > 0) */
+    uint32_t stream_crc;        /* of the stream's ids (when have_stream_crc) */
+    int have_stream_crc;
     char *settings;             /* emb_w2v_set_settings, or a checkpoint's */
 };
 
@@ -577,21 +578,24 @@ static int check_stream(struct emb_w2v *m, const struct emb_stream *stream, stru
     if (m->n_chunks_epoch == 0) {
         m->n_chunks_epoch = n_chunks;
         m->stream_tokens = n_tok;
-        if (m->p.checkpoint_path) m->stream_crc = stream_crc(stream);
-        return EMB_OK;
-    }
-    if (m->n_chunks_epoch != n_chunks || m->stream_tokens != n_tok)
+    } else if (m->n_chunks_epoch != n_chunks || m->stream_tokens != n_tok) {
         return emb_err_set(err, EMB_EINVAL,
                            "the input differs from the one the checkpoint was made on (%lld tokens in %lld chunks, "
                            "checkpoint: %lld in %lld)",
                            (long long)n_tok, (long long)n_chunks, (long long)m->stream_tokens,
                            (long long)m->n_chunks_epoch);
-    uint32_t crc = stream_crc(stream);
-    if (crc != m->stream_crc)
-        return emb_err_set(err, EMB_EINVAL,
-                           "the input differs from the one the checkpoint was made on (same size, other content: "
-                           "token stream CRC %08x, checkpoint: %08x)",
-                           (unsigned)crc, (unsigned)m->stream_crc);
+    }
+    if (m->have_stream_crc) {
+        uint32_t crc = stream_crc(stream);
+        if (crc != m->stream_crc)
+            return emb_err_set(err, EMB_EINVAL,
+                               "the input differs from the one the checkpoint was made on (same size, other "
+                               "content: token stream CRC %08x, checkpoint: %08x)",
+                               (unsigned)crc, (unsigned)m->stream_crc);
+    } else if (m->p.checkpoint_path) {
+        m->stream_crc = stream_crc(stream);
+        m->have_stream_crc = 1;
+    }
     return EMB_OK;
 }
 
@@ -641,12 +645,17 @@ int emb_w2v_checkpoint_save(const struct emb_w2v *m, const char *path, struct em
              "kind=word2vec\nmodel=%d\nloss=%d\nkernel=%d\ndim=%d\nwindow=%d\nnegative=%d\nepochs=%d\n"
              "alpha=%.9g\nsample=%.17g\nseed=%llu\nmax_sentence=%d\nn_words=%d\nword_bytes=%lld\n"
              "syn1_rows=%lld\nn_threads=%d\nnext_chunk=%lld\nwords_done=%lld\nn_chunks_epoch=%lld\n"
-             "stream_tokens=%lld\nstream_crc=%lu\nsettings_bytes=%lld\n",
+             "stream_tokens=%lld\nsettings_bytes=%lld\n",
              (int)p->model, (int)p->loss, (int)p->kernel, p->dim, p->window, p->negative, p->epochs, p->alpha,
              p->sample, (unsigned long long)p->seed, p->max_sentence, m->n_words, (long long)word_bytes,
              (long long)m->syn1->n_rows, m->n_ts, (long long)atomic_load(&m->next_chunk),
              (long long)atomic_load(&m->words_done), (long long)m->n_chunks_epoch, (long long)m->stream_tokens,
-             (unsigned long)m->stream_crc, (long long)settings_bytes);
+             (long long)settings_bytes);
+    /* The stream's CRC when it was taken (training with checkpoint_path). */
+    if (m->have_stream_crc) {
+        size_t len = strlen(kv);
+        snprintf(kv + len, 2048 - len, "stream_crc=%lu\n", (unsigned long)m->stream_crc);
+    }
     rc = EMB_EIO;
     if (emb_write_header_crc(cw, CKPT_MAGIC, CKPT_VERSION, kv) != EMB_OK) goto done;
     if (emb_write_array(f, words, word_bytes, 1) != EMB_OK) goto done;
@@ -723,7 +732,7 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
     }
     struct emb_w2v_params p = emb_w2v_default_params();
     long long model, loss, kernel, dim, window, negative, epochs, seed, max_sentence, n_words, word_bytes, syn1_rows,
-        n_threads, next_chunk, words_done, n_chunks_epoch, stream_tokens, crc, settings_bytes;
+        n_threads, next_chunk, words_done, n_chunks_epoch, stream_tokens, crc = 0, settings_bytes;
     char buf[64];
     if ((rc = emb_kv_ll(kv, "model", 0, 1, &model, path, err)) || (rc = emb_kv_ll(kv, "loss", 0, 1, &loss, path, err)) ||
         (rc = emb_kv_ll(kv, "kernel", 0, 1, &kernel, path, err)) || (rc = emb_kv_ll(kv, "dim", 1, 10000, &dim, path, err)) ||
@@ -740,9 +749,10 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
         (rc = emb_kv_ll(kv, "words_done", 0, INT64_MAX, &words_done, path, err)) ||
         (rc = emb_kv_ll(kv, "n_chunks_epoch", 1, INT64_MAX, &n_chunks_epoch, path, err)) ||
         (rc = emb_kv_ll(kv, "stream_tokens", 1, INT64_MAX, &stream_tokens, path, err)) ||
-        (rc = emb_kv_ll(kv, "stream_crc", 0, UINT32_MAX, &crc, path, err)) ||
         (rc = emb_kv_ll(kv, "settings_bytes", 1, MAX_SETTINGS_BYTES, &settings_bytes, path, err)))
         goto done;
+    int have_crc = emb_kv_get(kv, "stream_crc", buf, sizeof buf);
+    if (have_crc && (rc = emb_kv_ll(kv, "stream_crc", 0, UINT32_MAX, &crc, path, err)) != EMB_OK) goto done;
     p.model = (enum emb_w2v_model)model;
     p.loss = (enum emb_w2v_loss)loss;
     p.kernel = (enum emb_w2v_kernel)kernel;
@@ -844,7 +854,8 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
     atomic_store(&m->words_done, words_done);
     m->n_chunks_epoch = n_chunks_epoch;
     m->stream_tokens = stream_tokens;
-    m->stream_crc = (uint32_t)crc;
+    m->stream_crc = have_crc ? (uint32_t)crc : 0;
+    m->have_stream_crc = have_crc;
     m->settings = settings;
     settings = NULL;
 done:
