@@ -72,6 +72,8 @@ int cmd_train_graph(const char *model, int argc, char **argv);
  * CLI_EXIT_USAGE after printing the error. */
 struct emb_w2v_params;
 int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p);
+/* Its EMB_W2V_CHECK_* bit (the option must match a resumed checkpoint). */
+uint32_t cli_w2v_check_bit(const char *name);
 int cmd_neighbors(int argc, char **argv);
 int cmd_analogy(int argc, char **argv);
 int cmd_similarity(int argc, char **argv);

@@ -169,6 +169,7 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
         case OPT_DIM: case OPT_WINDOW: case OPT_NEGATIVE: case OPT_EPOCHS: case OPT_ALPHA: case OPT_SAMPLE:
         case OPT_THREADS: case OPT_SEED: case OPT_CHECKPOINT_EVERY: case OPT_KERNEL:
             if (cli_w2v_option(cmd, graph_options[idx].name, optarg, &p)) return CLI_EXIT_USAGE;
+            p.resume_check |= cli_w2v_check_bit(graph_options[idx].name);
             break;
         case OPT_HELP: fputs(GRAPH_USAGE, stdout); return 0;
         default: return cli_getopt_error(cmd, c, argv);
@@ -179,6 +180,7 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
     if (!output) return cli_usage_error(cmd, "--output VECTORS is required");
     wp.seed = p.seed;
     wp.n_threads = p.n_threads;
+    wp.trainer = node2vec ? "node2vec" : "deepwalk";
     if (emb_walk_params_check(&wp, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     if (emb_w2v_params_check(&p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "emb/io.h"
 #include "emb/pool.h"
 #include "emb/stream.h"
 #include "emb/vecs.h"
@@ -109,7 +110,7 @@ static int train_word2vec(int argc, char **argv) {
     struct emb_corpus_params cp = emb_corpus_default_params();
     const char *input = NULL, *output = NULL, *save_vocab = NULL, *read_vocab = NULL, *resume = NULL;
     enum emb_vec_format fmt = EMB_FMT_AUTO;
-    int quiet = 0, json = 0, alpha_set = 0;
+    int quiet = 0, json = 0, alpha_set = 0, min_count_set = 0, max_vocab_set = 0;
     long long v;
     struct emb_err err = {0};
     p.n_threads = emb_cpu_count();
@@ -125,16 +126,19 @@ static int train_word2vec(int argc, char **argv) {
             if (!strcmp(optarg, "sg") || !strcmp(optarg, "skipgram")) p.model = EMB_W2V_SG;
             else if (!strcmp(optarg, "cbow")) p.model = EMB_W2V_CBOW;
             else return cli_usage_error(cmd, "--model must be sg or cbow, got '%s'", optarg);
+            p.resume_check |= EMB_W2V_CHECK_MODEL;
             break;
         case OPT_LOSS:
             if (!strcmp(optarg, "ns")) p.loss = EMB_W2V_NS;
             else if (!strcmp(optarg, "hs")) p.loss = EMB_W2V_HS;
             else return cli_usage_error(cmd, "--loss must be ns or hs, got '%s'", optarg);
+            p.resume_check |= EMB_W2V_CHECK_LOSS;
             break;
         case OPT_KERNEL:
             if (!strcmp(optarg, "batch")) p.kernel = EMB_W2V_KERNEL_BATCH;
             else if (!strcmp(optarg, "plain")) p.kernel = EMB_W2V_KERNEL_PLAIN;
             else return cli_usage_error(cmd, "--kernel must be batch or plain, got '%s'", optarg);
+            p.resume_check |= EMB_W2V_CHECK_KERNEL;
             break;
         case OPT_SIMD:
             if (!strcmp(optarg, "auto")) p.simd = EMB_SIMD_AUTO;
@@ -146,10 +150,12 @@ static int train_word2vec(int argc, char **argv) {
         case OPT_MIN_COUNT:
             if (cli_parse_ll(cmd, "--min-count", optarg, 1, INT64_MAX, &v)) return CLI_EXIT_USAGE;
             cp.min_count = v;
+            min_count_set = 1;
             break;
         case OPT_MAX_VOCAB:
             if (cli_parse_ll(cmd, "--max-vocab", optarg, 0, INT32_MAX, &v)) return CLI_EXIT_USAGE;
             cp.max_vocab = (int32_t)v;
+            max_vocab_set = 1;
             break;
         case OPT_SAVE_VOCAB: save_vocab = optarg; break;
         case OPT_READ_VOCAB: read_vocab = optarg; break;
@@ -163,6 +169,7 @@ static int train_word2vec(int argc, char **argv) {
         case OPT_DIM: case OPT_WINDOW: case OPT_NEGATIVE: case OPT_EPOCHS: case OPT_ALPHA: case OPT_SAMPLE:
         case OPT_THREADS: case OPT_SEED: case OPT_CHECKPOINT_EVERY:
             if (cli_w2v_option(cmd, w2v_options[idx].name, optarg, &p)) return CLI_EXIT_USAGE;
+            p.resume_check |= cli_w2v_check_bit(w2v_options[idx].name);
             if (c == OPT_ALPHA) alpha_set = 1;
             break;
         case OPT_HELP: fputs(W2V_USAGE, stdout); return 0;
@@ -189,7 +196,14 @@ static int train_word2vec(int argc, char **argv) {
     struct emb_w2v *m = NULL;
     double t0 = cli_now(), t_read = 0;
     if (resume) {
+        /* Options that shape the vocabulary must match too when given
+         * (the checkpoint's vocabulary is used). */
+        char want[128];
+        int nw = snprintf(want, sizeof want, "trainer=word2vec\n");
+        if (min_count_set) nw += snprintf(want + nw, sizeof want - (size_t)nw, "min_count=%lld\n", (long long)cp.min_count);
+        if (max_vocab_set) snprintf(want + nw, sizeof want - (size_t)nw, "max_vocab=%d\n", (int)cp.max_vocab);
         if ((rc = emb_w2v_checkpoint_load(&m, resume, &p, &err)) != EMB_OK) goto fail;
+        if ((rc = emb_kv_require(emb_w2v_settings(m), want, resume, &err)) != EMB_OK) goto fail;
         if ((rc = emb_stream_read_corpus(input, emb_w2v_vocab(m), &cp, NULL, &stream, &err)) != EMB_OK) goto fail;
     } else {
         if (read_vocab) {
@@ -200,6 +214,10 @@ static int train_word2vec(int argc, char **argv) {
             goto fail;
         }
         if ((rc = emb_w2v_new(&m, vocab, &p, &err)) != EMB_OK) goto fail;
+        char settings[128];
+        snprintf(settings, sizeof settings, "trainer=word2vec\nmin_count=%lld\nmax_vocab=%d\n", (long long)cp.min_count,
+                 (int)cp.max_vocab);
+        if ((rc = emb_w2v_set_settings(m, settings, &err)) != EMB_OK) goto fail;
     }
     t_read = cli_now() - t0;
     const struct emb_vocab *mv = emb_w2v_vocab(m);
@@ -295,6 +313,20 @@ int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct em
     } else {
         return cli_usage_error(cmd, "internal: '%s' is not a shared option", opt);
     }
+    return 0;
+}
+
+/* The resume_check bit of a shared option (0 for those that may change
+ * between a run and its resumption: threads, checkpoint-every). */
+uint32_t cli_w2v_check_bit(const char *name) {
+    static const struct { const char *name; uint32_t bit; } bits[] = {
+        {"dim", EMB_W2V_CHECK_DIM},         {"size", EMB_W2V_CHECK_DIM},     {"window", EMB_W2V_CHECK_WINDOW},
+        {"negative", EMB_W2V_CHECK_NEGATIVE}, {"epochs", EMB_W2V_CHECK_EPOCHS}, {"iter", EMB_W2V_CHECK_EPOCHS},
+        {"alpha", EMB_W2V_CHECK_ALPHA},     {"sample", EMB_W2V_CHECK_SAMPLE}, {"seed", EMB_W2V_CHECK_SEED},
+        {"kernel", EMB_W2V_CHECK_KERNEL},
+    };
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (!strcmp(name, bits[i].name)) return bits[i].bit;
     return 0;
 }
 

@@ -130,6 +130,38 @@ int emb_kv_ll(const char *kv, const char *key, long long lo, long long hi, long 
               struct emb_err *err);
 int emb_kv_double(const char *kv, const char *key, double lo, double hi, double *out, const char *path,
                   struct emb_err *err);
+/* Every "key=value" line of want must be in have with the same value:
+ * else EMB_EINVAL "PATH was made with key=A, this run has key=B" (or
+ * EMB_EFORMAT when have lacks the key). For resume checks. */
+int emb_kv_require(const char *have, const char *want, const char *path, struct emb_err *err);
+/* CRC-framed files (checkpoints, .kge models from format 2 on) add two
+ * CRC-32s (zlib's) to that layout: one of the bytes from the magic to the
+ * end of the key/value text, right after that text, so a loader can trust
+ * the sizes in the header before allocating anything; and one of all
+ * bytes before it at the very end of the file. Write through an
+ * emb_crc_writer (it wraps f and counts every byte passed through its
+ * stream), read with emb_read_header_crc ... emb_read_trailer_crc. */
+uint32_t emb_crc32(uint32_t crc, const void *data, size_t n); /* start from crc 0 */
+struct emb_crc_writer;
+int emb_crc_writer_open(struct emb_crc_writer **out, FILE *inner);
+/* Write the file through this stream (emb_write_array and plain fwrite). */
+FILE *emb_crc_writer_stream(struct emb_crc_writer *w);
+/* emb_write_header, then the header's CRC. */
+int emb_write_header_crc(struct emb_crc_writer *w, const char magic[8], uint32_t version, const char *kv);
+/* With write_trailer, write the CRC of everything written; then flush into
+ * inner and free w (inner stays open). EMB_EIO if any write failed. */
+int emb_crc_writer_close(struct emb_crc_writer *w, int write_trailer);
+/* emb_read_header; for a file of version >= crc_version also read and
+ * check the header's CRC, and start counting for emb_read_trailer_crc. */
+int emb_read_header_crc(struct emb_reader *r, const char magic[8], uint32_t crc_version, uint32_t max_version,
+                        uint32_t *version, char **kv, struct emb_err *err);
+/* At the end of the payload: check the trailing CRC (when the header had
+ * one) and that nothing follows. EMB_EFORMAT "... checksum mismatch ...". */
+int emb_read_trailer_crc(struct emb_reader *r, struct emb_err *err);
+/* 0 if a plain (not gzip) file provably has fewer than n_bytes left, so a
+ * size from a header can be checked before it is allocated; 1 otherwise. */
+int emb_reader_has(struct emb_reader *r, int64_t n_bytes);
+
 /* An array: int64 element count, then the elements. */
 int emb_write_array(FILE *f, const void *data, int64_t n, size_t elem_bytes);
 /* Read an array whose count must equal n. */

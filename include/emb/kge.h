@@ -106,7 +106,9 @@ void emb_kge_score_tails(const struct emb_kge *m, int32_t h, int32_t r, float *o
 void emb_kge_score_heads(const struct emb_kge *m, int32_t r, int32_t t, float *out);
 
 /* Native model file (magic "EMBKGE\0\0", versioned header with model kind,
- * dims, counts; names; tables). Written atomically. Loading a file of
+ * dims, counts; names; tables). Written atomically, as format 2, with the
+ * CRC-32s of io.h's framing: a damaged file is EMB_EFORMAT ("checksum
+ * mismatch"). Format 1 files (no checksums) still load. Loading a file of
  * another kind (e.g. a word2vec checkpoint) is EMB_EFORMAT. */
 int emb_kge_save(const struct emb_kge *m, const char *path, struct emb_err *err);
 int emb_kge_load(struct emb_kge **out, const char *path, struct emb_err *err);
@@ -200,7 +202,12 @@ struct emb_kge_params {
     int32_t patience;            /* validations without improvement before stopping; 0 = never */
     const char *checkpoint_path; /* NULL = no checkpoints */
     int64_t checkpoint_every;    /* steps (0 = only when stopped) */
-    int resume;                  /* continue from checkpoint_path if it exists */
+    int resume;                  /* continue from checkpoint_path: it must exist
+                                    (else EMB_EIO), and the dataset (a CRC of the
+                                    train triples) and the settings that shape
+                                    training (all but steps, epochs, threads and
+                                    the intervals) must match (else EMB_EINVAL
+                                    naming the first that differs) */
     emb_kge_progress_fn progress;
     void *progress_ctx;
     int64_t progress_every;      /* steps between progress calls (100) */

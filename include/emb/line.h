@@ -26,8 +26,9 @@
  * Checkpoints ("EMBLINCK") hold the tables, the finished first-order table
  * of BOTH, each thread's position and RNG state and the settings; training
  * pauses its threads to write one every checkpoint_every seconds and on
- * stop. Resuming with resume_path needs the same graph and settings (a
- * mismatch is EMB_EINVAL); with one thread a resumed run gives the same
+ * stop. Resuming with resume_path needs the same graph (a CRC of its arcs
+ * and weights) and settings (a mismatch is EMB_EINVAL naming it; a damaged
+ * file, caught by the CRCs of io.h's framing, EMB_EFORMAT); with one thread a resumed run gives the same
  * bytes as an uninterrupted one. A different thread count splits the
  * remaining samples afresh. */
 #ifndef EMB_LINE_H

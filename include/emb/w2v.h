@@ -75,6 +75,23 @@ struct emb_w2v_params {
                                     checkpoint (if any) and returns EMB_EINTR */
     const char *checkpoint_path; /* NULL = no checkpoints */
     double checkpoint_every;     /* seconds between checkpoints (default 600) */
+    uint32_t resume_check;       /* EMB_W2V_CHECK_* bits: settings of the hooks
+                                    passed to emb_w2v_checkpoint_load that must
+                                    equal the checkpoint's (options the user gave) */
+};
+
+/* Bits of emb_w2v_params.resume_check. */
+enum {
+    EMB_W2V_CHECK_MODEL = 1u << 0,
+    EMB_W2V_CHECK_LOSS = 1u << 1,
+    EMB_W2V_CHECK_KERNEL = 1u << 2,
+    EMB_W2V_CHECK_DIM = 1u << 3,
+    EMB_W2V_CHECK_WINDOW = 1u << 4,
+    EMB_W2V_CHECK_NEGATIVE = 1u << 5,
+    EMB_W2V_CHECK_EPOCHS = 1u << 6,
+    EMB_W2V_CHECK_ALPHA = 1u << 7,
+    EMB_W2V_CHECK_SAMPLE = 1u << 8,
+    EMB_W2V_CHECK_SEED = 1u << 9
 };
 
 struct emb_w2v_params emb_w2v_default_params(void);
@@ -107,14 +124,26 @@ const struct emb_w2v_params *emb_w2v_params(const struct emb_w2v *m);
 void emb_w2v_train_sentence(struct emb_w2v *m, int ith, const int32_t *ids, int64_t n, float alpha);
 
 /* Checkpoints: parameters, vocabulary, both tables, the position in the
- * stream, counters and RNG states, in the native format of io.h (magic
- * "EMBW2VCK"). emb_w2v_train writes them itself when checkpoint_path is
- * set. Loading creates a model with its own copy of the vocabulary
- * (emb_w2v_vocab); hooks and n_threads come from `p` (may be NULL). */
+ * stream, counters and RNG states, a CRC-32 of the training stream (taken
+ * when emb_w2v_train runs with checkpoint_path set) and the caller's
+ * settings text (emb_w2v_set_settings), in the CRC-framed native
+ * format of io.h (magic "EMBW2VCK", version 2; version 1 files, without
+ * checksums, are refused). emb_w2v_train writes them itself when
+ * checkpoint_path is set, and refuses to continue a loaded checkpoint on a
+ * stream with another CRC. Loading creates a model with its own copy of
+ * the vocabulary (emb_w2v_vocab); hooks and n_threads come from `p` (may
+ * be NULL), and the settings named by p->resume_check must equal the
+ * checkpoint's (EMB_EINVAL "PATH was made with dim=64, this run has
+ * dim=16" otherwise). A corrupt file is EMB_EFORMAT. */
 int emb_w2v_checkpoint_save(const struct emb_w2v *m, const char *path, struct emb_err *err);
 int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct emb_w2v_params *hooks,
                             struct emb_err *err);
 const struct emb_vocab *emb_w2v_vocab(const struct emb_w2v *m);
+/* Extra "key=value\n" lines saved in checkpoints (e.g. the walk settings of
+ * node2vec), at most 64 KB; a loaded model returns its checkpoint's ("" if
+ * none) until set again. */
+int emb_w2v_set_settings(struct emb_w2v *m, const char *kv, struct emb_err *err);
+const char *emb_w2v_settings(const struct emb_w2v *m);
 /* Epochs finished and words processed so far (for reports). */
 int64_t emb_w2v_words_done(const struct emb_w2v *m);
 

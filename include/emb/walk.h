@@ -82,6 +82,8 @@ struct emb_walk_params {
     emb_walk_progress_fn progress;
     void *progress_ctx;
     volatile sig_atomic_t *stop; /* when non-zero, stop and return EMB_EINTR */
+    const char *trainer;    /* NULL; emb_n2v_train saves it in checkpoints and
+                               requires it on resume ("deepwalk", "node2vec") */
 };
 
 struct emb_walk_params emb_walk_default_params(void);

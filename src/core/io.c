@@ -24,6 +24,8 @@ struct emb_reader {
     size_t cap, pos, end;
     int eof, error;
     int64_t file_bytes; /* -1 when unknown */
+    int crc_on;         /* emb_reader_read adds what it returns to crc */
+    uLong crc;
 };
 
 int emb_reader_open(struct emb_reader **out, const char *path, struct emb_err *err) {
@@ -173,6 +175,7 @@ int emb_reader_read(struct emb_reader *r, void *buf, size_t n, size_t *got, stru
         }
         size_t take = r->end - r->pos < n - done ? r->end - r->pos : n - done;
         memcpy(dst + done, r->buf + r->pos, take);
+        if (r->crc_on) r->crc = crc32_z(r->crc, (const Bytef *)r->buf + r->pos, take);
         r->pos += take;
         done += take;
     }
@@ -531,6 +534,31 @@ int emb_kv_double(const char *kv, const char *key, double lo, double hi, double 
     return EMB_OK;
 }
 
+int emb_kv_require(const char *have, const char *want, const char *path, struct emb_err *err) {
+    for (const char *line = want; line && *line;) {
+        const char *nl = strchr(line, '\n'), *eq = strchr(line, '=');
+        size_t llen = nl ? (size_t)(nl - line) : strlen(line);
+        if (eq && (size_t)(eq - line) < llen && eq > line) {
+            char key[64], val[256], got[256];
+            size_t klen = (size_t)(eq - line), vlen = llen - klen - 1;
+            if (klen >= sizeof key) klen = sizeof key - 1;
+            if (vlen >= sizeof val) vlen = sizeof val - 1;
+            memcpy(key, line, klen);
+            key[klen] = '\0';
+            memcpy(val, eq + 1, vlen);
+            val[vlen] = '\0';
+            if (!emb_kv_get(have, key, got, sizeof got))
+                return emb_err_set(err, EMB_EFORMAT, "%s: checkpoint lacks '%s' (made by another trainer or emb version?)",
+                                   path, key);
+            if (strcmp(got, val))
+                return emb_err_set(err, EMB_EINVAL, "%s was made with %s=%s, this run has %s=%s", path, key, got, key,
+                                   val);
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return EMB_OK;
+}
+
 int emb_write_array(FILE *f, const void *data, int64_t n, size_t elem_bytes) {
     if (fwrite(&n, 8, 1, f) != 1) return EMB_EIO;
     if (n > 0 && fwrite(data, elem_bytes, (size_t)n, f) != (size_t)n) return EMB_EIO;
@@ -548,4 +576,107 @@ int emb_read_array(struct emb_reader *r, void *data, int64_t n, size_t elem_byte
     if (n > 0 && emb_reader_read(r, data, (size_t)n * elem_bytes, NULL, NULL) != EMB_OK)
         return emb_err_set(err, EMB_EFORMAT, "%s: truncated in %s", r->path, what);
     return EMB_OK;
+}
+
+/* ---- CRC-framed native files ------------------------------------------ */
+
+uint32_t emb_crc32(uint32_t crc, const void *data, size_t n) {
+    return (uint32_t)crc32_z(crc, (const Bytef *)data, n);
+}
+
+struct emb_crc_writer {
+    FILE *f;     /* the stream callers write to (passes bytes to inner) */
+    FILE *inner;
+    uLong crc;   /* of every byte passed to inner */
+    int failed;
+};
+
+static ssize_t crc_cookie_write(void *cookie, const char *buf, size_t n) {
+    struct emb_crc_writer *w = cookie;
+    if (fwrite(buf, 1, n, w->inner) != n) {
+        w->failed = 1;
+        return -1;
+    }
+    w->crc = crc32_z(w->crc, (const Bytef *)buf, n);
+    return (ssize_t)n;
+}
+
+int emb_crc_writer_open(struct emb_crc_writer **out, FILE *inner) {
+    *out = NULL;
+    struct emb_crc_writer *w = emb_calloc(1, sizeof *w);
+    if (!w) return EMB_ENOMEM;
+    w->inner = inner;
+    w->crc = crc32(0L, Z_NULL, 0);
+    cookie_io_functions_t io = {NULL, crc_cookie_write, NULL, NULL};
+    w->f = fopencookie(w, "wb", io);
+    if (!w->f) {
+        emb_free(w);
+        return EMB_ENOMEM;
+    }
+    setvbuf(w->f, NULL, _IOFBF, 1 << 16);
+    *out = w;
+    return EMB_OK;
+}
+
+FILE *emb_crc_writer_stream(struct emb_crc_writer *w) { return w->f; }
+
+/* The CRC of everything written so far, itself written (and counted). */
+static int crc_mark(struct emb_crc_writer *w) {
+    if (fflush(w->f) != 0 || w->failed) return EMB_EIO;
+    uint32_t c = (uint32_t)w->crc;
+    return fwrite(&c, 4, 1, w->f) == 1 ? EMB_OK : EMB_EIO;
+}
+
+int emb_write_header_crc(struct emb_crc_writer *w, const char magic[8], uint32_t version, const char *kv) {
+    int rc = emb_write_header(w->f, magic, version, kv);
+    return rc == EMB_OK ? crc_mark(w) : rc;
+}
+
+int emb_crc_writer_close(struct emb_crc_writer *w, int write_trailer) {
+    if (!w) return EMB_OK;
+    int rc = write_trailer ? crc_mark(w) : EMB_OK;
+    if (fclose(w->f) != 0 || w->failed) rc = EMB_EIO;
+    emb_free(w);
+    return rc;
+}
+
+int emb_read_header_crc(struct emb_reader *r, const char magic[8], uint32_t crc_version, uint32_t max_version,
+                        uint32_t *version, char **kv, struct emb_err *err) {
+    r->crc_on = 1;
+    r->crc = crc32(0L, Z_NULL, 0);
+    int rc = emb_read_header(r, magic, max_version, version, kv, err);
+    if (rc != EMB_OK) return rc;
+    if (*version < crc_version) {
+        r->crc_on = 0;
+        return EMB_OK;
+    }
+    uint32_t want = (uint32_t)r->crc, have;
+    if (emb_reader_read(r, &have, 4, NULL, NULL) != EMB_OK || have != want) {
+        emb_free(*kv);
+        *kv = NULL;
+        return emb_err_set(err, EMB_EFORMAT, "%s: checksum mismatch in the header: the file is corrupt", r->path);
+    }
+    return EMB_OK;
+}
+
+int emb_read_trailer_crc(struct emb_reader *r, struct emb_err *err) {
+    if (r->crc_on) {
+        uint32_t want = (uint32_t)r->crc, have;
+        if (emb_reader_read(r, &have, 4, NULL, NULL) != EMB_OK)
+            return emb_err_set(err, EMB_EFORMAT, "%s: truncated (no checksum at the end): the file is corrupt",
+                               r->path);
+        if (have != want)
+            return emb_err_set(err, EMB_EFORMAT, "%s: checksum mismatch: the file is corrupt (changed or damaged bytes)",
+                               r->path);
+    }
+    if (emb_reader_getc(r) != -1) return emb_err_set(err, EMB_EFORMAT, "%s: trailing bytes after the data", r->path);
+    if (r->error) return emb_err_set(err, r->error, "%s: read error at the end of the file", r->path);
+    return EMB_OK;
+}
+
+int emb_reader_has(struct emb_reader *r, int64_t n_bytes) {
+    if (n_bytes < 0) return 0;
+    if (r->file_bytes < 0 || !gzdirect(r->gz)) return 1; /* unknown: the reads will tell */
+    int64_t consumed = (int64_t)gztell(r->gz) - (int64_t)(r->end - r->pos);
+    return n_bytes <= r->file_bytes - consumed;
 }

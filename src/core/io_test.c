@@ -923,6 +923,113 @@ static int test_kv_typed(void) {
     return 0;
 }
 
+/* CRC-framed files: header CRC after the text, trailing CRC at the end. */
+static int write_crc_file(const char *path, uint32_t version, const char *kv) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    struct emb_crc_writer *w = NULL;
+    int32_t a[5] = {1, -2, 3, -4, 2147483647};
+    int rc = emb_crc_writer_open(&w, f);
+    if (rc == EMB_OK) rc = emb_write_header_crc(w, MAGIC, version, kv);
+    if (rc == EMB_OK) rc = emb_write_array(emb_crc_writer_stream(w), a, 5, sizeof *a);
+    int crc_rc = emb_crc_writer_close(w, rc == EMB_OK);
+    if (rc == EMB_OK) rc = crc_rc;
+    if (fclose(f) != 0) rc = EMB_EIO;
+    return rc;
+}
+
+static int read_crc_file(const char *path, uint32_t crc_version, struct emb_err *err) {
+    struct emb_reader *r = NULL;
+    int rc = emb_reader_open(&r, path, err);
+    if (rc != EMB_OK) return rc;
+    uint32_t version;
+    char *text = NULL;
+    int32_t a[5];
+    rc = emb_read_header_crc(r, MAGIC, crc_version, 3, &version, &text, err);
+    if (rc == EMB_OK) rc = emb_read_array(r, a, 5, sizeof *a, "ints", err);
+    if (rc == EMB_OK) rc = emb_read_trailer_crc(r, err);
+    if (rc == EMB_OK && a[4] != 2147483647) rc = 99;
+    emb_free(text);
+    emb_reader_close(r);
+    return rc;
+}
+
+static int test_native_crc(void) {
+    struct emb_err err = {0};
+    const char *path = tmp("crc.emb");
+    CHECK_OK(write_crc_file(path, 2, "dim=4\n"));
+    size_t n;
+    unsigned char *b = (unsigned char *)test_read_all(path, &n);
+    CHECK(b && n == 16 + 6 + 4 + 8 + 20 + 4);
+    uint32_t hcrc, tcrc;
+    memcpy(&hcrc, b + 22, 4);
+    memcpy(&tcrc, b + n - 4, 4);
+    CHECK(hcrc == (uint32_t)crc32(0, b, 22) && tcrc == (uint32_t)crc32(0, b, (uInt)n - 4));
+    CHECK_OK(read_crc_file(path, 2, &err));
+    /* Every single flipped bit is caught, by one CRC or the other. */
+    for (size_t i = 0; i < n; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            b[i] ^= (unsigned char)(1u << bit);
+            CHECK(test_write_file(path, b, n) == 0);
+            int rc = read_crc_file(path, 2, &err);
+            b[i] ^= (unsigned char)(1u << bit);
+            if (rc == EMB_OK) {
+                fprintf(stderr, "flipped bit %d of byte %zu went unnoticed\n", bit, i);
+                return 1;
+            }
+            CHECK(rc < 0 && err.msg[0]);
+        }
+    b[n - 5] ^= 0x40; /* last payload byte */
+    CHECK(test_write_file(path, b, n) == 0);
+    CHECK(read_crc_file(path, 2, &err) == EMB_EFORMAT && strstr(err.msg, "checksum mismatch"));
+    b[n - 5] ^= 0x40;
+    b[17] ^= 1; /* in the header text */
+    CHECK(test_write_file(path, b, n) == 0);
+    CHECK(read_crc_file(path, 2, &err) == EMB_EFORMAT && strstr(err.msg, "checksum mismatch in the header"));
+    b[17] ^= 1;
+    CHECK(test_write_file(path, b, n - 4) == 0); /* no trailing CRC */
+    CHECK(read_crc_file(path, 2, &err) == EMB_EFORMAT && strstr(err.msg, "truncated"));
+    unsigned char *longer = malloc(n + 1);
+    CHECK(longer);
+    memcpy(longer, b, n);
+    longer[n] = 'x';
+    CHECK(test_write_file(path, longer, n + 1) == 0);
+    CHECK(read_crc_file(path, 2, &err) == EMB_EFORMAT && strstr(err.msg, "trailing bytes"));
+    free(longer);
+    free(b);
+    /* A version before crc_version has no CRCs and reads without them. */
+    CHECK(write_native(path, MAGIC, 1, "dim=4\n", 5, 0) == EMB_OK);
+    struct emb_reader *r = NULL;
+    CHECK_OK(emb_reader_open(&r, path, &err));
+    uint32_t version;
+    char *text = NULL;
+    int32_t a[5];
+    float f0;
+    CHECK_OK(emb_read_header_crc(r, MAGIC, 2, 3, &version, &text, &err));
+    CHECK(version == 1);
+    CHECK_OK(emb_read_array(r, a, 5, sizeof *a, "ints", &err));
+    CHECK_OK(emb_read_array(r, &f0, 0, sizeof f0, "floats", &err));
+    CHECK_OK(emb_read_array(r, NULL, 0, 8, "empty", &err));
+    CHECK_OK(emb_read_trailer_crc(r, &err));
+    CHECK(emb_reader_has(r, 0) && !emb_reader_has(r, 1));
+    emb_free(text);
+    emb_reader_close(r);
+    unlink(path);
+    return 0;
+}
+
+static int test_kv_require(void) {
+    struct emb_err err = {0};
+    const char *have = "dim=32\nmodel=sg\np=0.5\n";
+    CHECK_OK(emb_kv_require(have, "", "ck", &err));
+    CHECK_OK(emb_kv_require(have, "p=0.5\ndim=32\n", "ck", &err));
+    CHECK(emb_kv_require(have, "dim=32\np=1\n", "ck", &err) == EMB_EINVAL);
+    CHECK(strcmp(err.msg, "ck was made with p=0.5, this run has p=1") == 0);
+    CHECK(emb_kv_require(have, "seed=3\n", "ck", &err) == EMB_EFORMAT && strstr(err.msg, "lacks 'seed'"));
+    CHECK(emb_kv_require(have, "model=sg", "ck", &err) == EMB_OK); /* last line without '\n' */
+    return 0;
+}
+
 int main(void) {
     int failed = 0;
     snprintf(dir, sizeof dir, "/tmp/emb_io_test_XXXXXX");
@@ -945,6 +1052,8 @@ int main(void) {
     RUN(test_outfile);
     RUN(test_native_roundtrip);
     RUN(test_native_errors);
+    RUN(test_native_crc);
+    RUN(test_kv_require);
     RUN(test_kv_typed);
     cleanup();
     if (failed) {

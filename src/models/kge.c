@@ -24,6 +24,7 @@
  * Layout of this file: kernels -> query/match and their gradients ->
  * public scoring -> new/free/save/load -> training (later in the file). */
 #include <assert.h>
+#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -39,7 +40,9 @@
 #include "emb/vecs.h"
 
 #define KGE_MAGIC "EMBKGE\0\0"
-#define KGE_VERSION 1u
+/* 2: CRC-framed (io.h). Model files of version 1 (no checksums) still
+ * load; checkpoints must be version 2. */
+#define KGE_VERSION 2u
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
@@ -758,10 +761,11 @@ static int write_table(FILE *f, const struct emb_table *t) {
     return EMB_OK;
 }
 
-int emb__kge_write(const struct emb_kge *m, FILE *f, const char magic[8], const char *extra_kv) {
+int emb__kge_write(const struct emb_kge *m, struct emb_crc_writer *cw, const char magic[8], const char *extra_kv) {
     int64_t eb = 0, rb = 0;
     char *en = names_pack(m->ent_names, &eb), *rn = names_pack(m->rel_names, &rb);
-    char kv[1024];
+    FILE *f = emb_crc_writer_stream(cw);
+    char kv[4096];
     int rc = EMB_ENOMEM;
     if (!en || !rn) goto done;
     snprintf(kv, sizeof kv,
@@ -771,7 +775,7 @@ int emb__kge_write(const struct emb_kge *m, FILE *f, const char magic[8], const 
              (long long)emb_kge_n_relations(m), m->ent->dim, m->rel->dim, (long long)eb, (long long)rb, m->reciprocal,
              extra_kv ? extra_kv : "");
     rc = EMB_EIO;
-    if (emb_write_header(f, magic, KGE_VERSION, kv) != EMB_OK || emb_write_array(f, en, eb, 1) != EMB_OK ||
+    if (emb_write_header_crc(cw, magic, KGE_VERSION, kv) != EMB_OK || emb_write_array(f, en, eb, 1) != EMB_OK ||
         emb_write_array(f, rn, rb, 1) != EMB_OK || write_table(f, m->ent) != EMB_OK || write_table(f, m->rel) != EMB_OK)
         goto done;
     rc = EMB_OK;
@@ -787,7 +791,10 @@ int emb_kge_save(const struct emb_kge *m, const char *path, struct emb_err *err)
     struct emb_outfile *o = NULL;
     int rc = emb_outfile_open(&o, path, err);
     if (rc != EMB_OK) return rc;
-    if ((rc = emb__kge_write(m, emb_outfile_stream(o), KGE_MAGIC, NULL)) != EMB_OK) {
+    struct emb_crc_writer *cw = NULL;
+    if ((rc = emb_crc_writer_open(&cw, emb_outfile_stream(o))) != EMB_OK ||
+        (rc = emb__kge_write(m, cw, KGE_MAGIC, NULL)) != EMB_OK || (rc = emb_crc_writer_close(cw, 1), cw = NULL, rc)) {
+        emb_crc_writer_close(cw, 0);
         emb_outfile_abort(o);
         return rc == EMB_ENOMEM ? emb_err_set(err, rc, "out of memory writing %s", path)
                                 : emb_err_set(err, rc, "cannot write %s", path);
@@ -868,8 +875,14 @@ int emb__kge_read(struct emb_kge **out, struct emb_reader *r, const char magic[8
     struct emb_kge *m = NULL;
     char *kv = NULL, *en = NULL, *rn = NULL;
     uint32_t version;
-    int rc = emb_read_header(r, magic, KGE_VERSION, &version, &kv, err);
+    int rc = emb_read_header_crc(r, magic, 2, KGE_VERSION, &version, &kv, err);
     if (rc != EMB_OK) return rc;
+    if (version < 2 && memcmp(magic, KGE_MAGIC, 8) != 0) {
+        emb_free(kv);
+        return emb_err_set(err, EMB_EFORMAT,
+                           "%s: checkpoint format %u (without checksums) is no longer read; start the run afresh",
+                           path, version);
+    }
     char name[32];
     enum emb_kge_model model;
     double dim, p_norm, gamma, n_ent, n_rel, ew, rw, eb, rb, recip = 0;
@@ -936,8 +949,7 @@ int emb_kge_load(struct emb_kge **out, const char *path, struct emb_err *err) {
     int rc = emb_reader_open(&r, path, err);
     if (rc != EMB_OK) return rc;
     struct emb_kge *m = NULL;
-    if ((rc = emb__kge_read(&m, r, KGE_MAGIC, NULL, err)) == EMB_OK && emb_reader_getc(r) != -1) {
-        rc = emb_err_set(err, EMB_EFORMAT, "%s: trailing bytes after the model", path);
+    if ((rc = emb__kge_read(&m, r, KGE_MAGIC, NULL, err)) == EMB_OK && (rc = emb_read_trailer_crc(r, err)) != EMB_OK) {
         emb_kge_free(m);
         m = NULL;
     }
@@ -1828,23 +1840,51 @@ static void train_worker(void *ctx, int ith, int nth) {
 
 /* ---- training: checkpoints ---------------------------------------------- */
 
+/* The settings that shape training, as "key=value" lines named after the
+ * CLI options: saved in checkpoints, required on resume. Not the step
+ * count (a run may be continued for longer) nor the thread count. */
+static void train_settings(char *kv, size_t size, const struct trainer *tr) {
+    static const char *const loss[] = {"adv", "logistic", "margin"}, *const reg[] = {"none", "l2", "n3"},
+                             *const sampling[] = {"uniform", "bernoulli"};
+    const struct emb_kge_params *p = tr->p;
+    const struct emb_triples *t = &tr->kg->train;
+    uint32_t crc = emb_crc32(0, t->h, (size_t)t->n * sizeof *t->h);
+    crc = emb_crc32(crc, t->r, (size_t)t->n * sizeof *t->r);
+    crc = emb_crc32(crc, t->t, (size_t)t->n * sizeof *t->t);
+    snprintf(kv, size,
+             "loss=%s\nadv-temp=%.9g\nnegatives=%d\nbatch=%d\nchunk=%d\nsampling=%s\nlr=%.9g\nlr-drop=%.9g\nreg=%s\n"
+             "reg-weight=%.9g\ninit-scale=%.9g\nsubsampling=%d\nfilter-negatives=%d\nseed=%llu\nmargin=%.9g\n"
+             "train_triples=%lld\ntrain_crc=%08x\n",
+             (unsigned)p->loss < 3 ? loss[p->loss] : "?", (double)p->adv_temp, p->negatives, p->batch, p->chunk,
+             (unsigned)p->neg_sampling < 2 ? sampling[p->neg_sampling] : "?", (double)p->lr, (double)p->lr_drop_at,
+             (unsigned)p->reg < 3 ? reg[p->reg] : "?", (double)p->reg_weight, (double)p->init_scale,
+             p->subsampling != 0, p->filter_negatives != 0, (unsigned long long)p->seed, (double)p->gamma,
+             (long long)t->n, (unsigned)crc);
+}
+
 static int ckpt_write(struct trainer *tr, struct emb_err *err) {
     const char *path = tr->p->checkpoint_path;
     if (emb_table_find_nonfinite(tr->m->ent) >= 0 || emb_table_find_nonfinite(tr->m->rel) >= 0)
         return emb_err_set(err, EMB_ENUMERIC, "non-finite values at step %lld; checkpoint %s not overwritten",
                            (long long)tr->step, path);
-    char kv[512];
-    snprintf(kv, sizeof kv,
-             "step=%lld\nn_rng=%d\noptimizer=%d\nhas_best=%d\nbest_mrr=%.17g\nbest_step=%lld\nbad_evals=%lld\n",
-             (long long)tr->step, tr->nth, (int)tr->p->optimizer, tr->best_ent != NULL, tr->best_mrr,
-             (long long)tr->best_step, (long long)tr->bad_evals);
+    char kv[2048];
+    int n = snprintf(kv, sizeof kv,
+                     "step=%lld\nn_rng=%d\noptimizer=%d\nhas_best=%d\nbest_mrr=%.17g\nbest_step=%lld\nbad_evals=%lld\n",
+                     (long long)tr->step, tr->nth, (int)tr->p->optimizer, tr->best_ent != NULL, tr->best_mrr,
+                     (long long)tr->best_step, (long long)tr->bad_evals);
+    train_settings(kv + n, sizeof kv - (size_t)n, tr);
     struct emb_outfile *o = NULL;
+    struct emb_crc_writer *cw = NULL;
     int rc = emb_outfile_open(&o, path, err);
     if (rc != EMB_OK) return rc;
-    FILE *f = emb_outfile_stream(o);
+    if ((rc = emb_crc_writer_open(&cw, emb_outfile_stream(o))) != EMB_OK) {
+        emb_outfile_abort(o);
+        return emb_err_set(err, rc, "out of memory writing checkpoint %s", path);
+    }
+    FILE *f = emb_crc_writer_stream(cw);
     uint64_t rs[4 * 1024];
     for (int i = 0; i < tr->nth; i++) memcpy(rs + 4 * i, tr->rng[i].s, sizeof tr->rng[i].s);
-    rc = emb__kge_write(tr->m, f, CKPT_MAGIC, kv);
+    rc = emb__kge_write(tr->m, cw, CKPT_MAGIC, kv);
     if (rc == EMB_OK) rc = write_table(f, tr->e1);
     if (rc == EMB_OK && tr->e2) rc = write_table(f, tr->e2);
     if (rc == EMB_OK) rc = write_table(f, tr->r1);
@@ -1852,6 +1892,8 @@ static int ckpt_write(struct trainer *tr, struct emb_err *err) {
     if (rc == EMB_OK) rc = emb_write_array(f, rs, 4 * (int64_t)tr->nth, sizeof *rs);
     if (rc == EMB_OK && tr->best_ent) rc = write_table(f, tr->best_ent);
     if (rc == EMB_OK && tr->best_ent) rc = write_table(f, tr->best_rel);
+    int crc_rc = emb_crc_writer_close(cw, rc == EMB_OK);
+    if (rc == EMB_OK) rc = crc_rc;
     if (rc != EMB_OK) {
         emb_outfile_abort(o);
         return emb_err_set(err, rc, "cannot write checkpoint %s", path);
@@ -1884,11 +1926,23 @@ static int ckpt_read(struct trainer *tr, struct emb_err *err) {
                          path, m->reciprocal ? "with" : "without", m->reciprocal ? "with" : "without");
         goto done;
     }
-    if (m->model != tr->p->model || m->dim != tr->p->dim || m->p_norm != tr->p->p_norm ||
-        !same_names(m->ent_names, tr->m->ent_names) || !same_names(m->rel_names, tr->m->rel_names)) {
-        rc = emb_err_set(err, EMB_EINVAL, "%s: checkpoint is for another model or dataset", path);
+    if (m->model != tr->p->model) {
+        rc = emb_err_set(err, EMB_EINVAL, "%s was made with --model %s, this run has --model %s", path,
+                         emb_kge_model_name(m->model), emb_kge_model_name(tr->p->model));
         goto done;
     }
+    if (m->dim != tr->p->dim || m->p_norm != tr->p->p_norm) {
+        rc = emb_err_set(err, EMB_EINVAL, "%s was made with --dim %d --p-norm %d, this run has --dim %d --p-norm %d",
+                         path, m->dim, m->p_norm, tr->p->dim, tr->p->p_norm);
+        goto done;
+    }
+    if (!same_names(m->ent_names, tr->m->ent_names) || !same_names(m->rel_names, tr->m->rel_names)) {
+        rc = emb_err_set(err, EMB_EINVAL, "%s was made on another dataset (different entities or relations)", path);
+        goto done;
+    }
+    char want[2048];
+    train_settings(want, sizeof want, tr);
+    if ((rc = emb_kv_require(kv, want, path, err)) != EMB_OK) goto done;
     double step, n_rng, opt, has_best, best_step, bad;
     char buf[64];
     if ((rc = emb_kv_double(kv, "step", 0, 1e18, &step, path, err)) || (rc = emb_kv_double(kv, "n_rng", 1, 1024, &n_rng, path, err)) ||
@@ -1918,6 +1972,7 @@ static int ckpt_read(struct trainer *tr, struct emb_err *err) {
             (rc = read_table(r, tr->best_rel, "best relation vectors", err)) != EMB_OK)
             goto done;
     }
+    if ((rc = emb_read_trailer_crc(r, err)) != EMB_OK) goto done;
     if ((int)n_rng == tr->nth)
         for (int i = 0; i < tr->nth; i++) memcpy(tr->rng[i].s, rs + 4 * i, sizeof tr->rng[i].s);
     else /* another thread count: fresh streams, still a function of the step */
@@ -2136,9 +2191,15 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
     if (p->valid_every > 0 && kg->valid.n > 0) {
         if (tri_build(&tr.known, kg) != EMB_OK || !(tr.scores = score_rows_new(tr.nth, kg->n_entities))) goto nomem;
     }
-    if (p->resume && p->checkpoint_path && access(p->checkpoint_path, F_OK) == 0 &&
-        (rc = ckpt_read(&tr, err)) != EMB_OK)
+    if (p->resume && !p->checkpoint_path) {
+        rc = emb_err_set(err, EMB_EINVAL, "resume needs a checkpoint path");
         goto done;
+    }
+    if (p->resume && access(p->checkpoint_path, F_OK) != 0) {
+        rc = emb_err_set(err, EMB_EIO, "cannot resume from %s: %s", p->checkpoint_path, strerror(errno));
+        goto done;
+    }
+    if (p->resume && (rc = ckpt_read(&tr, err)) != EMB_OK) goto done;
     tr.perm_epoch = -1;
     double t0 = now_sec(), t_last = t0, loss_acc = 0;
     int64_t loss_n = 0, done_since = 0, good_step = -1;

@@ -328,6 +328,15 @@ static int test_reciprocal(void) {
     CHECK(at != NULL);
     memcpy(at, "#eciprocal=0\n", 13); /* same length: the key is gone */
     test_write_file(path, b, n);
+    /* format 2 has checksums: the edit is refused */
+    CHECK(emb_kge_load(&l, path, &err) == EMB_EFORMAT && l == NULL && strstr(err.msg, "checksum"));
+    /* as a format 1 file (no checksums, as written before them) it loads */
+    uint32_t version = 1, kv_bytes;
+    memcpy(b + 8, &version, 4);
+    memcpy(&kv_bytes, b + 12, 4);
+    memmove(b + 16 + kv_bytes, b + 20 + kv_bytes, n - 20 - kv_bytes); /* drop the header CRC */
+    n -= 8;                                                           /* and the trailing one */
+    test_write_file(path, b, n);
     CHECK_OK(emb_kge_load(&l, path, &err));
     CHECK(l->reciprocal == 0 && l->rel->n_rows == 2);
     free(b);

@@ -167,7 +167,7 @@ static void line_worker(void *ctx, int ith, int nth) {
 /* ---- checkpoints -------------------------------------------------------- */
 
 static const char CKPT_MAGIC[8] = {'E', 'M', 'B', 'L', 'I', 'N', 'C', 'K'};
-#define CKPT_VERSION 1
+#define CKPT_VERSION 2 /* 2: CRC-framed (io.h), graph CRC in the settings */
 
 /* What a checkpoint holds besides its settings. */
 struct line_ckpt {
@@ -194,21 +194,31 @@ static int64_t effective_samples(const struct emb_graph *g, const struct emb_lin
     return n < 1000000 ? 1000000 : n;
 }
 
+/* CRC-32 of the graph's arcs and weights: the same edge list read again
+ * gives the same value, an edited one almost surely not. */
+static uint32_t graph_crc(const struct emb_graph *g) {
+    uint32_t c = emb_crc32(0, g->offsets, (size_t)(g->n_nodes + 1) * sizeof *g->offsets);
+    c = emb_crc32(c, g->adj, (size_t)g->n_arcs * sizeof *g->adj);
+    if (g->weights) c = emb_crc32(c, g->weights, (size_t)g->n_arcs * sizeof *g->weights);
+    return c;
+}
+
 /* The settings a checkpoint must agree with, as key=value text. */
 static void settings_kv(char *kv, size_t size, const struct emb_graph *g, const struct emb_line_params *p) {
     snprintf(kv, size,
              "kind=line\norder=%d\ndim=%d\nnegative=%d\nn_samples=%lld\nrho=%.9g\nseed=%llu\nn_nodes=%d\n"
-             "n_arcs=%lld\n",
+             "n_arcs=%lld\ndirected=%d\nweighted=%d\ninput_crc=%08x\n",
              (int)p->order, p->dim, p->negative, (long long)effective_samples(g, p), p->rho,
-             (unsigned long long)p->seed, g->n_nodes, (long long)g->n_arcs);
+             (unsigned long long)p->seed, g->n_nodes, (long long)g->n_arcs, g->directed, g->weights != NULL,
+             (unsigned)graph_crc(g));
 }
 
 static int ckpt_save(const struct line_model *m, struct emb_err *err) {
     const char *path = m->p->checkpoint_path;
     struct emb_outfile *o = NULL;
+    struct emb_crc_writer *cw = NULL;
     int rc = emb_outfile_open(&o, path, err);
     if (rc != EMB_OK) return rc;
-    FILE *f = emb_outfile_stream(o);
     char kv[1024];
     settings_kv(kv, sizeof kv, m->g, m->p);
     size_t len = strlen(kv);
@@ -217,14 +227,15 @@ static int ckpt_save(const struct line_model *m, struct emb_err *err) {
     int64_t *pos_hi = emb_alloc((size_t)m->n_threads * 2 * sizeof *pos_hi);
     uint64_t *rng = emb_alloc((size_t)m->n_threads * 4 * sizeof *rng);
     rc = EMB_ENOMEM;
-    if (!pos_hi || !rng) goto done;
+    if (!pos_hi || !rng || emb_crc_writer_open(&cw, emb_outfile_stream(o)) != EMB_OK) goto done;
+    FILE *f = emb_crc_writer_stream(cw);
     for (int i = 0; i < m->n_threads; i++) {
         pos_hi[2 * i] = m->th[i].pos;
         pos_hi[2 * i + 1] = m->th[i].hi;
         memcpy(rng + 4 * i, m->th[i].rng.s, sizeof m->th[i].rng.s);
     }
     rc = EMB_EIO;
-    if (emb_write_header(f, CKPT_MAGIC, CKPT_VERSION, kv) != EMB_OK) goto done;
+    if (emb_write_header_crc(cw, CKPT_MAGIC, CKPT_VERSION, kv) != EMB_OK) goto done;
     if (emb_write_array(f, pos_hi, 2 * (int64_t)m->n_threads, sizeof *pos_hi) != EMB_OK) goto done;
     if (emb_write_array(f, rng, 4 * (int64_t)m->n_threads, sizeof *rng) != EMB_OK) goto done;
     if (emb_write_array(f, m->vert->data, m->vert->n_rows * m->vert->dim_padded, sizeof(float)) != EMB_OK) goto done;
@@ -233,9 +244,13 @@ static int ckpt_save(const struct line_model *m, struct emb_err *err) {
         goto done;
     if (m->t1 && emb_write_array(f, m->t1->data, m->t1->n_rows * m->t1->dim_padded, sizeof(float)) != EMB_OK)
         goto done;
+    rc = emb_crc_writer_close(cw, 1);
+    cw = NULL;
+    if (rc != EMB_OK) goto done;
     rc = emb_outfile_commit(o, err);
     o = NULL;
 done:
+    emb_crc_writer_close(cw, 0);
     if (o) {
         emb_outfile_abort(o);
         rc = rc == EMB_ENOMEM ? emb_err_set(err, rc, "out of memory writing checkpoint")
@@ -267,26 +282,17 @@ static int ckpt_load(struct line_ckpt *c, const struct emb_graph *g, const struc
     uint32_t version;
     int rc = emb_reader_open(&r, path, err);
     if (rc != EMB_OK) return rc;
-    if ((rc = emb_read_header(r, CKPT_MAGIC, CKPT_VERSION, &version, &kv, err)) != EMB_OK) goto done;
+    if ((rc = emb_read_header_crc(r, CKPT_MAGIC, CKPT_VERSION, CKPT_VERSION, &version, &kv, err)) != EMB_OK) goto done;
+    if (version < CKPT_VERSION) {
+        rc = emb_err_set(err, EMB_EFORMAT,
+                         "%s: checkpoint format %u (without checksums) is no longer read; start the run afresh", path,
+                         version);
+        goto done;
+    }
     char want[1024];
     settings_kv(want, sizeof want, g, p);
     /* Every settings line must appear verbatim in the checkpoint. */
-    for (char *line = want, *nl; *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        *nl = '\0';
-        char *eq = strchr(line, '=');
-        *eq = '\0';
-        char have[64];
-        if (!emb_kv_get(kv, line, have, sizeof have)) {
-            rc = emb_err_set(err, EMB_EFORMAT, "%s: not a LINE checkpoint (no '%s')", path, line);
-            goto done;
-        }
-        if (strcmp(have, eq + 1)) {
-            rc = emb_err_set(err, EMB_EINVAL, "%s was made with %s=%s, this run has %s=%s", path, line, have, line,
-                             eq + 1);
-            goto done;
-        }
-    }
+    if ((rc = emb_kv_require(kv, want, path, err)) != EMB_OK) goto done;
     long long phase, done, n_threads;
     if ((rc = emb_kv_ll(kv, "phase", 1, 2, &phase, path, err)) ||
         (rc = emb_kv_ll(kv, "done", 0, effective_samples(g, p), &done, path, err)) ||
@@ -320,6 +326,7 @@ static int ckpt_load(struct line_ckpt *c, const struct emb_graph *g, const struc
     if (p->order == EMB_LINE_BOTH && phase == 2 &&
         (rc = read_table(r, &c->t1, g->n_nodes, dim, "first-order vectors", path, err)))
         goto done;
+    rc = emb_read_trailer_crc(r, err);
 done:
     emb_reader_close(r);
     emb_free(kv);

@@ -1,7 +1,9 @@
 /* n2v.c -- DeepWalk/node2vec = walks (walk.c) + skip-gram (w2v.c). */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "emb/io.h"
 #include "emb/n2v.h"
 
 struct emb_w2v_params emb_n2v_default_w2v_params(void) {
@@ -46,8 +48,18 @@ int emb_n2v_train(const struct emb_graph *g, const struct emb_walk_params *wp, c
         const char *name = emb_vocab_word(g->names, i);
         if ((rc = emb_vocab_add(vocab, name, strlen(name), visits[i], NULL, err)) != EMB_OK) goto done;
     }
+    /* The settings that shape the walks, saved in checkpoints and required
+     * on resume (the walks are made again); the walks' CRC, checked by
+     * emb_w2v_train, covers the graph's content. */
+    char settings[512];
+    snprintf(settings, sizeof settings,
+             "trainer=%s\nwalk_length=%d\nwalks_per_node=%d\np=%.17g\nq=%.17g\nseed=%llu\ndirected=%d\n"
+             "weighted=%d\nn_nodes=%d\nn_arcs=%lld\n",
+             wp->trainer ? wp->trainer : "node2vec", wp->walk_length, wp->walks_per_node, wp->p, wp->q,
+             (unsigned long long)wp->seed, g->directed, g->weights != NULL, g->n_nodes, (long long)g->n_arcs);
     if (resume_path) {
         if ((rc = emb_w2v_checkpoint_load(&m, resume_path, sp, err)) != EMB_OK) goto done;
+        if ((rc = emb_kv_require(emb_w2v_settings(m), settings, resume_path, err)) != EMB_OK) goto done;
         const struct emb_vocab *cv = emb_w2v_vocab(m);
         int same = emb_vocab_size(cv) == g->n_nodes;
         for (int32_t i = 0; same && i < g->n_nodes; i++) same = !strcmp(emb_vocab_word(cv, i), emb_vocab_word(vocab, i));
@@ -55,7 +67,8 @@ int emb_n2v_train(const struct emb_graph *g, const struct emb_walk_params *wp, c
             rc = emb_err_set(err, EMB_EINVAL, "%s was not made on this graph (different nodes)", resume_path);
             goto done;
         }
-    } else if ((rc = emb_w2v_new(&m, vocab, sp, err)) != EMB_OK) {
+    } else if ((rc = emb_w2v_new(&m, vocab, sp, err)) != EMB_OK ||
+               (rc = emb_w2v_set_settings(m, settings, err)) != EMB_OK) {
         goto done;
     }
     double t0 = now_sec();

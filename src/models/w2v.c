@@ -72,6 +72,9 @@ struct emb_w2v {
     _Atomic int64_t words_done; /* stream tokens processed, all epochs */
     int64_t n_chunks_epoch;     /* of the stream trained on (0 before training) */
     int64_t stream_tokens;
+    uint32_t stream_crc;        /* of the stream's ids (when have_stream_crc) */
+    int have_stream_crc;
+    char *settings;             /* emb_w2v_set_settings, or a checkpoint's */
 };
 
 /* ---- params ----------------------------------------------------------- */
@@ -236,6 +239,7 @@ void emb_w2v_free(struct emb_w2v *m) {
     emb_huffman_free(m->huff);
     emb_free(m->keep);
     emb_vocab_free(m->own_vocab);
+    emb_free(m->settings);
     emb_free(m);
 }
 
@@ -488,21 +492,15 @@ static void train_worker(void *ctx, int ith, int nth) {
     }
 }
 
+static int check_stream(struct emb_w2v *m, const struct emb_stream *stream, struct emb_err *err);
+
 int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb_err *err) {
     int64_t n_chunks = emb_stream_n_chunks(stream), n_tok = emb_stream_n_tokens(stream);
     if (n_tok == 0) return emb_err_set(err, EMB_EEMPTY, "nothing to train on");
-    if (m->n_chunks_epoch == 0) {
-        m->n_chunks_epoch = n_chunks;
-        m->stream_tokens = n_tok;
-    } else if (m->n_chunks_epoch != n_chunks || m->stream_tokens != n_tok) {
-        return emb_err_set(err, EMB_EINVAL,
-                           "the corpus differs from the one this checkpoint was made on (%lld tokens in %lld chunks, "
-                           "checkpoint: %lld in %lld)",
-                           (long long)n_tok, (long long)n_chunks, (long long)m->stream_tokens,
-                           (long long)m->n_chunks_epoch);
-    }
+    int rc = check_stream(m, stream, err);
+    if (rc != EMB_OK) return rc;
     struct emb_pool *pool = NULL;
-    int rc = emb_pool_new(&pool, m->n_ts, err);
+    rc = emb_pool_new(&pool, m->n_ts, err);
     if (rc != EMB_OK) return rc;
     struct train_job j;
     memset(&j, 0, sizeof j);
@@ -549,25 +547,91 @@ int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb
 /* ---- checkpoints -------------------------------------------------------- */
 
 static const char CKPT_MAGIC[8] = {'E', 'M', 'B', 'W', '2', 'V', 'C', 'K'};
-#define CKPT_VERSION 1
+/* 2: CRC-framed (io.h), stream CRC and caller settings. */
+#define CKPT_VERSION 2
+#define MAX_SETTINGS_BYTES (1 << 16)
+
+/* CRC-32 of the ids the trainer sees, sentence by sentence: the same
+ * corpus read again (with the checkpoint's vocabulary) gives the same
+ * value, a reordered or edited one almost surely not. */
+static uint32_t stream_crc(const struct emb_stream *stream) {
+    int32_t buf[4096];
+    const int32_t sep = -1;
+    uint32_t crc = 0;
+    for (int64_t c = 0; c < emb_stream_n_chunks(stream); c++) {
+        struct emb_stream_cursor cur;
+        emb_stream_chunk(stream, c, &cur);
+        int64_t n;
+        while ((n = emb_stream_next_sentence(&cur, buf, 4096)) >= 0) {
+            crc = emb_crc32(crc, buf, (size_t)n * sizeof *buf);
+            crc = emb_crc32(crc, &sep, sizeof sep);
+        }
+    }
+    return crc;
+}
+
+/* The first training call fixes the stream; a resumed model must get the
+ * one its checkpoint was made on. The CRC pass runs only when checkpoints
+ * are written or checked. */
+static int check_stream(struct emb_w2v *m, const struct emb_stream *stream, struct emb_err *err) {
+    int64_t n_chunks = emb_stream_n_chunks(stream), n_tok = emb_stream_n_tokens(stream);
+    if (m->n_chunks_epoch == 0) {
+        m->n_chunks_epoch = n_chunks;
+        m->stream_tokens = n_tok;
+    } else if (m->n_chunks_epoch != n_chunks || m->stream_tokens != n_tok) {
+        return emb_err_set(err, EMB_EINVAL,
+                           "the input differs from the one the checkpoint was made on (%lld tokens in %lld chunks, "
+                           "checkpoint: %lld in %lld)",
+                           (long long)n_tok, (long long)n_chunks, (long long)m->stream_tokens,
+                           (long long)m->n_chunks_epoch);
+    }
+    if (m->have_stream_crc) {
+        uint32_t crc = stream_crc(stream);
+        if (crc != m->stream_crc)
+            return emb_err_set(err, EMB_EINVAL,
+                               "the input differs from the one the checkpoint was made on (same size, other "
+                               "content: token stream CRC %08x, checkpoint: %08x)",
+                               (unsigned)crc, (unsigned)m->stream_crc);
+    } else if (m->p.checkpoint_path) {
+        m->stream_crc = stream_crc(stream);
+        m->have_stream_crc = 1;
+    }
+    return EMB_OK;
+}
+
+int emb_w2v_set_settings(struct emb_w2v *m, const char *kv, struct emb_err *err) {
+    size_t n = kv ? strlen(kv) : 0;
+    if (n >= MAX_SETTINGS_BYTES) return emb_err_set(err, EMB_EINVAL, "checkpoint settings text too long");
+    char *s = emb_alloc(n + 1);
+    if (!s) return emb_err_set(err, EMB_ENOMEM, "out of memory");
+    if (n) memcpy(s, kv, n);
+    s[n] = '\0';
+    emb_free(m->settings);
+    m->settings = s;
+    return EMB_OK;
+}
+
+const char *emb_w2v_settings(const struct emb_w2v *m) { return m->settings ? m->settings : ""; }
 
 int emb_w2v_checkpoint_save(const struct emb_w2v *m, const char *path, struct emb_err *err) {
     struct emb_outfile *o = NULL;
+    struct emb_crc_writer *cw = NULL;
     char *kv = NULL, *words = NULL;
     int64_t *counts = NULL;
     uint64_t *rng = NULL;
     int rc = emb_outfile_open(&o, path, err);
     if (rc != EMB_OK) return rc;
-    FILE *f = emb_outfile_stream(o);
     const struct emb_w2v_params *p = &m->p;
-    int64_t word_bytes = 0;
+    const char *settings = emb_w2v_settings(m);
+    int64_t word_bytes = 0, settings_bytes = (int64_t)strlen(settings) + 1;
     for (int32_t i = 0; i < m->n_words; i++) word_bytes += (int64_t)strlen(emb_vocab_word(m->vocab, i)) + 1;
     kv = emb_alloc(2048);
     words = emb_alloc((size_t)word_bytes);
     counts = emb_alloc((size_t)m->n_words * sizeof *counts);
     rng = emb_alloc((size_t)m->n_ts * 4 * sizeof *rng);
     rc = EMB_ENOMEM;
-    if (!kv || !words || !counts || !rng) goto done;
+    if (!kv || !words || !counts || !rng || emb_crc_writer_open(&cw, emb_outfile_stream(o)) != EMB_OK) goto done;
+    FILE *f = emb_crc_writer_stream(cw);
     char *wp = words;
     for (int32_t i = 0; i < m->n_words; i++) {
         const char *s = emb_vocab_word(m->vocab, i);
@@ -581,21 +645,32 @@ int emb_w2v_checkpoint_save(const struct emb_w2v *m, const char *path, struct em
              "kind=word2vec\nmodel=%d\nloss=%d\nkernel=%d\ndim=%d\nwindow=%d\nnegative=%d\nepochs=%d\n"
              "alpha=%.9g\nsample=%.17g\nseed=%llu\nmax_sentence=%d\nn_words=%d\nword_bytes=%lld\n"
              "syn1_rows=%lld\nn_threads=%d\nnext_chunk=%lld\nwords_done=%lld\nn_chunks_epoch=%lld\n"
-             "stream_tokens=%lld\n",
+             "stream_tokens=%lld\nsettings_bytes=%lld\n",
              (int)p->model, (int)p->loss, (int)p->kernel, p->dim, p->window, p->negative, p->epochs, p->alpha,
              p->sample, (unsigned long long)p->seed, p->max_sentence, m->n_words, (long long)word_bytes,
              (long long)m->syn1->n_rows, m->n_ts, (long long)atomic_load(&m->next_chunk),
-             (long long)atomic_load(&m->words_done), (long long)m->n_chunks_epoch, (long long)m->stream_tokens);
+             (long long)atomic_load(&m->words_done), (long long)m->n_chunks_epoch, (long long)m->stream_tokens,
+             (long long)settings_bytes);
+    /* The stream's CRC when it was taken (training with checkpoint_path). */
+    if (m->have_stream_crc) {
+        size_t len = strlen(kv);
+        snprintf(kv + len, 2048 - len, "stream_crc=%lu\n", (unsigned long)m->stream_crc);
+    }
     rc = EMB_EIO;
-    if (emb_write_header(f, CKPT_MAGIC, CKPT_VERSION, kv) != EMB_OK) goto done;
+    if (emb_write_header_crc(cw, CKPT_MAGIC, CKPT_VERSION, kv) != EMB_OK) goto done;
     if (emb_write_array(f, words, word_bytes, 1) != EMB_OK) goto done;
     if (emb_write_array(f, counts, m->n_words, sizeof *counts) != EMB_OK) goto done;
     if (emb_write_array(f, m->syn0->data, m->syn0->n_rows * m->syn0->dim_padded, sizeof(float)) != EMB_OK) goto done;
     if (emb_write_array(f, m->syn1->data, m->syn1->n_rows * m->syn1->dim_padded, sizeof(float)) != EMB_OK) goto done;
     if (emb_write_array(f, rng, (int64_t)m->n_ts * 4, sizeof *rng) != EMB_OK) goto done;
+    if (emb_write_array(f, settings, settings_bytes, 1) != EMB_OK) goto done;
+    rc = emb_crc_writer_close(cw, 1);
+    cw = NULL;
+    if (rc != EMB_OK) goto done;
     rc = emb_outfile_commit(o, err);
     o = NULL;
 done:
+    emb_crc_writer_close(cw, 0);
     if (o) {
         emb_outfile_abort(o);
         rc = rc == EMB_ENOMEM ? emb_err_set(err, rc, "out of memory writing checkpoint")
@@ -608,22 +683,56 @@ done:
     return rc;
 }
 
+/* The settings of hooks named by hooks->resume_check must equal p's. */
+static int check_explicit(const struct emb_w2v_params *p, const struct emb_w2v_params *hooks, const char *path,
+                          struct emb_err *err) {
+    static const char *const model_name[] = {"sg", "cbow"}, *const loss_name[] = {"ns", "hs"},
+                             *const kernel_name[] = {"batch", "plain"};
+    uint32_t c = hooks->resume_check;
+#define EXPLICIT(bit, cond, opt, fmt, have, want)                                                              \
+    if ((c & (bit)) && (cond))                                                                                \
+        return emb_err_set(err, EMB_EINVAL, "%s was made with --" opt " " fmt ", this run has --" opt " " fmt, \
+                           path, have, want);
+    EXPLICIT(EMB_W2V_CHECK_MODEL, p->model != hooks->model && (unsigned)hooks->model < 2, "model", "%s",
+             model_name[p->model], model_name[hooks->model])
+    EXPLICIT(EMB_W2V_CHECK_LOSS, p->loss != hooks->loss && (unsigned)hooks->loss < 2, "loss", "%s", loss_name[p->loss],
+             loss_name[hooks->loss])
+    EXPLICIT(EMB_W2V_CHECK_KERNEL, p->kernel != hooks->kernel && (unsigned)hooks->kernel < 2, "kernel", "%s",
+             kernel_name[p->kernel], kernel_name[hooks->kernel])
+    EXPLICIT(EMB_W2V_CHECK_DIM, p->dim != hooks->dim, "dim", "%d", p->dim, hooks->dim)
+    EXPLICIT(EMB_W2V_CHECK_WINDOW, p->window != hooks->window, "window", "%d", p->window, hooks->window)
+    EXPLICIT(EMB_W2V_CHECK_NEGATIVE, p->negative != hooks->negative, "negative", "%d", p->negative, hooks->negative)
+    EXPLICIT(EMB_W2V_CHECK_EPOCHS, p->epochs != hooks->epochs, "epochs", "%d", p->epochs, hooks->epochs)
+    EXPLICIT(EMB_W2V_CHECK_ALPHA, p->alpha != hooks->alpha, "alpha", "%.9g", (double)p->alpha, (double)hooks->alpha)
+    EXPLICIT(EMB_W2V_CHECK_SAMPLE, p->sample != hooks->sample, "sample", "%.17g", p->sample, hooks->sample)
+    EXPLICIT(EMB_W2V_CHECK_SEED, p->seed != hooks->seed, "seed", "%llu", (unsigned long long)p->seed,
+             (unsigned long long)hooks->seed)
+#undef EXPLICIT
+    return EMB_OK;
+}
+
 int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct emb_w2v_params *hooks,
                             struct emb_err *err) {
     *out = NULL;
     struct emb_reader *r = NULL;
     struct emb_vocab *v = NULL;
     struct emb_w2v *m = NULL;
-    char *kv = NULL, *words = NULL;
+    char *kv = NULL, *words = NULL, *settings = NULL;
     int64_t *counts = NULL;
     uint64_t *rng = NULL;
     uint32_t version;
     int rc = emb_reader_open(&r, path, err);
     if (rc != EMB_OK) return rc;
-    if ((rc = emb_read_header(r, CKPT_MAGIC, CKPT_VERSION, &version, &kv, err)) != EMB_OK) goto done;
+    if ((rc = emb_read_header_crc(r, CKPT_MAGIC, CKPT_VERSION, CKPT_VERSION, &version, &kv, err)) != EMB_OK) goto done;
+    if (version < CKPT_VERSION) {
+        rc = emb_err_set(err, EMB_EFORMAT,
+                         "%s: checkpoint format %u (without checksums) is no longer read; start the run afresh", path,
+                         version);
+        goto done;
+    }
     struct emb_w2v_params p = emb_w2v_default_params();
     long long model, loss, kernel, dim, window, negative, epochs, seed, max_sentence, n_words, word_bytes, syn1_rows,
-        n_threads, next_chunk, words_done, n_chunks_epoch, stream_tokens;
+        n_threads, next_chunk, words_done, n_chunks_epoch, stream_tokens, crc = 0, settings_bytes;
     char buf[64];
     if ((rc = emb_kv_ll(kv, "model", 0, 1, &model, path, err)) || (rc = emb_kv_ll(kv, "loss", 0, 1, &loss, path, err)) ||
         (rc = emb_kv_ll(kv, "kernel", 0, 1, &kernel, path, err)) || (rc = emb_kv_ll(kv, "dim", 1, 10000, &dim, path, err)) ||
@@ -639,8 +748,11 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
         (rc = emb_kv_ll(kv, "next_chunk", 0, INT64_MAX, &next_chunk, path, err)) ||
         (rc = emb_kv_ll(kv, "words_done", 0, INT64_MAX, &words_done, path, err)) ||
         (rc = emb_kv_ll(kv, "n_chunks_epoch", 1, INT64_MAX, &n_chunks_epoch, path, err)) ||
-        (rc = emb_kv_ll(kv, "stream_tokens", 1, INT64_MAX, &stream_tokens, path, err)))
+        (rc = emb_kv_ll(kv, "stream_tokens", 1, INT64_MAX, &stream_tokens, path, err)) ||
+        (rc = emb_kv_ll(kv, "settings_bytes", 1, MAX_SETTINGS_BYTES, &settings_bytes, path, err)))
         goto done;
+    int have_crc = emb_kv_get(kv, "stream_crc", buf, sizeof buf);
+    if (have_crc && (rc = emb_kv_ll(kv, "stream_crc", 0, UINT32_MAX, &crc, path, err)) != EMB_OK) goto done;
     p.model = (enum emb_w2v_model)model;
     p.loss = (enum emb_w2v_loss)loss;
     p.kernel = (enum emb_w2v_kernel)kernel;
@@ -650,14 +762,15 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
     p.epochs = (int32_t)epochs;
     p.seed = (uint64_t)seed;
     p.max_sentence = (int32_t)max_sentence;
-    if (!emb_kv_get(kv, "alpha", buf, sizeof buf) || !((p.alpha = strtof(buf, NULL)) > 0)) {
+    if (!emb_kv_get(kv, "alpha", buf, sizeof buf) || !((p.alpha = strtof(buf, NULL)) > 0) || !(p.alpha <= 10)) {
         rc = emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint alpha", path);
         goto done;
     }
-    if (!emb_kv_get(kv, "sample", buf, sizeof buf) || !((p.sample = strtod(buf, NULL)) >= 0)) {
+    if (!emb_kv_get(kv, "sample", buf, sizeof buf) || !((p.sample = strtod(buf, NULL)) >= 0) || !(p.sample < 1)) {
         rc = emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint sample", path);
         goto done;
     }
+    if (hooks && (rc = check_explicit(&p, hooks, path, err)) != EMB_OK) goto done;
     p.n_threads = hooks ? hooks->n_threads : (int32_t)n_threads;
     if (hooks) {
         p.progress = hooks->progress;
@@ -667,30 +780,41 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
         p.checkpoint_every = hooks->checkpoint_every;
         p.simd = hooks->simd;
     }
+    /* The sizes are checked against the file before they are allocated. */
+    int64_t rows = (int64_t)n_words + syn1_rows, floats = rows * ((dim + EMB_TABLE_PAD - 1) / EMB_TABLE_PAD * EMB_TABLE_PAD);
+    if (!emb_reader_has(r, word_bytes + n_words * 8 + floats * 4 + n_threads * 32 + settings_bytes)) {
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: truncated checkpoint (smaller than its header says)", path);
+        goto done;
+    }
     /* Vocabulary: NUL-separated words, then counts. */
     words = emb_alloc((size_t)word_bytes);
     counts = emb_alloc((size_t)n_words * sizeof *counts);
     rng = emb_alloc((size_t)n_threads * 4 * sizeof *rng);
-    if (!words || !counts || !rng) {
+    settings = emb_alloc((size_t)settings_bytes);
+    if (!words || !counts || !rng || !settings) {
         rc = emb_err_set(err, EMB_ENOMEM, "out of memory reading %s", path);
         goto done;
     }
     if ((rc = emb_read_array(r, words, word_bytes, 1, "words", err)) != EMB_OK) goto done;
     if ((rc = emb_read_array(r, counts, n_words, sizeof *counts, "counts", err)) != EMB_OK) goto done;
-    if (words[word_bytes - 1] != '\0') {
-        rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word list", path);
-        goto done;
-    }
     if ((rc = emb_vocab_new(&v, err)) != EMB_OK) goto done;
+    /* Every word is bounded by the buffer: memchr, never strlen. */
     const char *wp = words, *wend = words + word_bytes;
+    int64_t total = 0;
     for (int32_t i = 0; i < n_words; i++) {
-        size_t len = strlen(wp);
-        if (wp >= wend || len == 0 || counts[i] < 0 || emb_vocab_find(v, wp, len) >= 0) {
+        if (counts[i] < 0 || counts[i] > INT64_MAX - total) {
+            rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word counts at word %d", path, i);
+            goto done;
+        }
+        total += counts[i];
+        const char *z = wp < wend ? memchr(wp, '\0', (size_t)(wend - wp)) : NULL;
+        size_t len = z ? (size_t)(z - wp) : 0;
+        if (!z || len == 0 || len > EMB_MAX_TOKEN_BYTES || counts[i] < 0 || emb_vocab_find(v, wp, len) >= 0) {
             rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word list at word %d", path, i);
             goto done;
         }
         if ((rc = emb_vocab_add(v, wp, len, counts[i], NULL, err)) != EMB_OK) goto done;
-        wp += len + 1;
+        wp = z + 1;
     }
     if (wp != wend) {
         rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word list (size)", path);
@@ -711,6 +835,12 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
                              err)) != EMB_OK)
         goto done;
     if ((rc = emb_read_array(r, rng, n_threads * 4, sizeof *rng, "rng states", err)) != EMB_OK) goto done;
+    if ((rc = emb_read_array(r, settings, settings_bytes, 1, "settings", err)) != EMB_OK) goto done;
+    if (memchr(settings, '\0', (size_t)settings_bytes) != settings + settings_bytes - 1) {
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt settings", path);
+        goto done;
+    }
+    if ((rc = emb_read_trailer_crc(r, err)) != EMB_OK) goto done;
     if (emb_table_find_nonfinite(m->syn0) >= 0 || emb_table_find_nonfinite(m->syn1) >= 0) {
         rc = emb_err_set(err, EMB_ENUMERIC, "%s: checkpoint holds non-finite values", path);
         goto done;
@@ -724,12 +854,17 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
     atomic_store(&m->words_done, words_done);
     m->n_chunks_epoch = n_chunks_epoch;
     m->stream_tokens = stream_tokens;
+    m->stream_crc = have_crc ? (uint32_t)crc : 0;
+    m->have_stream_crc = have_crc;
+    m->settings = settings;
+    settings = NULL;
 done:
     emb_reader_close(r);
     emb_free(kv);
     emb_free(words);
     emb_free(counts);
     emb_free(rng);
+    emb_free(settings);
     emb_vocab_free(v);
     if (rc != EMB_OK) {
         emb_w2v_free(m);
