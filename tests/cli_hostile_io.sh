@@ -56,6 +56,14 @@ check "FIFO is still a FIFO" test -p "$T/fifo.txt"
 check "FIFO reader got every vector" test "$(wc -l < "$T/from_fifo.txt")" -eq $((n_words + 1))
 check "no temporary beside the FIFO" test -z "$(ls -A "$T" | grep emb-tmp)"
 
+# /dev/fd/N, /proc/self/fd/N, /dev/stdout write to that descriptor (here
+# opened for appending: the first line stays), not over the file behind it.
+# (/proc/self/fd rather than /dev/stdout: old code would rename over it.)
+echo "first line" > "$T/app.txt"
+expect_exit "output to /proc/self/fd/3" 0 W --output /proc/self/fd/3 3>> "$T/app.txt"
+check "... appended after the first line" test "$(head -1 "$T/app.txt")" = "first line"
+check "... every vector written" test "$(wc -l < "$T/app.txt")" -eq $((n_words + 2))
+
 # A symlink: the link stays, its target gets the vectors, with its mode.
 echo old > "$T/real.txt"
 chmod 600 "$T/real.txt"

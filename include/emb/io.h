@@ -22,7 +22,8 @@
  * interrupted run never leaves a half-written PATH. Path "-" writes to
  * stdout directly. Beyond that:
  *  - an existing PATH that is not a regular file (a device such as
- *    /dev/null, a FIFO) is written through, never replaced;
+ *    /dev/null, a FIFO) is written through, never replaced; /dev/stdout,
+ *    /dev/stderr, /dev/fd/N and /proc/self/fd/N write to that descriptor;
  *  - a symlink PATH is followed: the link stays, its target is replaced
  *    (the temporary goes in the target's directory);
  *  - the replaced file's mode (and, where allowed, owner) is kept; it gets

@@ -464,6 +464,20 @@ static char *output_canonical(const char *path) {
     return res;
 }
 
+/* The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or
+ * /proc/self/fd/N names, else -1. Writing to such a path means writing to
+ * that descriptor (its offset, its O_APPEND), not replacing the file
+ * behind it. */
+static int fd_path(const char *path) {
+    if (!strcmp(path, "/dev/stdout")) return 1;
+    if (!strcmp(path, "/dev/stderr")) return 2;
+    const char *num = !strncmp(path, "/dev/fd/", 8) ? path + 8 : !strncmp(path, "/proc/self/fd/", 14) ? path + 14 : NULL;
+    if (!num || *num < '0' || *num > '9') return -1;
+    char *end = NULL;
+    long fd = strtol(num, &end, 10);
+    return *end || fd > 1 << 20 ? -1 : (int)fd;
+}
+
 /* Remove ".BASE.emb-tmp.PID.*" files in dir whose PID is not running. */
 static void remove_stale_temps(const char *dir, const char *prefix) {
     DIR *d = opendir(dir);
@@ -485,6 +499,11 @@ static void remove_stale_temps(const char *dir, const char *prefix) {
 int emb_output_check(const char *path, struct emb_err *err) {
     if (strcmp(path, "-") == 0) return EMB_OK;
     struct stat st;
+    int fd = fd_path(path);
+    if (fd >= 0) {
+        if (fstat(fd, &st) != 0) return emb_err_set(err, EMB_EIO, "cannot write %s: %s", path, strerror(errno));
+        return EMB_OK;
+    }
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode)) return emb_err_set(err, EMB_EIO, "cannot write %s: %s", path, strerror(EISDIR));
         if (!S_ISREG(st.st_mode)) {
@@ -544,7 +563,15 @@ int emb_outfile_open(struct emb_outfile **out, const char *path, struct emb_err 
         emb_outfile_abort(o);
         return emb_err_set(err, EMB_EIO, "cannot write %s: %s", path, strerror(EISDIR));
     }
-    if (exists && !S_ISREG(st.st_mode)) { /* a device or FIFO: write through */
+    int std_fd = fd_path(path);
+    if (std_fd >= 0) { /* one of our descriptors: write to it */
+        if (fflush(std_fd == 1 ? stdout : std_fd == 2 ? stderr : NULL) != 0 ||
+            (fd = fcntl(std_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+            e = errno;
+            emb_outfile_abort(o);
+            return emb_err_set(err, EMB_EIO, "cannot write %s: %s", path, strerror(e));
+        }
+    } else if (exists && !S_ISREG(st.st_mode)) { /* a device or FIFO: write through */
         fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
             e = errno;

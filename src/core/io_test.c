@@ -796,6 +796,19 @@ static int test_outfile_hostile(void) {
     CHECK(lstat(tmp("fifo"), &st) == 0 && S_ISFIFO(st.st_mode));
     CHECK(count_prefixed(".fifo.") == 0);
     CHECK_OK(emb_output_check(tmp("fifo"), &err));
+    /* /dev/fd/N writes to descriptor N (its O_APPEND kept), the file
+     * behind it is not replaced. */
+    CHECK(test_write_file(tmp("app"), "one\n", 4) == 0);
+    int afd = open(tmp("app"), O_WRONLY | O_APPEND);
+    CHECK(afd >= 0 && fstat(afd, &st) == 0);
+    ino_t ino = st.st_ino;
+    char fdp[64];
+    snprintf(fdp, sizeof fdp, "/dev/fd/%d", afd);
+    CHECK_OK(emb_output_check(fdp, &err));
+    CHECK(put(fdp, "two\n") == 0);
+    close(afd);
+    CHECK(has(tmp("app"), "one\ntwo\n") && stat(tmp("app"), &st) == 0 && st.st_ino == ino);
+    unlink(tmp("app"));
     /* A character device (only checked, never written: the test must not
      * touch a system file); writing one is the FIFO path above. */
     CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
