@@ -8,6 +8,7 @@
 #define EMB_CLI_H
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "emb/err.h"
@@ -34,9 +35,38 @@ int cli_getopt_error(const char *cmd, int c, char **argv);
 int cli_parse_ll(const char *cmd, const char *opt, const char *s, long long lo, long long hi, long long *out);
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
 
+/* The files a command reads and writes, checked together before any work
+ * by cli_check_paths (cli/paths.c). opt names the option in messages
+ * ("--output"); path NULL entries are skipped. */
+enum cli_path_role {
+    CLI_IN,     /* read: must not be replaced by an output */
+    CLI_OUT,    /* written */
+    CLI_VECS,   /* a vector file written; as .npy (fmt, else the extension)
+                   it brings a vocabulary file beside it */
+    CLI_CKPT,   /* a checkpoint written during the run */
+    CLI_RESUME, /* a checkpoint read; may be the CLI_CKPT path */
+};
+struct cli_path {
+    const char *opt;
+    const char *path;
+    enum cli_path_role role;
+    int fmt; /* CLI_VECS: enum emb_vec_format, 0 = from the extension */
+};
+/* Refuse, before a run, outputs that cannot be written (missing or
+ * read-only directory, a directory as the file: exit 1) and two options
+ * naming one file, in any spelling (./x and x, symlinks, hard links) where
+ * an output would replace another output or an input (exit 2). Prints the
+ * error; returns 0 or the exit status. At most 16 paths. */
+int cli_check_paths(const char *cmd, const struct cli_path *paths, int n);
+/* An emb_warn_fn for the library's warn hooks: prints "emb CMD: warning:
+ * MSG" on stderr; ctx is the command name (const char *). */
+void cli_warn(void *ctx, const char *msg);
+
 /* Install SIGINT/SIGTERM handlers and return the flag they set, for the
  * library's `stop` parameters (training saves a checkpoint and returns
- * EMB_EINTR; commands then exit with status 130). */
+ * EMB_EINTR; commands then exit with status 130). A signal that comes
+ * after the work is done lets the final write finish (exit 0). A second
+ * signal ends the process at once (the default action). */
 volatile sig_atomic_t *cli_stop_flag(void);
 
 /* 1 when stderr is a terminal (progress lines are shown only then). */

@@ -96,6 +96,14 @@ int cmd_convert(int argc, char **argv) {
     if (to == EMB_FMT_AUTO) to = emb_vec_format_from_path(output);
     if (vocab_in && from != EMB_FMT_NPY) return cli_usage_error(cmd, "--vocab is for .npy input only");
     if (vocab_out && to != EMB_FMT_NPY) return cli_usage_error(cmd, "--out-vocab is for .npy output only");
+    /* INPUT is not listed: it is read whole before OUTPUT replaces it, so
+     * converting a file onto itself is allowed. */
+    const struct cli_path paths[] = {
+        {"OUTPUT", output, vocab_out ? CLI_OUT : CLI_VECS, (int)to},
+        {"--out-vocab", vocab_out, CLI_OUT, 0},
+    };
+    int st = cli_check_paths(cmd, paths, 2);
+    if (st != 0) return st;
 
     struct emb_vecs *v = NULL;
     int rc = emb_vecs_load(&v, input, from, limit, vocab_in, &err);

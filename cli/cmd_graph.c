@@ -183,6 +183,13 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
     wp.trainer = node2vec ? "node2vec" : "deepwalk";
     if (emb_walk_params_check(&wp, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     if (emb_w2v_params_check(&p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+    const struct cli_path paths[] = {
+        {"--input", input, CLI_IN, 0},         {"--resume", resume, CLI_RESUME, 0},
+        {"--output", output, CLI_VECS, (int)fmt}, {"--save-walks", wp.save_path, CLI_OUT, 0},
+        {"--checkpoint", p.checkpoint_path, CLI_CKPT, 0},
+    };
+    int rc = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0]);
+    if (rc != 0) return rc;
 
     struct cli_progress bar;
     cli_progress_init(&bar, quiet);
@@ -192,8 +199,10 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
     p.progress = on_train_progress;
     p.progress_ctx = &bar;
     p.stop = cli_stop_flag();
+    p.warn = cli_warn;
+    p.warn_ctx = cmd;
 
-    int rc, status = CLI_EXIT_FAIL;
+    int status = CLI_EXIT_FAIL;
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;
     struct emb_n2v_stats st;

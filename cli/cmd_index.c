@@ -268,6 +268,7 @@ static int index_build(int argc, char **argv) {
     if (o.p.type == EMB_INDEX_FLAT && o.seen_hnsw_opt)
         return cli_usage_error(o.cmd, "--M and --ef-construction need --type hnsw");
     const char *input = argv[optind];
+    if ((st = cli_check_paths(o.cmd, (const struct cli_path[]){{"VECTORS", input, CLI_IN, 0}, {"--vocab", o.vocab, CLI_IN, 0}, {"-o", o.output, CLI_OUT, 0}}, 3))) return st;
     struct emb_err err = {0};
     struct emb_vecs *v = NULL;
     struct emb_pool *pool = NULL;

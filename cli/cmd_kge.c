@@ -270,6 +270,14 @@ int cmd_train_kge(int argc, char **argv) {
     if (p.resume && !p.checkpoint_path) return cli_usage_error(cmd, "--resume needs --checkpoint FILE");
     if (p.chunk > p.batch) return cli_usage_error(cmd, "--chunk must not exceed --batch");
     if (emb_kge_params_check(&p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+    const struct cli_path paths[] = {
+        {"--data", data, CLI_IN, 0},
+        {"--output", output, CLI_OUT, 0},
+        {"--export-vectors", export_path, CLI_VECS, 0},
+        {"--checkpoint", p.checkpoint_path, CLI_CKPT, 0},
+    };
+    int path_st = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0]);
+    if (path_st != 0) return path_st;
 
     struct progress_ctx pc;
     cli_progress_init(&pc.bar, quiet);
@@ -279,6 +287,8 @@ int cmd_train_kge(int argc, char **argv) {
     p.progress = on_progress;
     p.progress_ctx = &pc;
     p.stop = cli_stop_flag();
+    p.warn = cli_warn;
+    p.warn_ctx = (void *)cmd;
     struct emb_kg *kg = NULL;
     struct emb_kge *m = NULL;
     int rc = emb_kg_load(&kg, data, &err), st = 0;

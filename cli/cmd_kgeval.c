@@ -155,6 +155,14 @@ static int parse(struct kopts *o, int argc, char **argv) {
         if (!o->data) return cli_usage_error(o->cmd, "--data DIR is required");
         if (o->keep_known) return cli_usage_error(o->cmd, "--keep-known is for predict-link");
     }
+    const struct cli_path paths[] = {
+        {"MODEL", o->model, CLI_IN, 0},
+        {"--data", o->data, CLI_IN, 0},
+        {"--countries", o->countries, CLI_IN, 0},
+        {"--ranks", o->ranks, CLI_OUT, 0},
+    };
+    int st = cli_check_paths(o->cmd, paths, sizeof paths / sizeof paths[0]);
+    if (st != 0) return st;
     return -1;
 }
 

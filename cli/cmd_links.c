@@ -213,6 +213,14 @@ static int parse(struct opts *o, int argc, char **argv) {
     }
     if (optind < argc) return cli_usage_error(o->cmd, "unexpected argument '%s'", argv[optind]);
     if (emb_line_params_check(&o->lp, &err) != EMB_OK) return cli_usage_error(o->cmd, "%s", err.msg);
+    const struct cli_path paths[] = {
+        {"--input", o->input, CLI_IN, 0},
+        {"--resume", o->lp.resume_path, CLI_RESUME, 0},
+        {"--output", o->output, CLI_VECS, (int)o->fmt},
+        {"--checkpoint", o->lp.checkpoint_path, CLI_CKPT, 0},
+    };
+    int st = cli_check_paths(o->cmd, paths, sizeof paths / sizeof paths[0]);
+    if (st != 0) return st;
     return -1;
 }
 
@@ -239,6 +247,8 @@ int cmd_train_line(int argc, char **argv) {
     o.lp.progress = on_line_progress;
     o.lp.progress_ctx = &bar;
     o.lp.stop = cli_stop_flag();
+    o.lp.warn = cli_warn;
+    o.lp.warn_ctx = (void *)o.cmd;
     struct emb_err err = {0};
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;
@@ -285,6 +295,8 @@ int cmd_eval_links(int argc, char **argv) {
     o.lp.progress = on_line_progress;
     o.lp.progress_ctx = &bar;
     o.lp.stop = o.wp.stop = o.sp.stop = cli_stop_flag();
+    o.lp.warn = o.sp.warn = cli_warn;
+    o.lp.warn_ctx = o.sp.warn_ctx = (void *)o.cmd;
     struct emb_err err = {0};
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;

@@ -240,6 +240,8 @@ int cmd_project(int argc, char **argv) {
     if (st >= 0) return st;
     if (o.n_pos != 1) return cli_usage_error(o.cmd, o.n_pos ? "expected one VECTORS file" : "VECTORS is required (see --help)");
     if (!o.output) return cli_usage_error(o.cmd, "-o COORDS.tsv is required");
+    const struct cli_path paths[] = {{"VECTORS", o.pos[0], CLI_IN, 0}, {"--vocab", o.vocab, CLI_IN, 0}, {"-o", o.output, CLI_OUT, 0}};
+    if ((st = cli_check_paths(o.cmd, paths, 3)) != 0) return st;
     struct emb_err err = {0};
     if (emb_tsne_params_check(&o.tp, INT32_MAX, &err) != EMB_OK) return cli_usage_error(o.cmd, "%s", err.msg);
     struct emb_vecs *v = NULL;
@@ -446,6 +448,9 @@ int cmd_plot(int argc, char **argv) {
     if (!o.output) return cli_usage_error(o.cmd, "-o map.png|map.svg is required");
     if (!strcmp(o.pos[0], "-")) /* the input is sniffed, then read: it must be a file */
         return cli_usage_error(o.cmd, "the input must be a file, not stdin");
+    const struct cli_path paths[] = {
+        {"INPUT", o.pos[0], CLI_IN, 0}, {"--labels", o.labels, CLI_IN, 0}, {"--vocab", o.vocab, CLI_IN, 0}, {"-o", o.output, CLI_OUT, 0}};
+    if ((st = cli_check_paths(o.cmd, paths, 4)) != 0) return st;
     struct emb_err err = {0};
     enum emb_plot_format fmt;
     if (emb_plot_format_from_path(o.output, &fmt, &err) != EMB_OK) return cli_usage_error(o.cmd, "%s", err.msg);

@@ -110,7 +110,7 @@ static int train_word2vec(int argc, char **argv) {
     struct emb_corpus_params cp = emb_corpus_default_params();
     const char *input = NULL, *output = NULL, *save_vocab = NULL, *read_vocab = NULL, *resume = NULL;
     enum emb_vec_format fmt = EMB_FMT_AUTO;
-    int quiet = 0, json = 0, alpha_set = 0, min_count_set = 0, max_vocab_set = 0;
+    int quiet = 0, json = 0, alpha_set = 0, min_count_set = 0, max_vocab_set = 0, rc;
     long long v;
     struct emb_err err = {0};
     p.n_threads = emb_cpu_count();
@@ -181,6 +181,12 @@ static int train_word2vec(int argc, char **argv) {
     if (!output) return cli_usage_error(cmd, "--output VECTORS is required");
     if (resume && read_vocab) return cli_usage_error(cmd, "--resume and --read-vocab cannot be combined");
     if (!alpha_set) p.alpha = 0; /* model default */
+    const struct cli_path paths[] = {
+        {"--input", input, CLI_IN, 0},          {"--read-vocab", read_vocab, CLI_IN, 0},
+        {"--resume", resume, CLI_RESUME, 0},    {"--output", output, CLI_VECS, (int)fmt},
+        {"--save-vocab", save_vocab, CLI_OUT, 0}, {"--checkpoint", p.checkpoint_path, CLI_CKPT, 0},
+    };
+    if ((rc = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0])) != 0) return rc;
 
     struct progress_ctx pc;
     cli_progress_init(&pc.bar, quiet);
@@ -189,8 +195,10 @@ static int train_word2vec(int argc, char **argv) {
     p.progress = on_train_progress;
     p.progress_ctx = &pc;
     p.stop = cli_stop_flag();
+    p.warn = cli_warn;
+    p.warn_ctx = (void *)cmd;
 
-    int rc, status = CLI_EXIT_FAIL;
+    int status = CLI_EXIT_FAIL;
     struct emb_vocab *vocab = NULL;
     struct emb_stream *stream = NULL;
     struct emb_w2v *m = NULL;

@@ -127,14 +127,30 @@ int main(int argc, char **argv) {
  * way to reach the code it interrupts. */
 static volatile sig_atomic_t stop_requested = 0;
 
+/* The first SIGINT/SIGTERM asks for a clean stop (a checkpoint, exit 130;
+ * once training is over it lets the final write finish, exit 0). It also
+ * restores the default action, so a second signal ends the process at once:
+ * outputs are written atomically, so that leaves the old file in place. */
 static void on_stop_signal(int sig) {
     (void)sig;
     stop_requested = 1;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
 }
 
 volatile sig_atomic_t *cli_stop_flag(void) {
-    signal(SIGINT, on_stop_signal);
-    signal(SIGTERM, on_stop_signal);
+    if (!stop_requested) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sa.sa_flags = SA_RESTART; /* blocked reads and writes carry on */
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+    }
     return &stop_requested;
 }
 

@@ -72,7 +72,7 @@ if [[ $st -eq 130 ]]; then
   check "checkpoint written" test -s "$T/ck"
   $EMB train word2vec --quiet --threads 1 --input "$T/big.txt" --output "$T/part.bin" --resume "$T/ck"
   check "resume = uninterrupted run" cmp -s "$T/full.bin" "$T/part.bin"
-  ls "$T" | grep -q 'tmp-' && fail "temporary files left behind" || pass "no temporary files left"
+  ls -A "$T" | grep -q 'emb-tmp' && fail "temporary files left behind" || pass "no temporary files left"
 else
   fail "interrupt (exit status $st, expected 130: run finished before the signal?)"
 fi

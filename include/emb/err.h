@@ -53,6 +53,11 @@ int emb_err_set(struct emb_err *err, int rc, const char *fmt, ...)
  * else emb_strerror(rc). err may be NULL. */
 const char *emb_err_msg(const struct emb_err *err, int rc);
 
+/* Warnings: a run that goes on despite a problem (a periodic checkpoint
+ * that could not be written) reports it through this callback, when the
+ * caller set one, as a one-line message. */
+typedef void (*emb_warn_fn)(void *ctx, const char *msg);
+
 /* Allocation hooks: all emb memory goes through these. emb_alloc_aligned
  * returns 64-byte aligned memory, released with emb_free as well. */
 void *emb_alloc(size_t n_bytes);

@@ -17,9 +17,21 @@
  * text and is reported as EMB_EFORMAT. Tokens longer than
  * EMB_MAX_TOKEN_BYTES are cut there (at a UTF-8 character boundary).
  *
- * Writers: emb_outfile writes to "PATH.tmp-XXXXXX" in the same directory
- * and renames it over PATH on commit, so an interrupted run never leaves a
- * half-written PATH. Path "-" writes to stdout directly.
+ * Writers: emb_outfile writes to a temporary file ".NAME.emb-tmp.PID.XXXXXXXX"
+ * in the directory of PATH and renames it over PATH on commit, so an
+ * interrupted run never leaves a half-written PATH. Path "-" writes to
+ * stdout directly. Beyond that:
+ *  - an existing PATH that is not a regular file (a device such as
+ *    /dev/null, a FIFO) is written through, never replaced; /dev/stdout,
+ *    /dev/stderr, /dev/fd/N and /proc/self/fd/N write to that descriptor;
+ *  - a symlink PATH is followed: the link stays, its target is replaced
+ *    (the temporary goes in the target's directory);
+ *  - the replaced file's mode (and, where allowed, owner) is kept; it gets
+ *    a new inode, so other hard links to it keep the old content;
+ *  - temporaries left by a killed process (kill -9) are removed by the
+ *    next output to the same NAME once that PID is no longer running.
+ * emb_output_check tells before a long run whether PATH can be written,
+ * and emb_output_same_file whether two spellings name one file.
  *
  * Native binary files (checkpoints, models) share one header layout, all
  * little-endian:
@@ -110,8 +122,19 @@ FILE *emb_outfile_stream(struct emb_outfile *f);
 /* Flush, check for write errors, sync and rename into place; frees f.
  * On failure the temporary file is removed and path is left untouched. */
 int emb_outfile_commit(struct emb_outfile *f, struct emb_err *err);
-/* Discard: remove the temporary file; frees f. NULL is a no-op. */
+/* Discard: remove the temporary file; frees f. NULL is a no-op. Leaves
+ * errno as it was, so a caller can report the write error after it. (A
+ * device or FIFO written through has received what was flushed.) */
 void emb_outfile_abort(struct emb_outfile *f);
+/* Can an output to path be written? Checks, without creating anything,
+ * that path is not a directory and that its (symlink-resolved) directory
+ * exists and is writable, or that an existing device/FIFO is writable.
+ * EMB_EIO with a message naming the cause otherwise. "-" is always OK. */
+int emb_output_check(const char *path, struct emb_err *err);
+/* 1 when a and b name the same file: the same inode if both exist, or the
+ * same target once symlinks and the directory are resolved ("./x" and "x",
+ * a symlink and its target, two hard links). "-" equals only "-". */
+int emb_output_same_file(const char *a, const char *b);
 
 /* ---- native binary helpers (little-endian hosts) --------------------- */
 

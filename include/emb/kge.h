@@ -210,6 +210,8 @@ struct emb_kge_params {
                                     naming the first that differs) */
     emb_kge_progress_fn progress;
     void *progress_ctx;
+    emb_warn_fn warn; /* a failed periodic checkpoint: warned, training goes on */
+    void *warn_ctx;
     int64_t progress_every;      /* steps between progress calls (100) */
     volatile sig_atomic_t *stop; /* non-zero: checkpoint, stop, return EMB_EINTR */
 };

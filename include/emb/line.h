@@ -62,6 +62,8 @@ struct emb_line_params {
     enum emb_simd simd;        /* AUTO */
     emb_line_progress_fn progress;
     void *progress_ctx;
+    emb_warn_fn warn; /* a failed periodic checkpoint: warned, training goes on */
+    void *warn_ctx;
     volatile sig_atomic_t *stop; /* non-zero: stop early (after saving a checkpoint
                                     when checkpoint_path is set), return EMB_EINTR */
     const char *checkpoint_path; /* NULL = no checkpoints */

@@ -71,6 +71,8 @@ struct emb_w2v_params {
     /* Optional hooks. */
     emb_w2v_progress_fn progress;
     void *progress_ctx;
+    emb_warn_fn warn; /* a failed periodic checkpoint: warned, training goes on */
+    void *warn_ctx;
     volatile sig_atomic_t *stop; /* when it becomes non-zero, training saves a
                                     checkpoint (if any) and returns EMB_EINTR */
     const char *checkpoint_path; /* NULL = no checkpoints */

@@ -5,11 +5,14 @@
  * text. The reader keeps a window buf[pos, end) over the stream; functions
  * that need a contiguous run of bytes (a line, a field) compact the window
  * to the front and grow the buffer when the run is longer than it. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -363,10 +366,188 @@ done:
 
 /* ---- atomic output --------------------------------------------------- */
 
+/* How outputs are written (io.h has the user's view):
+ *  - "-" is stdout;
+ *  - an existing file that is not a regular file (a device such as
+ *    /dev/null, a FIFO) is opened and written through: renaming over it
+ *    would replace the device for everyone;
+ *  - anything else is written to a temporary file in the directory of the
+ *    final target (a symlink is followed, so the link stays and its target
+ *    gets the data) and renamed over the target on commit. The temporary
+ *    takes the mode and (where allowed) the owner of the file it replaces.
+ * Temporaries are named ".NAME.emb-tmp.PID.XXXXXXXX"; opening an output
+ * removes the ones for the same NAME left by dead processes (kill -9). */
+
+#define TMP_TAG ".emb-tmp."
+#define TMP_BASE_MAX 100  /* bytes of NAME kept in a temporary's name */
+#define MAX_SYMLINKS 40   /* as Linux's MAXSYMLINKS */
+
 struct emb_outfile {
     FILE *f;
-    char *path, *tmp; /* tmp == NULL for stdout */
+    char *path;   /* as given, for messages; NULL for stdout */
+    char *target; /* the file renamed over (symlinks resolved) */
+    char *tmp;    /* NULL for stdout and when writing through */
 };
+
+static char *str_dup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = emb_alloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+/* dir + "/" + name; dir "" means the current directory. */
+static char *path_join(const char *dir, size_t dir_len, const char *name) {
+    size_t n = strlen(name);
+    char *d = emb_alloc(dir_len + n + 2);
+    if (!d) return NULL;
+    memcpy(d, dir, dir_len);
+    size_t k = dir_len;
+    if (k && d[k - 1] != '/') d[k++] = '/';
+    memcpy(d + k, name, n + 1);
+    return d;
+}
+
+/* Length of the directory part of path ("" -> 0, "a/b" -> 1, "/a" -> 1). */
+static size_t dir_len(const char *path) {
+    const char *s = strrchr(path, '/');
+    if (!s) return 0;
+    return s == path ? 1 : (size_t)(s - path);
+}
+
+/* The file that writing path replaces: path itself, or, for a symlink
+ * (also a dangling one, or a chain), the file it finally points to.
+ * Caller frees. NULL only when out of memory. */
+static char *output_target(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode)) return str_dup(path);
+    if (stat(path, &st) == 0) { /* the link resolves: let realpath follow it */
+        char *r = realpath(path, NULL);
+        if (r) {
+            char *d = str_dup(r);
+            free(r);
+            return d;
+        }
+        return str_dup(path);
+    }
+    /* A dangling link: follow it by hand to the name that does not exist. */
+    char *cur = str_dup(path);
+    char link[4096];
+    for (int i = 0; cur && i < MAX_SYMLINKS; i++) {
+        if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) return cur;
+        ssize_t n = readlink(cur, link, sizeof link - 1);
+        if (n <= 0) return cur;
+        link[n] = '\0';
+        char *next = link[0] == '/' ? str_dup(link) : path_join(cur, dir_len(cur), link);
+        emb_free(cur);
+        cur = next;
+    }
+    return cur;
+}
+
+/* The target as an absolute name with its directory's symlinks resolved,
+ * for comparing two paths; NULL if the directory does not exist. */
+static char *output_canonical(const char *path) {
+    char *t = output_target(path);
+    if (!t) return NULL;
+    size_t dn = dir_len(t);
+    char *dir = emb_alloc(dn + 2);
+    char *res = NULL;
+    if (dir) {
+        if (dn) memcpy(dir, t, dn);
+        else dir[dn++] = '.';
+        dir[dn] = '\0';
+        char *real = realpath(dir, NULL);
+        const char *base = t + dir_len(t) + (t[dir_len(t)] == '/');
+        if (real) res = path_join(real, strlen(real), base);
+        free(real);
+        emb_free(dir);
+    }
+    emb_free(t);
+    return res;
+}
+
+/* The descriptor that /dev/stdout, /dev/stderr, /dev/fd/N or
+ * /proc/self/fd/N names, else -1. Writing to such a path means writing to
+ * that descriptor (its offset, its O_APPEND), not replacing the file
+ * behind it. */
+static int fd_path(const char *path) {
+    if (!strcmp(path, "/dev/stdout")) return 1;
+    if (!strcmp(path, "/dev/stderr")) return 2;
+    const char *num = !strncmp(path, "/dev/fd/", 8) ? path + 8 : !strncmp(path, "/proc/self/fd/", 14) ? path + 14 : NULL;
+    if (!num || *num < '0' || *num > '9') return -1;
+    char *end = NULL;
+    long fd = strtol(num, &end, 10);
+    return *end || fd > 1 << 20 ? -1 : (int)fd;
+}
+
+/* Remove ".BASE.emb-tmp.PID.*" files in dir whose PID is not running. */
+static void remove_stale_temps(const char *dir, const char *prefix) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    size_t n = strlen(prefix);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, n) != 0) continue;
+        char *end = NULL;
+        errno = 0;
+        long pid = strtol(e->d_name + n, &end, 10);
+        if (errno || end == e->d_name + n || *end != '.' || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to know */
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+}
+
+int emb_output_check(const char *path, struct emb_err *err) {
+    if (strcmp(path, "-") == 0) return EMB_OK;
+    struct stat st;
+    int fd = fd_path(path);
+    if (fd >= 0) {
+        if (fstat(fd, &st) != 0) return emb_err_set(err, EMB_EIO, "cannot write %s: %s", path, strerror(errno));
+        return EMB_OK;
+    }
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return emb_err_set(err, EMB_EIO, "cannot write %s: %s", path, strerror(EISDIR));
+        if (!S_ISREG(st.st_mode)) {
+            if (access(path, W_OK) != 0)
+                return emb_err_set(err, EMB_EIO, "cannot write %s: %s", path, strerror(errno));
+            return EMB_OK;
+        }
+    }
+    char *t = output_target(path);
+    if (!t) return emb_err_set(err, EMB_ENOMEM, "out of memory");
+    size_t dn = dir_len(t);
+    char *dir = emb_alloc(dn + 2);
+    int rc = EMB_OK;
+    if (!dir) {
+        rc = emb_err_set(err, EMB_ENOMEM, "out of memory");
+    } else {
+        if (dn) memcpy(dir, t, dn);
+        else dir[dn++] = '.';
+        dir[dn] = '\0';
+        if (stat(dir, &st) != 0)
+            rc = emb_err_set(err, EMB_EIO, "cannot write %s: directory %s: %s", path, dir, strerror(errno));
+        else if (!S_ISDIR(st.st_mode))
+            rc = emb_err_set(err, EMB_EIO, "cannot write %s: %s is not a directory", path, dir);
+        else if (access(dir, W_OK | X_OK) != 0)
+            rc = emb_err_set(err, EMB_EIO, "cannot write %s: directory %s: %s", path, dir, strerror(errno));
+    }
+    emb_free(dir);
+    emb_free(t);
+    return rc;
+}
+
+int emb_output_same_file(const char *a, const char *b) {
+    if (!strcmp(a, "-") || !strcmp(b, "-")) return strcmp(a, b) == 0;
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino) return 1;
+    char *ca = output_canonical(a), *cb = output_canonical(b);
+    int same = ca && cb && strcmp(ca, cb) == 0;
+    emb_free(ca);
+    emb_free(cb);
+    return same;
+}
 
 int emb_outfile_open(struct emb_outfile **out, const char *path, struct emb_err *err) {
     *out = NULL;
@@ -377,64 +558,118 @@ int emb_outfile_open(struct emb_outfile **out, const char *path, struct emb_err 
         *out = o;
         return EMB_OK;
     }
-    size_t n = strlen(path);
-    o->path = emb_alloc(n + 1);
-    o->tmp = emb_alloc(n + 32);
-    if (!o->path || !o->tmp) {
-        emb_outfile_abort(o);
-        return emb_err_set(err, EMB_ENOMEM, "out of memory");
-    }
-    memcpy(o->path, path, n + 1);
-    /* A fresh name beside path, created with O_EXCL and mode 0666 so the
-     * umask applies as for any new file (mkstemp would make it 0600, and
-     * reading the umask means changing it, which is not thread-safe). */
     int fd = -1, e = 0;
-    static _Atomic unsigned counter = 0;
-    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
-        unsigned salt = (unsigned)getpid() * 2654435761u + ++counter * 40503u + (unsigned)attempt;
-        snprintf(o->tmp, n + 32, "%s.tmp-%08x", path, salt);
-        fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        e = errno;
-        if (fd < 0 && e != EEXIST) break;
-    }
-    if (fd < 0) {
-        emb_free(o->tmp);
-        o->tmp = NULL;
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (!(o->path = str_dup(path))) goto nomem;
+    if (exists && S_ISDIR(st.st_mode)) {
         emb_outfile_abort(o);
-        return emb_err_set(err, EMB_EIO, "cannot create %s: %s", path, strerror(e));
+        return emb_err_set(err, EMB_EIO, "cannot write %s: %s", path, strerror(EISDIR));
+    }
+    int std_fd = fd_path(path);
+    if (std_fd >= 0) { /* one of our descriptors: write to it */
+        if (fflush(std_fd == 1 ? stdout : std_fd == 2 ? stderr : NULL) != 0 ||
+            (fd = fcntl(std_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+            e = errno;
+            emb_outfile_abort(o);
+            return emb_err_set(err, EMB_EIO, "cannot write %s: %s", path, strerror(e));
+        }
+    } else if (exists && !S_ISREG(st.st_mode)) { /* a device or FIFO: write through */
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+            e = errno;
+            emb_outfile_abort(o);
+            return emb_err_set(err, EMB_EIO, "cannot open %s: %s", path, strerror(e));
+        }
+    } else {
+        if (!(o->target = output_target(path))) goto nomem;
+        size_t dn = dir_len(o->target);
+        const char *base = o->target + dn + (o->target[dn] == '/');
+        size_t bn = strlen(base);
+        if (bn > TMP_BASE_MAX) bn = TMP_BASE_MAX;
+        /* dir/.BASE.emb-tmp.PID.XXXXXXXX */
+        size_t cap = dn + bn + 64;
+        char *dir = emb_alloc(dn + 2), *prefix = emb_alloc(bn + 32);
+        o->tmp = emb_alloc(cap);
+        if (!dir || !prefix || !o->tmp) {
+            emb_free(dir);
+            emb_free(prefix);
+            goto nomem;
+        }
+        if (dn) memcpy(dir, o->target, dn);
+        else dir[dn++] = '.';
+        dir[dn] = '\0';
+        snprintf(prefix, bn + 32, ".%.*s" TMP_TAG, (int)bn, base);
+        remove_stale_temps(dir, prefix);
+        /* A fresh name, created with O_EXCL. A new file gets mode 0666 so the
+         * umask applies as for any new file (mkstemp would make it 0600, and
+         * reading the umask means changing it, which is not thread-safe); a
+         * replaced file's mode is copied below, so start private. */
+        static _Atomic unsigned counter = 0;
+        for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+            unsigned salt = (unsigned)time(NULL) * 2654435761u + ++counter * 40503u + (unsigned)attempt * 69069u;
+            snprintf(o->tmp, cap, "%s/%s%ld.%08x", dir, prefix, (long)getpid(), salt);
+            fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, exists ? 0600 : 0666);
+            e = errno;
+            if (fd < 0 && e != EEXIST) break;
+        }
+        emb_free(dir);
+        emb_free(prefix);
+        if (fd < 0) {
+            emb_free(o->tmp);
+            o->tmp = NULL;
+            emb_outfile_abort(o);
+            return emb_err_set(err, EMB_EIO, "cannot create %s: %s", path, strerror(e));
+        }
+        if (exists) { /* keep the replaced file's owner (if allowed) and mode */
+            if ((st.st_uid != geteuid() || st.st_gid != getegid()) && fchown(fd, st.st_uid, st.st_gid) != 0) {
+                /* not allowed: the new file is ours, as any new file would be */
+            }
+            if (fchmod(fd, st.st_mode & 07777) != 0) {
+                e = errno;
+                close(fd);
+                unlink(o->tmp);
+                emb_outfile_abort(o);
+                return emb_err_set(err, EMB_EIO, "cannot set the mode of %s: %s", path, strerror(e));
+            }
+        }
     }
     o->f = fdopen(fd, "wb");
     if (!o->f) {
         close(fd);
-        unlink(o->tmp);
+        if (o->tmp) unlink(o->tmp);
         emb_outfile_abort(o);
         return emb_err_set(err, EMB_ENOMEM, "cannot create %s", path);
     }
     setvbuf(o->f, NULL, _IOFBF, 1 << 20);
     *out = o;
     return EMB_OK;
+nomem:
+    emb_outfile_abort(o);
+    return emb_err_set(err, EMB_ENOMEM, "out of memory");
 }
 
 FILE *emb_outfile_stream(struct emb_outfile *f) { return f->f; }
 
 int emb_outfile_commit(struct emb_outfile *o, struct emb_err *err) {
     int rc = EMB_OK;
-    if (!o->tmp) { /* stdout */
+    if (!o->path) { /* stdout */
         if (fflush(o->f) != 0 || ferror(o->f)) rc = emb_err_set(err, EMB_EIO, "write to stdout failed: %s", strerror(errno));
         emb_free(o);
         return rc;
     }
     int bad = fflush(o->f) != 0 || ferror(o->f);
     int e = errno;
-    if (!bad && fsync(fileno(o->f)) != 0 && errno != EINVAL) bad = 1, e = errno;
+    if (o->tmp && !bad && fsync(fileno(o->f)) != 0 && errno != EINVAL) bad = 1, e = errno;
     if (fclose(o->f) != 0 && !bad) bad = 1, e = errno;
     o->f = NULL;
-    if (!bad && rename(o->tmp, o->path) != 0) bad = 1, e = errno;
+    if (o->tmp && !bad && rename(o->tmp, o->target) != 0) bad = 1, e = errno;
     if (bad) {
-        unlink(o->tmp);
+        if (o->tmp) unlink(o->tmp);
         rc = emb_err_set(err, EMB_EIO, "cannot write %s: %s", o->path, strerror(e));
     }
     emb_free(o->path);
+    emb_free(o->target);
     emb_free(o->tmp);
     emb_free(o);
     return rc;
@@ -442,13 +677,14 @@ int emb_outfile_commit(struct emb_outfile *o, struct emb_err *err) {
 
 void emb_outfile_abort(struct emb_outfile *o) {
     if (!o) return;
-    if (o->tmp) {
-        if (o->f) fclose(o->f);
-        unlink(o->tmp);
-    }
+    int e = errno; /* callers report the write error after aborting */
+    if (o->f && o->f != stdout) fclose(o->f);
+    if (o->tmp && o->f) unlink(o->tmp);
     emb_free(o->path);
+    emb_free(o->target);
     emb_free(o->tmp);
     emb_free(o);
+    errno = e;
 }
 
 /* ---- native binary helpers ------------------------------------------- */

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -655,9 +657,9 @@ static int test_outfile(void) {
     fflush(emb_outfile_stream(o));
     /* Before commit: no PATH, one temporary beside it. */
     CHECK(!test_exists(path));
-    CHECK(count_prefixed("out.txt.tmp-") == 1);
+    CHECK(count_prefixed(".out.txt.emb-tmp.") == 1);
     CHECK_OK(emb_outfile_commit(o, &err));
-    CHECK(test_exists(path) && count_prefixed("out.txt.tmp-") == 0);
+    CHECK(test_exists(path) && count_prefixed(".out.txt.emb-tmp.") == 0);
     size_t n;
     char *s = test_read_all(path, &n);
     CHECK(s && strcmp(s, "hello 42\n") == 0);
@@ -691,26 +693,154 @@ static int test_outfile(void) {
     s = test_read_all(path, &n);
     CHECK(s && strcmp(s, "new content\n") == 0);
     free(s);
-    CHECK(count_prefixed("out.txt.tmp-") == 0);
+    CHECK(count_prefixed(".out.txt.emb-tmp.") == 0);
     emb_outfile_abort(NULL);
 
     /* A missing directory: EMB_EIO, nothing created. */
     o = (struct emb_outfile *)&err;
     CHECK(emb_outfile_open(&o, tmp("no-such-dir/out.txt"), &err) == EMB_EIO);
     CHECK(o == NULL && strstr(err.msg, "no-such-dir"));
-    /* Commit that cannot rename (PATH is a non-empty directory): EMB_EIO,
-     * the temporary removed, the directory untouched. */
+    /* PATH is a directory: refused at open. */
     CHECK(mkdir(tmp("isdir"), 0700) == 0);
     CHECK(test_write_file(tmp("isdir/keep"), "k", 1) == 0);
-    CHECK_OK(emb_outfile_open(&o, tmp("isdir"), &err));
+    CHECK(emb_outfile_open(&o, tmp("isdir"), &err) == EMB_EIO && strstr(err.msg, "directory"));
+    CHECK(emb_output_check(tmp("isdir"), &err) == EMB_EIO);
+    /* Commit that cannot rename (PATH became a non-empty directory after
+     * open): EMB_EIO with the reason, the temporary removed, the directory
+     * untouched. */
+    CHECK_OK(emb_outfile_open(&o, tmp("later"), &err));
     fputs("data", emb_outfile_stream(o));
+    CHECK(mkdir(tmp("later"), 0700) == 0);
+    CHECK(test_write_file(tmp("later/keep"), "k", 1) == 0);
     err.code = 0;
     CHECK(emb_outfile_commit(o, &err) == EMB_EIO);
-    CHECK(err.code == EMB_EIO && strstr(err.msg, "isdir"));
-    CHECK(count_prefixed("isdir.tmp-") == 0 && test_exists(tmp("isdir/keep")));
+    CHECK(err.code == EMB_EIO && strstr(err.msg, "later") && strstr(err.msg, ": "));
+    CHECK(count_prefixed(".later.emb-tmp.") == 0 && test_exists(tmp("later/keep")));
+    unlink(tmp("later/keep"));
+    rmdir(tmp("later"));
     unlink(tmp("isdir/keep"));
     rmdir(tmp("isdir"));
     unlink(path);
+    return 0;
+}
+
+/* Write text through emb_outfile; 0 on success. */
+static int put(const char *path, const char *text) {
+    struct emb_outfile *o = NULL;
+    struct emb_err err = {0};
+    if (emb_outfile_open(&o, path, &err) != EMB_OK) return 1;
+    fputs(text, emb_outfile_stream(o));
+    return emb_outfile_commit(o, &err) != EMB_OK;
+}
+
+static int has(const char *path, const char *text) {
+    size_t n;
+    char *s = test_read_all(path, &n);
+    int ok = s && strcmp(s, text) == 0;
+    free(s);
+    return ok;
+}
+
+/* Devices and FIFOs are written through, symlinks followed, the mode kept,
+ * hard links get a new inode, stale temporaries of dead processes go. */
+static int test_outfile_hostile(void) {
+    struct emb_err err = {0};
+    struct stat st;
+    char target[512];
+    /* A symlink: the link stays a link, its target gets the data. */
+    CHECK(test_write_file(tmp("real"), "old\n", 4) == 0);
+    CHECK(symlink("real", tmp("link")) == 0);
+    CHECK(put(tmp("link"), "new\n") == 0);
+    CHECK(lstat(tmp("link"), &st) == 0 && S_ISLNK(st.st_mode));
+    CHECK(has(tmp("real"), "new\n"));
+    /* A chain of links, and a dangling one (its target is created). */
+    CHECK(symlink("link", tmp("link2")) == 0);
+    CHECK(put(tmp("link2"), "chain\n") == 0 && has(tmp("real"), "chain\n"));
+    CHECK(mkdir(tmp("sub"), 0700) == 0);
+    CHECK(symlink("sub/made", tmp("dangling")) == 0);
+    CHECK(put(tmp("dangling"), "made\n") == 0 && has(tmp("sub/made"), "made\n"));
+    CHECK(lstat(tmp("dangling"), &st) == 0 && S_ISLNK(st.st_mode));
+    /* A link into another directory: the temporary goes there (rename
+     * cannot cross filesystems), none is left in either directory. */
+    snprintf(target, sizeof target, "%s", tmp("sub/made"));
+    CHECK(symlink(target, tmp("abs")) == 0);
+    CHECK(put(tmp("abs"), "abs\n") == 0 && has(tmp("sub/made"), "abs\n"));
+    CHECK(count_prefixed(".abs.") == 0 && count_prefixed(".made.") == 0);
+    /* Same-file checks, in several spellings. */
+    CHECK(emb_output_same_file(tmp("link"), tmp("real")) == 1);
+    CHECK(emb_output_same_file(tmp("dangling"), tmp("sub/../sub/made")) == 1);
+    CHECK(emb_output_same_file(tmp("new1"), tmp("sub/../new1")) == 1); /* neither exists */
+    CHECK(emb_output_same_file(tmp("new1"), tmp("new2")) == 0);
+    CHECK(emb_output_same_file("-", "-") == 1 && emb_output_same_file("-", tmp("real")) == 0);
+    /* The mode of a replaced file is kept (0600 stays 0600, 0640 stays 0640). */
+    CHECK(chmod(tmp("real"), 0600) == 0);
+    CHECK(put(tmp("real"), "private\n") == 0);
+    CHECK(stat(tmp("real"), &st) == 0 && (st.st_mode & 07777) == 0600);
+    CHECK(chmod(tmp("real"), 0640) == 0);
+    CHECK(put(tmp("link"), "via link\n") == 0);
+    CHECK(stat(tmp("real"), &st) == 0 && (st.st_mode & 07777) == 0640);
+    /* A hard link: the output gets a new inode; the other name keeps the
+     * old content (documented in io.h). */
+    CHECK(link(tmp("real"), tmp("hard")) == 0);
+    CHECK(put(tmp("real"), "replaced\n") == 0);
+    CHECK(has(tmp("real"), "replaced\n") && has(tmp("hard"), "via link\n"));
+    CHECK(emb_output_same_file(tmp("hard"), tmp("hard")) == 1);
+    /* A FIFO is written through, and stays a FIFO. */
+    CHECK(mkfifo(tmp("fifo"), 0600) == 0);
+    int rfd = open(tmp("fifo"), O_RDWR); /* a reader, so open does not wait */
+    CHECK(rfd >= 0);
+    CHECK(put(tmp("fifo"), "through\n") == 0);
+    char buf[16] = {0};
+    CHECK(read(rfd, buf, sizeof buf - 1) == 8 && strcmp(buf, "through\n") == 0);
+    close(rfd);
+    CHECK(lstat(tmp("fifo"), &st) == 0 && S_ISFIFO(st.st_mode));
+    CHECK(count_prefixed(".fifo.") == 0);
+    CHECK_OK(emb_output_check(tmp("fifo"), &err));
+    /* /dev/fd/N writes to descriptor N (its O_APPEND kept), the file
+     * behind it is not replaced. */
+    CHECK(test_write_file(tmp("app"), "one\n", 4) == 0);
+    int afd = open(tmp("app"), O_WRONLY | O_APPEND);
+    CHECK(afd >= 0 && fstat(afd, &st) == 0);
+    ino_t ino = st.st_ino;
+    char fdp[64];
+    snprintf(fdp, sizeof fdp, "/dev/fd/%d", afd);
+    CHECK_OK(emb_output_check(fdp, &err));
+    CHECK(put(fdp, "two\n") == 0);
+    close(afd);
+    CHECK(has(tmp("app"), "one\ntwo\n") && stat(tmp("app"), &st) == 0 && st.st_ino == ino);
+    unlink(tmp("app"));
+    /* A character device (only checked, never written: the test must not
+     * touch a system file); writing one is the FIFO path above. */
+    CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+    /* emb_output_check: a missing directory, a file used as a directory. */
+    CHECK(emb_output_check(tmp("no-such-dir/x"), &err) == EMB_EIO && strstr(err.msg, "no-such-dir"));
+    CHECK(emb_output_check(tmp("real/x"), &err) == EMB_EIO);
+    CHECK_OK(emb_output_check(tmp("fresh"), &err));
+    CHECK(!test_exists(tmp("fresh")));
+    CHECK_OK(emb_output_check("-", &err));
+    /* Stale temporaries: a dead PID's are removed by the next output to the
+     * same name; a live PID's (ours: the parent's), or another name's, stay. */
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    CHECK(child > 0 && waitpid(child, NULL, 0) == child);
+    char name[256];
+    snprintf(name, sizeof name, ".real.emb-tmp.%ld.0badc0de", (long)child);
+    CHECK(test_write_file(tmp(name), "stale", 5) == 0);
+    snprintf(name, sizeof name, ".real.emb-tmp.%ld.00000001", (long)getppid());
+    CHECK(test_write_file(tmp(name), "live", 4) == 0);
+    snprintf(name, sizeof name, ".other.emb-tmp.%ld.0badc0de", (long)child);
+    CHECK(test_write_file(tmp(name), "stale", 5) == 0);
+    CHECK(put(tmp("real"), "again\n") == 0);
+    CHECK(count_prefixed(".real.emb-tmp.") == 1 && count_prefixed(".other.emb-tmp.") == 1);
+    /* tidy up */
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] == '.' && e->d_name[1] && strcmp(e->d_name, "..")) unlink(tmp(e->d_name));
+    if (d) closedir(d);
+    const char *names[] = {"link2", "link", "real", "hard", "dangling", "abs", "sub/made", "fifo"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) unlink(tmp(names[i]));
+    rmdir(tmp("sub"));
     return 0;
 }
 
@@ -1050,6 +1180,7 @@ int main(void) {
     RUN(test_tokens_exact_limit);
     RUN(test_tokens_random);
     RUN(test_outfile);
+    RUN(test_outfile_hostile);
     RUN(test_native_roundtrip);
     RUN(test_native_errors);
     RUN(test_native_crc);

@@ -128,14 +128,14 @@ static int bad(const char *name, const void *data, size_t n, enum emb_vec_format
 #define BAD_TEXT(name, s, rc) CHECK(bad(name, s, sizeof s - 1, EMB_FMT_TEXT, rc) == 0)
 #define BAD_BIN(name, s, rc) CHECK(bad(name, s, sizeof s - 1, EMB_FMT_BIN, rc) == 0)
 
-/* No "*.tmp-*" files may be left behind by atomic writes. */
+/* No ".NAME.emb-tmp.*" files may be left behind by atomic writes. */
 static int no_temp_files(void) {
     DIR *d = opendir(dir);
     CHECK(d != NULL);
     struct dirent *e;
     int found = 0;
     while ((e = readdir(d)) != NULL)
-        if (strstr(e->d_name, ".tmp-")) found = 1;
+        if (strstr(e->d_name, ".emb-tmp.")) found = 1;
     closedir(d);
     CHECK(!found);
     return 0;

@@ -29,6 +29,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -1896,7 +1897,7 @@ static int ckpt_write(struct trainer *tr, struct emb_err *err) {
     if (rc == EMB_OK) rc = crc_rc;
     if (rc != EMB_OK) {
         emb_outfile_abort(o);
-        return emb_err_set(err, rc, "cannot write checkpoint %s", path);
+        return emb_err_set(err, rc, "cannot write checkpoint %s: %s", path, strerror(errno));
     }
     return emb_outfile_commit(o, err);
 }
@@ -2256,9 +2257,18 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
             if (rc != EMB_OK) goto done;
         }
         if (p->checkpoint_path && p->checkpoint_every > 0 && tr.step % p->checkpoint_every == 0) {
-            if ((rc = ckpt_write(&tr, err)) != EMB_OK) goto done;
-            good_step = tr.step;
-            if (p->progress) {
+            struct emb_err ck = {0}; /* a failed periodic checkpoint is a warning: the run goes on */
+            int ck_rc = ckpt_write(&tr, &ck);
+            if (ck_rc != EMB_OK) {
+                if (ck_rc != EMB_EIO) {
+                    rc = emb_err_set(err, ck_rc, "%s", ck.msg);
+                    goto done;
+                }
+                if (p->warn) p->warn(p->warn_ctx, emb_err_msg(&ck, ck_rc));
+            } else {
+                good_step = tr.step;
+            }
+            if (ck_rc == EMB_OK && p->progress) {
                 struct emb_kge_progress pr = {2, tr.step, tr.n_steps, 0, 0, tr.last_mrr, tr.best_mrr, tr.best_step};
                 p->progress(p->progress_ctx, &pr);
             }

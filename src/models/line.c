@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdatomic.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -254,7 +255,7 @@ done:
     if (o) {
         emb_outfile_abort(o);
         rc = rc == EMB_ENOMEM ? emb_err_set(err, rc, "out of memory writing checkpoint")
-                              : emb_err_set(err, rc, "cannot write checkpoint %s", path);
+                              : emb_err_set(err, rc, "cannot write checkpoint %s: %s", path, strerror(errno));
     }
     emb_free(pos_hi);
     emb_free(rng);
@@ -445,8 +446,10 @@ static int train_order(const struct emb_graph *g, const struct emb_line_params *
             }
             goto done;
         }
-        /* A checkpoint is due. */
-        if ((rc = ckpt_save(&m, err)) != EMB_OK) goto done;
+        /* A checkpoint is due; should it fail, warn and go on. */
+        struct emb_err ck = {0};
+        int ck_rc = ckpt_save(&m, &ck);
+        if (ck_rc != EMB_OK && p->warn) p->warn(p->warn_ctx, emb_err_msg(&ck, ck_rc));
         atomic_store(&m.pause, 0);
         m.t_next_ckpt = now_sec() + p->checkpoint_every;
     }

@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -529,8 +530,10 @@ int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb
             }
             break;
         }
-        if (m->p.checkpoint_path) {
-            if ((rc = emb_w2v_checkpoint_save(m, m->p.checkpoint_path, err)) != EMB_OK) break;
+        if (m->p.checkpoint_path) { /* a failed periodic checkpoint is a warning: the run goes on */
+            struct emb_err ck = {0};
+            int ck_rc = emb_w2v_checkpoint_save(m, m->p.checkpoint_path, &ck);
+            if (ck_rc != EMB_OK && m->p.warn) m->p.warn(m->p.warn_ctx, emb_err_msg(&ck, ck_rc));
             j.t_next_ckpt = now_sec() + m->p.checkpoint_every;
         }
     }
@@ -674,7 +677,7 @@ done:
     if (o) {
         emb_outfile_abort(o);
         rc = rc == EMB_ENOMEM ? emb_err_set(err, rc, "out of memory writing checkpoint")
-                              : emb_err_set(err, rc, "cannot write checkpoint %s", path);
+                              : emb_err_set(err, rc, "cannot write checkpoint %s: %s", path, strerror(errno));
     }
     emb_free(kv);
     emb_free(words);
@@ -775,6 +778,8 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
     if (hooks) {
         p.progress = hooks->progress;
         p.progress_ctx = hooks->progress_ctx;
+        p.warn = hooks->warn;
+        p.warn_ctx = hooks->warn_ctx;
         p.stop = hooks->stop;
         p.checkpoint_path = hooks->checkpoint_path;
         p.checkpoint_every = hooks->checkpoint_every;
