@@ -154,7 +154,7 @@ def index_tests(tmp, vec, words):
     error when the index does not belong to the vectors."""
     flat = os.path.join(tmp, "flat.idx")
     if not build_index(vec, flat, "flat"):
-        print("SKIP --index tests: `emb index build` is not available")
+        t.check("emb index build (needed by the --index tests) succeeds", False)
         return
     probe = ["c0w0", "c4w2", "c11w7", "King", "c19w19"]
     server, port = start_server(EMB, vec)
