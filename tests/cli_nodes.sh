@@ -3,7 +3,8 @@
 # non-zero exit), planted labels that must be recovered, --json, fixed
 # splits, determinism, skipped nodes, and agreement with scikit-learn's
 # LogisticRegression(solver='liblinear', C=1) one-vs-rest on a fixed split
-# (skipped with a note when python3-sklearn is not installed).
+# (python3-sklearn is a test dependency, installed by scripts/setup.sh:
+# without it that check fails).
 set -u
 EMB=${EMB:-build/emb}
 PY=/usr/bin/python3
@@ -177,7 +178,7 @@ sys.exit(0 if ok else 1)
 EOF
   then pass "agrees with sklearn liblinear (accuracy, Micro-F1, Macro-F1 within 0.01)"; else fail "differs from sklearn liblinear"; fi
 else
-  echo "note: python3-sklearn is not installed; skipping the scikit-learn comparison (apt-get install python3-sklearn)"
+  fail "python3-sklearn is not installed: run scripts/setup.sh (or apt-get install python3-sklearn python3-numpy)"
 fi
 
 echo "$fails failed"
