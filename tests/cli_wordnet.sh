@@ -5,15 +5,17 @@
 # scripts/setup.sh's demo does. Vectors (dim 50, 5 epochs) must tell
 # synonyms from unrelated pairs among the 10000 most frequent words
 # (Spearman's rho of cosine against 1/0, at most about 0.87). Measured
-# over 3 seeds, 2 threads: sg 0.498-0.501, sg --kernel plain 0.482-0.484,
-# cbow 0.469-0.472; random vectors give about 0. The floor is 0.42.
-# Skips without wordnet-base.
+# over 3 seeds, 2 threads: sg 0.498-0.501, cbow 0.469-0.472 (and sg
+# --kernel plain 0.482-0.484, left out for time: the plain kernel's floor
+# on a real corpus is in tests/data_words.sh); random vectors give about 0.
+# The floor is 0.42. Skips without wordnet-base.
 set -u
 EMB=${EMB:-build/emb}
 cd "$(dirname "$0")/.."
 WN=${WN:-/usr/share/wordnet}
 if [[ ! -f "$WN/data.noun" ]]; then echo "SKIP: wordnet-base is not installed (apt-get install wordnet-base)"; exit 77; fi
 if ! command -v gawk > /dev/null; then echo "SKIP: gawk is not installed (apt-get install gawk)"; exit 77; fi
+"$EMB" --version > /dev/null || { echo "FAIL emb --version exited non-zero"; exit 1; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -23,7 +25,7 @@ scripts/wordnet-corpus.sh synonyms "$T/vocab.txt" "$T/pairs.tsv" || exit 1
 echo "corpus: $(wc -l < "$T/wordnet.txt") lines, $(wc -w < "$T/wordnet.txt") words; $(grep -c '	1$' "$T/pairs.tsv") synonym pairs"
 [[ $(grep -c '	1$' "$T/pairs.tsv") -ge 1000 ]] || { echo "FAIL fewer than 1000 synonym pairs"; exit 1; }
 i=0
-for cfg in "--model sg" "--model sg --kernel plain" "--model cbow"; do
+for cfg in "--model sg" "--model cbow"; do
   i=$((i + 1))
   if ! "$EMB" train word2vec --quiet $cfg --dim 50 --epochs 5 --seed 1 --window 5 --negative 5 --min-count 3 \
        --sample 1e-4 --threads 2 --input "$T/wordnet.txt" --output "$T/v$i.bin"; then
