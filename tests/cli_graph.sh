@@ -156,7 +156,7 @@ interrupt_resume() { # name, model and options...
   e train "$@" --output "$dir/full.bin" || return
   "$EMB" train "$@" --output "$dir/part.bin" --checkpoint "$dir/ck" --checkpoint-every 0.05 &
   pid=$!
-  for _ in $(seq 600); do [[ -s "$dir/ck" ]] && break; kill -0 $pid 2> /dev/null || break; sleep 0.01; done
+  for _ in $(seq 12000); do [[ -s "$dir/ck" ]] && break; kill -0 $pid 2> /dev/null || break; sleep 0.01; done
   kill -INT $pid
   wait $pid
   st=$?

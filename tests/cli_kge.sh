@@ -73,7 +73,7 @@ K="--model rotate --data $D --dim 32 --negatives 64 --batch 64 --steps 6000 --th
 e train kge $K --output "$T/full.kge"
 "$EMB" train kge $K --output "$T/int.kge" --checkpoint "$T/ck" --checkpoint-every 50 > /dev/null 2> "$T/err" &
 pid=$!
-for _ in $(seq 1000); do [[ -s "$T/ck" ]] && break; kill -0 $pid 2> /dev/null || break; sleep 0.01; done
+for _ in $(seq 12000); do [[ -s "$T/ck" ]] && break; kill -0 $pid 2> /dev/null || break; sleep 0.01; done
 kill -INT $pid
 wait $pid
 st=$?

@@ -43,7 +43,7 @@ for phase in 1 2; do
   d="$T/int$phase"; mkdir -p "$d"
   "$EMB" train line $L --output "$d/out.txt" --checkpoint "$d/ck" --checkpoint-every 0.05 2> "$d/err" &
   pid=$!
-  for _ in $(seq 1000); do grep -aq "^phase=$phase\$" "$d/ck" 2>/dev/null && break; kill -0 $pid 2> /dev/null || break; sleep 0.01; done
+  for _ in $(seq 6000); do grep -aq "^phase=$phase\$" "$d/ck" 2>/dev/null && break; kill -0 $pid 2> /dev/null || break; sleep 0.02; done
   kill -INT $pid
   wait $pid
   st=$?

@@ -68,7 +68,7 @@ e train word2vec $R --input "$T/big.txt" --output "$T/full.bin"
 "$EMB" train word2vec $R --input "$T/big.txt" --output "$T/part.bin" --checkpoint "$T/ck" --checkpoint-every 0.3 &
 pid=$!
 # Interrupt once the first periodic checkpoint exists (so mid-training).
-for _ in $(seq 400); do [[ -s "$T/ck" ]] && break; kill -0 $pid 2> /dev/null || break; sleep 0.05; done
+for _ in $(seq 2400); do [[ -s "$T/ck" ]] && break; kill -0 $pid 2> /dev/null || break; sleep 0.05; done
 kill -INT $pid
 wait $pid
 st=$?
