@@ -37,7 +37,7 @@ check "line: resume = uninterrupted run" cmp -s "$T/c2.txt" "$T/lboth.txt"
 # Interrupt mid-run in each phase of --order both: SIGINT as soon as a
 # periodic checkpoint of that phase exists (the checkpoint's header names
 # the phase), resume, and get the bytes of an uninterrupted run.
-L="--quiet --order both --dim 16 --samples 10 --threads 1 --seed 4 --input $T/g.tsv"
+L="--quiet --order both --dim 16 --samples 4 --threads 1 --seed 4 --input $T/g.tsv"
 e train line $L --output "$T/full.txt"
 for phase in 1 2; do
   d="$T/int$phase"; mkdir -p "$d"
