@@ -1,7 +1,11 @@
 # emb -- build, test and fuzz.
 #
 #   make                 library (build/libemb.a) and CLI (build/emb)
-#   make check           unit tests + CLI tests (tests/run.sh)
+#   make check           the quick tests: unit tests + CLI tests (tests/run.sh),
+#                        on tests/data/ and generated data only
+#   make check-data      the tests on the benchmark data in EMB_DATA
+#                        (default ../shared/data; they skip without it)
+#   make check-all       everything: check, the slow tests and check-data
 #   make asan            the same tests in an ASan+UBSan build (build-asan/)
 #   make fuzz            libFuzzer harnesses (clang) in build-fuzz/
 #   make mutate          mutation testing (tests/mutations.txt); not in check
@@ -103,7 +107,7 @@ PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check asan fuzz clean tests mutate
+.PHONY: all check check-data check-all asan fuzz clean tests mutate
 all: $(BUILD)/libemb.a $(BUILD)/libemb.so $(BUILD)/emb
 
 $(BUILD)/obj/%.o: %.c
@@ -262,8 +266,15 @@ $(BUILD)/tests/headers_test: tests/headers_test.c $(wildcard include/emb/*.h) $(
 
 tests: $(TEST_BIN) $(BUILD)/emb
 
+# Test labels (tests/run.sh): data_*.sh need EMB_DATA, scripts marked
+# "# slow" run only in check-all, the rest is the quick `make check`.
+EMB_DATA ?= ../shared/data
 check: tests
-	BUILD=$(BUILD) bash tests/run.sh $(TESTS)
+	BUILD=$(BUILD) MODE=check bash tests/run.sh $(TESTS)
+check-data: tests
+	BUILD=$(BUILD) MODE=data EMB_DATA=$(EMB_DATA) bash tests/run.sh $(TESTS)
+check-all: tests
+	BUILD=$(BUILD) MODE=all EMB_DATA=$(EMB_DATA) bash tests/run.sh $(TESTS)
 
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:

@@ -10,8 +10,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build and run-time packages; the tests add python3-gensim (see .ci/run).
-PKGS=(build-essential zlib1g-dev libopenblas-dev libjson-c-dev libmicrohttpd-dev libcairo2-dev fonts-dejavu-core xxd wordnet-base gawk)
+# Build and run-time packages, then what `make check` uses: numpy and
+# scikit-learn (cross-checks), gensim (interoperability test), Chromium and
+# python3-websocket (the web page test), wordnet-base and gawk (the WordNet
+# quality test and this demo), pkg-config (the install test). With all of them
+# `make check` skips only the PyTorch reference test (python3-torch, large;
+# .ci/run installs it).
+PKGS=(build-essential zlib1g-dev libopenblas-dev pkg-config libjson-c-dev libmicrohttpd-dev libcairo2-dev fonts-dejavu-core xxd wordnet-base gawk
+      python3 python3-numpy python3-sklearn python3-gensim python3-websocket chromium)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,18 +34,9 @@ make -j"$(nproc)" > /dev/null
 EMB=build/emb
 
 mkdir -p demo
-WN=/usr/share/wordnet
 if [[ ! -s demo/wordnet.txt ]]; then
   echo "== preparing the corpus: WordNet 3.0 synonyms and glosses -> demo/wordnet.txt"
-  # One line per synset: its words, then its gloss; lower case, letters only
-  # (the same normalisation as the text8 corpus).
-  gawk '/^  / { next }  # licence header
-       { n = strtonum("0x" $4); words = "";
-         for (i = 0; i < n; i++) words = words " " $(5 + 2 * i);
-         g = $0; sub(/^[^|]*\| ?/, "", g);
-         line = tolower(words " " g); gsub(/_/, " ", line); gsub(/[^a-z]+/, " ", line);
-         gsub(/^ +| +$/, "", line); if (line != "") print line }' \
-    "$WN"/data.noun "$WN"/data.verb "$WN"/data.adj "$WN"/data.adv > demo/wordnet.txt
+  scripts/wordnet-corpus.sh corpus demo/wordnet.txt
 fi
 echo "   $(wc -l < demo/wordnet.txt) lines, $(wc -w < demo/wordnet.txt) words"
 
@@ -48,21 +45,9 @@ $EMB train word2vec --model sg --input demo/wordnet.txt --output demo/wordnet.bi
   --dim 100 --window 5 --negative 5 --min-count 3 --epochs 10 --sample 1e-4 --threads "$(nproc)"
 
 # Analogy questions from WordNet's irregular forms, keeping pairs whose two
-# words are among the 30000 most frequent words of the trained vectors:
-# every two (base, form) pairs of a section make a question "b1 f1 b2 f2".
+# words are among the 30000 most frequent words of the trained vectors.
 $EMB convert demo/wordnet.bin - --to text --limit 30000 --quiet | gawk 'NR > 1 { print $1 }' > demo/vocab30k.txt
-gawk 'BEGIN { np = nc = ns = nv = 0 }  # numeric keys from the first line on
-     function emit(sec, n, a, b,   i, j) { print ": " sec;
-       for (i = 0; i < n; i++) for (j = 0; j < n; j++) if (i != j) print a[i], b[i], a[j], b[j] }
-     FILENAME ~ /vocab30k/ { known[$1] = 1; next }
-     NF != 2 || $1 == $2 || !($1 in known) || !($2 in known) { next }
-     FILENAME ~ /noun.exc/ && np < 40 { pb[np] = $2; pf[np++] = $1 }
-     FILENAME ~ /adj.exc/ && $1 ~ /er$/ && nc < 40 { cb[nc] = $2; cf[nc++] = $1 }
-     FILENAME ~ /adj.exc/ && $1 ~ /est$/ && ns < 40 { sb[ns] = $2; sf[ns++] = $1 }
-     FILENAME ~ /verb.exc/ && $1 !~ /s$|ing$/ && nv < 40 { vb[nv] = $2; vf[nv++] = $1 }
-     END { emit("gram-irregular-plural", np, pb, pf); emit("gram-comparative", nc, cb, cf);
-           emit("gram-superlative", ns, sb, sf); emit("gram-irregular-past", nv, vb, vf) }' \
-  demo/vocab30k.txt "$WN"/noun.exc "$WN"/adj.exc "$WN"/verb.exc > demo/analogies.txt
+scripts/wordnet-corpus.sh analogies demo/vocab30k.txt demo/analogies.txt
 
 echo
 echo "== nearest neighbours"

@@ -4,14 +4,15 @@
 # names, weights, gzip, isolated nodes, checkpoint/resume, --json.
 set -u
 EMB=${EMB:-build/emb}
-DATA=${EMB_DATA:-../shared/data}
-KARATE="$DATA/graph/karate"
+KARATE="${EMB_TESTDATA:-tests/data}/karate"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+# e ARGS...: run emb; a non-zero exit status is a failure of its own.
+e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
 
 # Bad input: one line on stderr, the expected exit status, no output file.
 bad() { # name, expected status (1 or 2), model, args...
@@ -57,9 +58,10 @@ printf 'a b\n' | gzip -c | head -c 12 > "$T/trunc.gz"
 bad "truncated gzip" 1 deepwalk --input "$T/trunc.gz" --output "$T/out.txt"
 bad "directory as input" 1 deepwalk --input "$T" --output "$T/out.txt"
 bad "missing output dir" 1 deepwalk --input "$T/tri.txt" --output "$T/no/such/dir/out.txt"
-grep -q ':3: expected 2 columns' < <("$EMB" train deepwalk --quiet --input "$T/cols.txt" --output "$T/out.txt" 2>&1)
-check "error names the line" test $? -eq 0
-"$EMB" train node2vec --help | grep -q -- '--walks-per-node'; check "node2vec --help" test $? -eq 0
+"$EMB" train deepwalk --quiet --input "$T/cols.txt" --output "$T/out.txt" 2> "$T/err"
+check "error names the line, exit 1" test $? -eq 1 -a -n "$(grep ':3: expected 2 columns' "$T/err")"
+e train node2vec --help > "$T/help"
+check "node2vec --help" grep -q -- '--walks-per-node' "$T/help"
 
 # Karate club: both factions must come out separated. Leave-one-out
 # nearest-centroid and 1-NN accuracy (cosine) on the 34 nodes.
@@ -86,60 +88,86 @@ for i in range(n):
 print(f"{ok / n:.3f} {nn:.3f}")
 EOF
 }
+i=0
 for cfg in "deepwalk" "node2vec --p 0.25 --q 4" "node2vec --p 4 --q 0.25"; do
-  $EMB train $cfg --quiet --threads 1 --seed 1 --input "$KARATE/edges.tsv" --output "$T/k.txt"
-  check "karate $cfg: 34 vectors of dim 128" test "$(head -1 "$T/k.txt")" = "34 128"
-  read -r cen nn <<< "$(quality "$T/k.txt")"
+  i=$((i + 1)); k="$T/k$i.txt"
+  e train $cfg --quiet --threads 1 --seed 1 --input "$KARATE/edges.tsv" --output "$k"
+  check "karate $cfg: 34 vectors of dim 128" test "$(head -1 "$k" 2>/dev/null)" = "34 128"
+  read -r cen nn <<< "$(quality "$k")"
   echo "     karate $cfg: nearest-centroid $cen, 1-NN $nn"
   check "karate $cfg: factions separated (centroid $cen, 1-NN $nn >= 0.85)" \
-    /usr/bin/python3 -c "import sys; sys.exit(not ($cen >= 0.85 and $nn >= 0.85))"
+    /usr/bin/python3 -c "import sys; sys.exit(not (${cen:-0} >= 0.85 and ${nn:-0} >= 0.85))"
 done
 
 # Determinism: same seed, one thread -> identical bytes; another seed differs.
-# The walks alone are identical for any thread count.
+# The walks alone are identical for any thread count. Each run has its own
+# output names, so a failed run cannot leave an earlier run's files behind.
 Q="--quiet --dim 16 --walk-length 20 --walks-per-node 5"
+i=0
 for m in "deepwalk" "node2vec --p 0.5 --q 2"; do
-  $EMB train $m $Q --threads 1 --seed 7 --input "$KARATE/edges.tsv" --output "$T/d1.bin" --save-walks "$T/w1.txt"
-  $EMB train $m $Q --threads 1 --seed 7 --input "$KARATE/edges.tsv" --output "$T/d2.bin"
-  $EMB train $m $Q --threads 1 --seed 8 --input "$KARATE/edges.tsv" --output "$T/d3.bin"
-  $EMB train $m $Q --threads 2 --seed 7 --input "$KARATE/edges.tsv" --output "$T/d4.bin" --save-walks "$T/w2.txt"
-  check "deterministic ($m)" cmp -s "$T/d1.bin" "$T/d2.bin"
-  check "seed matters ($m)" bash -c "! cmp -s '$T/d1.bin' '$T/d3.bin'"
-  check "walks independent of threads ($m)" cmp -s "$T/w1.txt" "$T/w2.txt"
+  i=$((i + 1)); d="$T/det$i"
+  e train $m $Q --threads 1 --seed 7 --input "$KARATE/edges.tsv" --output "$d-1.bin" --save-walks "$d-w1.txt"
+  e train $m $Q --threads 1 --seed 7 --input "$KARATE/edges.tsv" --output "$d-2.bin"
+  e train $m $Q --threads 1 --seed 8 --input "$KARATE/edges.tsv" --output "$d-3.bin"
+  e train $m $Q --threads 2 --seed 7 --input "$KARATE/edges.tsv" --output "$d-4.bin" --save-walks "$d-w2.txt"
+  check "deterministic ($m)" cmp -s "$d-1.bin" "$d-2.bin"
+  check "seed matters ($m)" test -s "$d-1.bin" -a -s "$d-3.bin" -a -n "$(cmp "$d-1.bin" "$d-3.bin" 2>/dev/null | grep differ)"
+  check "walks independent of threads ($m)" cmp -s "$d-w1.txt" "$d-w2.txt"
   check "saved walks: 170 lines of 20 nodes ($m)" \
-    test "$(wc -l < "$T/w1.txt") $(awk '{ n[NF]++ } END { for (k in n) print k }' "$T/w1.txt")" = "170 20"
+    test "$(wc -l < "$d-w1.txt") $(awk '{ n[NF]++ } END { for (k in n) print k }' "$d-w1.txt")" = "170 20"
 done
 
 # Names, weights, gzip and an isolated node (its only line is a dropped
 # self-loop): every node gets a vector under its name.
 printf '# weighted\nalice bob 2\nbob carol 0.5\ncarol alice 1\ndave\talice\t3\nerin erin 1\n' > "$T/names.txt"
 gzip -c "$T/names.txt" > "$T/names.txt.gz"
-$EMB train node2vec --quiet --weighted --dim 8 --threads 1 --input "$T/names.txt" --output "$T/n1.txt"
-$EMB train node2vec --quiet --weighted --dim 8 --threads 1 --input "$T/names.txt.gz" --output "$T/n2.txt"
+e train node2vec --quiet --weighted --dim 8 --threads 1 --input "$T/names.txt" --output "$T/n1.txt"
+e train node2vec --quiet --weighted --dim 8 --threads 1 --input "$T/names.txt.gz" --output "$T/n2.txt"
 check "named nodes" test "$(cut -d' ' -f1 "$T/n1.txt" | tr '\n' ' ')" = "5 alice bob carol dave erin "
 check "gzip input = plain input" cmp -s "$T/n1.txt" "$T/n2.txt"
-$EMB train node2vec --quiet --weighted --dim 8 --threads 1 --input - --output "$T/n4.txt" < "$T/names.txt"
+e train node2vec --quiet --weighted --dim 8 --threads 1 --input - --output "$T/n4.txt" < "$T/names.txt"
 check "stdin input = file input" cmp -s "$T/n1.txt" "$T/n4.txt"
-$EMB train deepwalk --quiet --directed --self-loops keep --duplicates first --weighted --dim 8 \
+e train deepwalk --quiet --directed --self-loops keep --duplicates first --weighted --dim 8 \
   --input "$T/names.txt" --output "$T/n3.txt"
 check "directed, keep self-loops" test "$(head -1 "$T/n3.txt")" = "5 8"
 
 # --json summary.
-$EMB train node2vec --quiet --json --dim 8 --threads 1 --p 2 --input "$KARATE/edges.tsv" --output "$T/j.bin" > "$T/j.json"
+e train node2vec --quiet --json --dim 8 --threads 1 --p 2 --input "$KARATE/edges.tsv" --output "$T/j.bin" > "$T/j.json"
 check "json summary" /usr/bin/python3 -c "
 import json; d = json.load(open('$T/j.json'))
 assert d['nodes'] == 34 and d['arcs'] == 156 and d['walks'] == 340 and d['steps'] == 340 * 79, d
 assert d['p'] == 2 and d['steps_per_second'] > 0 and d['dim'] == 8, d"
 
 # Checkpoints: a run that writes checkpoints gives the same bytes as one
-# that does not, and resuming from its last checkpoint gives them again.
+# that does not.
 R="--quiet --dim 16 --epochs 30 --threads 1 --seed 3 --input $KARATE/edges.tsv"
-$EMB train node2vec $R --output "$T/c1.bin"
-$EMB train node2vec $R --output "$T/c2.bin" --checkpoint "$T/ck" --checkpoint-every 0.001
+e train node2vec $R --output "$T/c1.bin"
+e train node2vec $R --output "$T/c2.bin" --checkpoint "$T/ck" --checkpoint-every 0.001
 check "checkpointing does not change the result" cmp -s "$T/c1.bin" "$T/c2.bin"
 check "checkpoint written" test -s "$T/ck"
-$EMB train node2vec $R --output "$T/c3.bin" --resume "$T/ck"
-check "resume = uninterrupted run" cmp -s "$T/c1.bin" "$T/c3.bin"
+
+# Interrupt mid-run: SIGINT as soon as the first periodic checkpoint exists
+# (early in a run of 150 epochs, about 1.5 s here), resume from the
+# checkpoint the signal leaves, and get the bytes of an uninterrupted run.
+interrupt_resume() { # name, model and options...
+  local name=$1; shift
+  local dir="$T/int-$name" full pid st
+  mkdir -p "$dir"
+  e train "$@" --output "$dir/full.bin" || return
+  "$EMB" train "$@" --output "$dir/part.bin" --checkpoint "$dir/ck" --checkpoint-every 0.05 &
+  pid=$!
+  for _ in $(seq 12000); do [[ -s "$dir/ck" ]] && break; kill -0 $pid 2> /dev/null || break; sleep 0.01; done
+  kill -INT $pid
+  wait $pid
+  st=$?
+  if [[ $st -ne 130 ]]; then fail "$name: SIGINT mid-run exits 130 (got $st: finished before the signal?)"; return; fi
+  check "$name: interrupted run leaves a checkpoint and no output" test -s "$dir/ck" -a ! -e "$dir/part.bin"
+  e train "$@" --output "$dir/part.bin" --resume "$dir/ck"
+  check "$name: interrupted mid-run and resumed = uninterrupted run" cmp -s "$dir/full.bin" "$dir/part.bin"
+}
+L="--quiet --dim 16 --epochs 150 --threads 1 --seed 3 --input $KARATE/edges.tsv"
+interrupt_resume deepwalk deepwalk $L
+interrupt_resume node2vec node2vec --p 0.5 --q 2 $L
 "$EMB" train node2vec --quiet --input "$T/tri.txt" --output "$T/out.txt" --resume "$T/ck" 2> "$T/err"
 check "resume on another graph fails" test $? -eq 1 -a "$(wc -l < "$T/err")" -eq 1 -a ! -e "$T/out.txt"
 

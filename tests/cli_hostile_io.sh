@@ -28,8 +28,11 @@ expect_exit() {
 # child before exec, which still holds the test's fd 3), has a file
 # descriptor on path $2.
 wait_open() {
+  local st
   for _ in $(seq 300); do
-    [[ -d /proc/$1 ]] || return 1
+    # gone, or a zombie (dead but not yet waited for): it will never open it
+    st=$(awk '/^State:/ { print $2 }' /proc/$1/status 2>/dev/null)
+    [[ -n $st && $st != Z ]] || return 1
     [[ "$(cat /proc/$1/comm 2>/dev/null)" == emb ]] && ls -l /proc/$1/fd 2>/dev/null | grep -qF -- "$2" && return 0
     sleep 0.1
   done
@@ -51,6 +54,9 @@ n_words=$(head -1 "$T/ref.txt" | cut -d' ' -f1)
 mkfifo "$T/fifo.txt"
 timeout 60 cat "$T/fifo.txt" > "$T/from_fifo.txt" & cat_pid=$!
 expect_exit "output to a FIFO" 0 timeout 60 $EMB train word2vec --input "$T/c.txt" $Q --output "$T/fifo.txt"
+# If emb died before opening the FIFO, the reader would wait for a writer:
+# give it an empty one (a finished reader leaves nobody to open for).
+kill -0 $cat_pid 2>/dev/null && timeout 2 bash -c ': > "$1"' _ "$T/fifo.txt" 2>/dev/null
 wait $cat_pid
 check "FIFO is still a FIFO" test -p "$T/fifo.txt"
 check "FIFO reader got every vector" test "$(wc -l < "$T/from_fifo.txt")" -eq $((n_words + 1))

@@ -211,7 +211,7 @@ check "--no-wait with the lock held: exit 1, one line naming pid $holder" \
   test "$st $(wc -l < "$T/nw.err") $(grep -c "locked by pid $holder " "$T/nw.err")" = "1 1 1"
 check "--no-wait with the lock held: the index is unchanged" cmp -s "$T/c.idx" "$T/c_before.idx"
 "$EMB" index delete "$T/c.idx" w1 --quiet 2> "$T/w.err" & waiter=$!
-for _ in $(seq 200); do grep -q waiting "$T/w.err" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -q waiting "$T/w.err" && break; kill -0 $waiter 2>/dev/null || break; sleep 0.05; done
 check "a writer finding the lock held names pid $holder and waits" grep -q "locked by pid $holder .*waiting" "$T/w.err"
 echo > "$T/go"
 wait "$holder"

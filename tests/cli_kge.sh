@@ -12,6 +12,8 @@ fails=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+# e ARGS...: run emb; a non-zero exit status is a failure of its own.
+e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
 
 # A small KG: 30 entities on a cycle with a successor relation, its
 # inverse and a symmetric "opposite" relation; valid/test are held out.
@@ -27,13 +29,13 @@ gzip -k "$T/kg/train.tsv" && mkdir -p "$T/kgz" && mv "$T/kg/train.tsv.gz" "$T/kg
 
 common="--dim 16 --negatives 8 --batch 32 --steps 150 --lr 0.02 --threads 1 --quiet"
 for m in transe distmult complex rotate; do
-  $EMB train kge --model $m --data "$T/kg" --output "$T/$m.kge" $common --json > "$T/$m.json"
+  e train kge --model $m --data "$T/kg" --output "$T/$m.kge" $common --json > "$T/$m.json"
   check "$m trains and writes a model" test -s "$T/$m.kge"
   check "$m --json has valid_mrr" grep -q '"valid_mrr"' "$T/$m.json"
 done
-$EMB train kge --model rotate --data "$T/kg" --output "$T/again.kge" $common
+e train kge --model rotate --data "$T/kg" --output "$T/again.kge" $common
 check "one thread is deterministic" cmp -s "$T/rotate.kge" "$T/again.kge"
-$EMB train kge --model rotate --data "$T/kgz" --output "$T/gz.kge" $common
+e train kge --model rotate --data "$T/kgz" --output "$T/gz.kge" $common
 check "gzipped train gives the same model" cmp -s "$T/rotate.kge" "$T/gz.kge"
 for opt in "--loss margin --margin 2" "--loss logistic" "--optimizer adagrad --lr 0.1" "--sampling bernoulli" \
            "--reg n3 --reg-weight 0.001" "--reg l2 --reg-weight 0.001" "--p-norm 2" "--chunk 8" "--lr-drop 0.5" \
@@ -44,38 +46,44 @@ for opt in "--loss margin --margin 2" "--loss logistic" "--optimizer adagrad --l
 done
 # Reciprocal relations: reported, evaluated, asked for heads; a checkpoint
 # written with them does not resume without them.
-$EMB train kge --model complex --data "$T/kg" --output "$T/rc.kge" $common --reciprocal --json \
+e train kge --model complex --data "$T/kg" --output "$T/rc.kge" $common --reciprocal --json \
   --checkpoint "$T/rck" --checkpoint-every 50 > "$T/rc.json"
 check "--reciprocal trains and is reported" grep -q '"reciprocal": *true' "$T/rc.json"
 $EMB eval kge "$T/rc.kge" --data "$T/kg" --json > "$T/rce.json"
 check "eval kge reads a reciprocal model" test $? -eq 0 -a -s "$T/rce.json"
-$EMB predict-link "$T/rc.kge" '?' next e5 --data "$T/kg" > "$T/rcp.txt"
+e predict-link "$T/rc.kge" '?' next e5 --data "$T/kg" > "$T/rcp.txt"
 check "predict-link asks a reciprocal model for heads" grep -q '^1' "$T/rcp.txt"
 $EMB train kge --model complex --data "$T/kg" --output "$T/rc2.kge" $common --steps 300 --checkpoint "$T/rck" \
   --resume 2> "$T/err"
-check "resume without --reciprocal is refused in one line" test $? -ne 0 -a "$(wc -l < "$T/err")" -eq 1 -a ! -e "$T/rc2.kge"
+check "resume without --reciprocal is refused in one line" test $? -eq 1 -a "$(wc -l < "$T/err")" -eq 1 -a ! -e "$T/rc2.kge"
 check "... saying why" grep -q 'reciprocal' "$T/err"
 
 rm -f "$T/o.kge"
 $EMB train kge --model transe --data "$T/kg" --output "$T/o.kge" --dim 8 --epochs 3 --quiet 2> "$T/err"
 check "option --epochs" test $? -eq 0 -a -s "$T/o.kge"
 
-$EMB train kge --model complex --data "$T/kg" --output "$T/c.kge" $common --export-vectors "$T/ent.txt"
+e train kge --model complex --data "$T/kg" --output "$T/c.kge" $common --export-vectors "$T/ent.txt"
 check "--export-vectors writes word2vec text (30 entities, 2*dim values)" test "$(head -1 "$T/ent.txt")" = "30 32"
 check "exported vectors are named" grep -q '^e7 ' "$T/ent.txt"
 
-# Interrupt with SIGINT, then resume from the checkpoint.
-$EMB train kge --model rotate --data "$T/kg" --output "$T/int.kge" --dim 64 --negatives 64 --batch 64 --steps 1000000 \
-  --threads 1 --quiet --checkpoint "$T/ck" > /dev/null 2> "$T/err" &
+# Interrupt with SIGINT in the first half of a run (as soon as the first
+# periodic checkpoint exists; the checkpoint's header names its step),
+# resume, and get the bytes of an uninterrupted run (one thread).
+K="--model rotate --data $D --dim 32 --negatives 64 --batch 64 --steps 6000 --threads 1 --quiet"
+e train kge $K --output "$T/full.kge"
+"$EMB" train kge $K --output "$T/int.kge" --checkpoint "$T/ck" --checkpoint-every 50 > /dev/null 2> "$T/err" &
 pid=$!
-for _ in $(seq 50); do sleep 0.1; done
+for _ in $(seq 12000); do [[ -s "$T/ck" ]] && break; kill -0 $pid 2> /dev/null || break; sleep 0.01; done
 kill -INT $pid
 wait $pid
 st=$?
-check "interrupt exits 130 with a checkpoint" test $st -eq 130 -a -s "$T/ck" -a ! -e "$T/int.kge"
-$EMB train kge --model rotate --data "$T/kg" --output "$T/int.kge" --dim 64 --negatives 64 --batch 64 --steps 3 \
-  --threads 1 --quiet --checkpoint "$T/ck" --resume 2> "$T/err"
-check "resume past the target step finishes at once and writes the model" test $? -eq 0 -a -s "$T/int.kge"
+step=$(head -c 2000 "$T/ck" 2>/dev/null | grep -a -m1 '^step=' | cut -d= -f2)
+check "interrupt exits 130 with a checkpoint and no model (exit $st)" test $st -eq 130 -a -s "$T/ck" -a ! -e "$T/int.kge"
+check "... in the first half (step ${step:-none} of 6000)" test "${step:-0}" -gt 0 -a "${step:-6000}" -lt 3000
+e train kge $K --output "$T/int.kge" --checkpoint "$T/ck" --resume
+check "interrupted and resumed = uninterrupted run" cmp -s "$T/full.kge" "$T/int.kge"
+e train kge $K --output "$T/int3.kge" --steps 3 --checkpoint "$T/ck" --resume
+check "resume past the target step finishes at once and writes the model" test -s "$T/int3.kge"
 
 # Early stopping: patience 1 stops well before 100000 steps.
 timeout 60 $EMB train kge --model distmult --data "$T/kg" --output "$T/es.kge" --dim 8 --negatives 4 --batch 16 \
@@ -84,7 +92,7 @@ check "early stopping ends the run" test $? -eq 0 -a -s "$T/es.kge"
 check "validation lines are printed" grep -q 'valid MRR' "$T/err"
 
 if [[ -f "$D/train.tsv" ]]; then
-  $EMB train kge --model distmult --data "$D" --output "$T/n.kge" --dim 50 --negatives 64 --batch 256 --epochs 100 \
+  e train kge --model distmult --data "$D" --output "$T/n.kge" --dim 50 --negatives 64 --batch 256 --epochs 100 \
     --lr 0.01 --threads 1 --quiet --json > "$T/n.json"
   mrr=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/n.json'))['valid_mrr'])")
   check "nations distmult filtered valid MRR $mrr >= 0.65" /usr/bin/python3 -c "import sys; sys.exit(0 if $mrr >= 0.65 else 1)"

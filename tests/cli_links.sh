@@ -10,35 +10,49 @@ fails=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+# e ARGS...: run emb; a non-zero exit status is a failure of its own.
+e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
 
 # 4 communities of 40 nodes, dense inside (p 0.25), sparse across (p 0.005).
 awk 'BEGIN { srand(5); for (a = 0; a < 160; a++) for (b = a + 1; b < 160; b++) {
        p = (int(a / 40) == int(b / 40)) ? 0.25 : 0.005; if (rand() < p) print "n" a "\tn" b } }' > "$T/g.tsv"
 
 for order in 1 2 both; do
-  $EMB train line --quiet --order $order --dim 16 --samples 0.3 --threads 1 --seed 4 --input "$T/g.tsv" --output "$T/l$order.txt"
+  e train line --quiet --order $order --dim 16 --samples 0.3 --threads 1 --seed 4 --input "$T/g.tsv" --output "$T/l$order.txt"
   check "line order $order writes every node" test "$(head -1 "$T/l$order.txt")" = "160 16"
 done
 grep -q '^n17 ' "$T/l2.txt"; check "line keeps node names" test $? -eq 0
-$EMB train line --quiet --dim 16 --samples 0.3 --threads 1 --seed 4 --input "$T/g.tsv" --output "$T/again.txt"
+e train line --quiet --dim 16 --samples 0.3 --threads 1 --seed 4 --input "$T/g.tsv" --output "$T/again.txt"
 check "line deterministic with one thread" cmp -s "$T/l2.txt" "$T/again.txt"
 
 # Checkpoints: writing them changes nothing, resuming from the last one
 # gives the same bytes, a SIGINT leaves a checkpoint and exit status 130,
 # and a checkpoint of other settings is refused.
 R="--quiet --order both --dim 16 --samples 0.3 --threads 1 --seed 4 --input $T/g.tsv"
-$EMB train line $R --output "$T/c1.txt" --checkpoint "$T/ck" --checkpoint-every 0.001
+e train line $R --output "$T/c1.txt" --checkpoint "$T/ck" --checkpoint-every 0.001
 check "line: checkpointing does not change the result" cmp -s "$T/c1.txt" "$T/lboth.txt"
 check "line: checkpoint written" test -s "$T/ck"
-$EMB train line $R --output "$T/c2.txt" --resume "$T/ck"
+e train line $R --output "$T/c2.txt" --resume "$T/ck"
 check "line: resume = uninterrupted run" cmp -s "$T/c2.txt" "$T/lboth.txt"
-$EMB train line --quiet --order both --dim 16 --samples 200 --threads 1 --input "$T/g.tsv" --output "$T/int.txt" --checkpoint "$T/ck2" 2> "$T/int.err" &
-pid=$!
-sleep 1
-kill -INT $pid
-wait $pid
-st=$?
-check "line: SIGINT exits 130, writes a checkpoint and no output" test $st -eq 130 -a -s "$T/ck2" -a ! -e "$T/int.txt"
+# Interrupt mid-run in each phase of --order both: SIGINT as soon as a
+# periodic checkpoint of that phase exists (the checkpoint's header names
+# the phase), resume, and get the bytes of an uninterrupted run.
+L="--quiet --order both --dim 16 --samples 4 --threads 1 --seed 4 --input $T/g.tsv"
+e train line $L --output "$T/full.txt"
+for phase in 1 2; do
+  d="$T/int$phase"; mkdir -p "$d"
+  "$EMB" train line $L --output "$d/out.txt" --checkpoint "$d/ck" --checkpoint-every 0.05 2> "$d/err" &
+  pid=$!
+  for _ in $(seq 6000); do grep -aq "^phase=$phase\$" "$d/ck" 2>/dev/null && break; kill -0 $pid 2> /dev/null || break; sleep 0.02; done
+  kill -INT $pid
+  wait $pid
+  st=$?
+  if [[ $st -ne 130 ]]; then fail "line: SIGINT in phase $phase exits 130 (got $st: finished before the signal?)"; continue; fi
+  check "line: SIGINT in phase $phase writes a checkpoint of phase $phase and no output" \
+    test -n "$(grep -a "^phase=$phase\$" "$d/ck")" -a ! -e "$d/out.txt"
+  e train line $L --output "$d/out.txt" --resume "$d/ck"
+  check "line: interrupted in phase $phase and resumed = uninterrupted run" cmp -s "$T/full.txt" "$d/out.txt"
+done
 "$EMB" train line --quiet --order both --dim 32 --samples 0.3 --input "$T/g.tsv" --output "$T/out.txt" --resume "$T/ck" 2> "$T/err"
 check "line: resume with another --dim fails in one line" test $? -eq 1 -a "$(wc -l < "$T/err")" -eq 1 -a ! -e "$T/out.txt"
 
@@ -47,7 +61,7 @@ for m in line deepwalk node2vec; do
   [[ $m == node2vec ]] && extra="--p 0.5 --q 2"
   [[ $m != line ]] && extra="$extra --walks-per-node 5 --walk-length 40 --dim 32"
   [[ $m == line ]] && extra="--samples 0.5 --dim 32"
-  $EMB eval links "$T/g.tsv" --method $m $extra --json --threads 1 > "$T/$m.json" 2> "$T/err"
+  e eval links "$T/g.tsv" --method $m $extra --json --threads 1 > "$T/$m.json" 2> "$T/err"
   auc=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/$m.json'))['auc']['hadamard'])" 2>/dev/null)
   # Community structure alone caps the AUC near 0.8 here; chance is 0.5.
   check "eval links $m: Hadamard AUC ${auc:-none} > 0.65" /usr/bin/python3 -c "import sys; sys.exit(0 if float('${auc:-0}') > 0.65 else 1)"

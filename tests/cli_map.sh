@@ -11,6 +11,8 @@ fails=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+# e ARGS...: run emb; a non-zero exit status is a failure of its own.
+e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
 
 # 240 words in 12 dims, 4 well-separated clusters (word c<k>_<i> in cluster k).
 awk 'BEGIN { srand(3); print 240, 12;
@@ -19,17 +21,17 @@ awk 'BEGIN { srand(3); print 240, 12;
     printf "\n" } }' > "$T/v.txt"
 awk 'NR > 1 { split($1, a, "_"); print $1 "\t" "group" substr(a[1], 2) }' "$T/v.txt" > "$T/labels.tsv"
 
-"$EMB" project "$T/v.txt" -o "$T/pca.tsv" --quiet
+e project "$T/v.txt" -o "$T/pca.tsv" --quiet
 check "project pca: header and one line per word" test "$(head -1 "$T/pca.tsv")" = $'word\tx\ty' -a "$(wc -l < "$T/pca.tsv")" -eq 241
-"$EMB" project "$T/v.txt" -o "$T/pca2.tsv" --quiet
+e project "$T/v.txt" -o "$T/pca2.tsv" --quiet
 check "project pca is deterministic" cmp -s "$T/pca.tsv" "$T/pca2.tsv"
-"$EMB" project "$T/v.txt" -o "$T/top.tsv" --top 50 --quiet
+e project "$T/v.txt" -o "$T/top.tsv" --top 50 --quiet
 check "project --top 50" test "$(wc -l < "$T/top.tsv")" -eq 51
 
-"$EMB" project "$T/v.txt" -o "$T/t1.tsv" --method tsne --perplexity 15 --iter 400 --threads 1 --init random --seed 5 --quiet
-"$EMB" project "$T/v.txt" -o "$T/t2.tsv" --method tsne --perplexity 15 --iter 400 --threads 1 --init random --seed 5 --quiet
+e project "$T/v.txt" -o "$T/t1.tsv" --method tsne --perplexity 15 --iter 400 --threads 1 --init random --seed 5 --quiet
+e project "$T/v.txt" -o "$T/t2.tsv" --method tsne --perplexity 15 --iter 400 --threads 1 --init random --seed 5 --quiet
 check "project tsne deterministic with a seed and one thread" cmp -s "$T/t1.tsv" "$T/t2.tsv"
-"$EMB" project "$T/v.txt" -o "$T/t3.tsv" --method tsne --perplexity 15 --iter 400 --threads 2 --init random --seed 5 --quiet
+e project "$T/v.txt" -o "$T/t3.tsv" --method tsne --perplexity 15 --iter 400 --threads 2 --init random --seed 5 --quiet
 check "project tsne: two threads give the same map" cmp -s "$T/t1.tsv" "$T/t3.tsv"
 purity=$($PY - "$T/t1.tsv" <<'EOF'
 import sys
@@ -43,31 +45,31 @@ print(good / (10 * len(pts)))
 EOF
 )
 check "tsne keeps clusters apart: 10-NN purity ${purity:-none} >= 0.95" $PY -c "import sys; sys.exit(0 if float('${purity:-0}') >= 0.95 else 1)"
-"$EMB" project "$T/v.txt" -o "$T/tj.tsv" --method tsne --perplexity 15 --iter 300 --json --quiet > "$T/tj.json"
+e project "$T/v.txt" -o "$T/tj.tsv" --method tsne --perplexity 15 --iter 300 --json --quiet > "$T/tj.json"
 check "project --json" $PY -c "import json; j = json.load(open('$T/tj.json')); assert j['method'] == 'tsne' and j['points'] == 240 and j['kl'] > 0"
 
-"$EMB" plot "$T/t1.tsv" -o "$T/map.png" --width 800 --height 600 --top 40 --quiet
+e plot "$T/t1.tsv" -o "$T/map.png" --width 800 --height 600 --top 40 --quiet
 check "plot writes a PNG (signature, IHDR 800x600)" $PY -c "
 import struct; d = open('$T/map.png', 'rb').read()
 assert d[:8] == b'\x89PNG\r\n\x1a\n' and d[12:16] == b'IHDR' and struct.unpack('>II', d[16:24]) == (800, 600)"
-"$EMB" plot "$T/t1.tsv" -o "$T/map.svg" --labels "$T/labels.tsv" --title "four clusters" --json --quiet > "$T/plot.json"
+e plot "$T/t1.tsv" -o "$T/map.svg" --labels "$T/labels.tsv" --title "four clusters" --json --quiet > "$T/plot.json"
 check "plot writes an SVG that parses" $PY -c "
 import xml.etree.ElementTree as ET; r = ET.parse('$T/map.svg').getroot()
 assert r.tag.endswith('svg') and r.get('width').startswith('1600') and len(list(r.iter())) > 240"
 check "plot --labels: 4 groups, every point grouped" $PY -c "
 import json; j = json.load(open('$T/plot.json')); assert j['groups'] == 4 and j['grouped_points'] == 240 and j['labels'] > 10"
-"$EMB" plot "$T/v.txt" -o "$T/vec.png" --json --quiet > "$T/vec.json"
+e plot "$T/v.txt" -o "$T/vec.png" --json --quiet > "$T/vec.json"
 check "plot of VECTORS runs PCA itself" $PY -c "
 import json; j = json.load(open('$T/vec.json')); assert j['projected'] and j['points'] == 240
 assert open('$T/vec.png', 'rb').read(4) == b'\x89PNG'"
 
-"$EMB" export tensorboard "$T/v.txt" "$T/tb" --quiet
+e export tensorboard "$T/v.txt" "$T/tb" --quiet
 check "export: vectors.tsv is 240 lines of 12 tab-separated numbers" $PY -c "
 rows = [l.rstrip('\n').split('\t') for l in open('$T/tb/vectors.tsv')]
 assert len(rows) == 240 and all(len(r) == 12 for r in rows); [float(v) for r in rows for v in r]"
 check "export: metadata.tsv is the words, no header" cmp -s "$T/tb/metadata.tsv" <(awk 'NR > 1 { print $1 }' "$T/v.txt")
 check "export: projector config names both files" grep -q 'metadata_path: "metadata.tsv"' "$T/tb/projector_config.pbtxt"
-"$EMB" export tensorboard "$T/v.txt" "$T/tb2" --top 10 --quiet
+e export tensorboard "$T/v.txt" "$T/tb2" --top 10 --quiet
 check "export --top 10" test "$(wc -l < "$T/tb2/vectors.tsv")" -eq 10 -a "$(wc -l < "$T/tb2/metadata.tsv")" -eq 10
 
 bad() { # name, expected status, args... (no output file may appear)

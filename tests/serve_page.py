@@ -8,7 +8,8 @@ of the map, solves an analogy, checks that every request went to the
 server itself (no CDN), and saves a screenshot.
 
 usage: serve_page.py EMB SCREENSHOT.png
-Skips (exit 0 with a message) when Chromium or python3-websocket is absent."""
+Skips (exit 77 with one line "SKIP: ...") when Chromium or python3-websocket
+is absent; run by tests/run.sh as its own test."""
 import base64
 import json
 import os
@@ -112,13 +113,13 @@ def page_ws_url(devtools_port):
 def main():
     emb, shot = sys.argv[1], sys.argv[2]
     if not os.path.exists(CHROMIUM):
-        print("SKIP serve_page: %s is not installed (apt-get install chromium)" % CHROMIUM)
-        return 0
+        print("SKIP: %s is not installed (apt-get install chromium)" % CHROMIUM)
+        return 77
     try:
         import websocket  # noqa: F401
     except ImportError:
-        print("SKIP serve_page: python3-websocket is not installed")
-        return 0
+        print("SKIP: python3-websocket is not installed (apt-get install python3-websocket)")
+        return 77
     t = Checks()
     tmp = tempfile.mkdtemp(prefix="emb-serve-page-")
     server = chrome = None
