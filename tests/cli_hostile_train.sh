@@ -62,6 +62,17 @@ diverges "kge distmult --lr 1e30" "lower --lr (now 1e+30)" \
   "$EMB" train kge --quiet --model distmult --data "$D/nations" --output "$T/o.kge" --lr 1e30 --epochs 5 \
   --threads 1 --checkpoint "$T/ck" --checkpoint-every 1000
 
+# Item 4: --read-vocab counts that each fit in int64 but sum past it used
+# to wrap the total (signed overflow) and train on it with exit 0.
+printf 'w1 9223372036854775807\nw2 1\n' > "$T/vocab.txt"
+rm -f "$T"/o.*
+"$EMB" train word2vec --quiet --input "$T/corpus.txt" --read-vocab "$T/vocab.txt" --output "$T/o.bin" 2> "$T/err"
+check "--read-vocab counts summing past 2^63-1: exit 1" test $? -eq 1
+check "--read-vocab overflow: one line naming the file and line" \
+  grep -q "vocab.txt:2: the counts add up to more than 2^63-1" "$T/err"
+check "--read-vocab overflow: one line" test "$(wc -l < "$T/err")" -eq 1
+check "--read-vocab overflow: no output written" test ! -e "$T/o.bin"
+
 # Healthy runs at the usual rates still train.
 "$EMB" train node2vec --quiet --input "$D/karate/edges.tsv" --output "$T/ok.bin" --threads 1
 check "node2vec at the default rate trains" test $? -eq 0 -a -s "$T/ok.bin"

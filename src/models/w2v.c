@@ -519,6 +519,8 @@ static int diverged_error(const struct emb_w2v *m, const struct train_job *j, co
 int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb_err *err) {
     int64_t n_chunks = emb_stream_n_chunks(stream), n_tok = emb_stream_n_tokens(stream);
     if (n_tok == 0) return emb_err_set(err, EMB_EEMPTY, "nothing to train on");
+    if (n_tok > INT64_MAX / m->p.epochs)
+        return emb_err_set(err, EMB_EINVAL, "%lld tokens x %d epochs is more than 2^63-1", (long long)n_tok, m->p.epochs);
     if (m->n_chunks_epoch == 0) {
         m->n_chunks_epoch = n_chunks;
         m->stream_tokens = n_tok;
