@@ -468,8 +468,10 @@ static int load_bin(struct loader *ld, int64_t limit, struct emb_err *err) {
                     rc = emb_err_set(err, EMB_EFORMAT, "%s: file ends inside a word (truncated?)%s", where, hint);
                 goto done;
             }
-            if (c == 0) {
-                rc = emb_err_set(err, EMB_EFORMAT, "%s: NUL byte in a word%s", where,
+            if (c == 0 || c == '\n') {
+                /* Rows end with '\n' (skipped above), so one inside a word
+                 * means the rows are out of step, as a NUL byte does. */
+                rc = emb_err_set(err, EMB_EFORMAT, "%s: %s in a word%s", where, c ? "line break" : "NUL byte",
                                  hint[0] ? hint : " (not a word2vec binary file?)");
                 goto done;
             }
