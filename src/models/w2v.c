@@ -251,10 +251,10 @@ int64_t emb_w2v_words_done(const struct emb_w2v *m) { return atomic_load(&m->wor
 /* ---- steps ------------------------------------------------------------ */
 
 /* (label - s(f)) * alpha with word2vec.c's saturation outside +-MAX_EXP;
- * a non-finite score gives 0 (NaN) or the saturated value (inf) and marks
- * the thread as diverged. */
-static inline float ns_grad(const struct emb_w2v *m, struct w2v_thread *t, float f, float label, float alpha) {
-    return emb__sigtab_grad(m->exp_table, f, label, alpha, &t->diverged);
+ * a NaN score gives 0 and sets *diverged. The callers keep the flag in a
+ * local (a register) and fold it into the thread's after their loops. */
+static inline float ns_grad(const struct emb_w2v *m, float f, float label, float alpha, int *diverged) {
+    return emb__sigtab_grad(m->exp_table, f, label, alpha, diverged);
 }
 
 /* Rows are touched at random places of tables much larger than the
@@ -299,13 +299,15 @@ static void sg_batch(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen
     }
     draw_negatives(m, t);
     float *corr = t->corr, *ct = t->coef_t;
+    int diverged = 0;
     for (int a = 0; a < n_in; a++) m->ops.dot_many(dp, t->in_rows[a], n_out, t->out_rows, corr + a * n_out);
     for (int a = 0; a < n_in; a++)
         for (int o = 0; o < n_out; o++) {
-            float g = ns_grad(m, t, corr[a * n_out + o], o == 0 ? 1.0f : 0.0f, alpha);
+            float g = ns_grad(m, corr[a * n_out + o], o == 0 ? 1.0f : 0.0f, alpha, &diverged);
             corr[a * n_out + o] = g;
             ct[o * n_in + a] = g;
         }
+    t->diverged |= diverged;
     for (int a = 0; a < n_in; a++) {
         float *g = t->grad + a * dp;
         memset(g, 0, (size_t)dp * sizeof *g);
@@ -321,6 +323,7 @@ static void sg_batch(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen
 static void output_step(struct emb_w2v *m, struct w2v_thread *t, const float *l1, int32_t word, float alpha,
                         float *neu1e) {
     const int64_t dp = m->syn0->dim_padded;
+    int diverged = 0;
     if (m->p.loss == EMB_W2V_NS) {
         for (int d = 0; d <= m->p.negative; d++) {
             int32_t target = word;
@@ -331,7 +334,7 @@ static void output_step(struct emb_w2v *m, struct w2v_thread *t, const float *l1
                 label = 0.0f;
             }
             float *l2 = emb_table_row(m->syn1, target);
-            float g = ns_grad(m, t, m->ops.dot(dp, l1, l2), label, alpha);
+            float g = ns_grad(m, m->ops.dot(dp, l1, l2), label, alpha, &diverged);
             m->ops.axpy(dp, g, l2, neu1e);
             m->ops.axpy(dp, g, l1, l2);
         }
@@ -342,12 +345,13 @@ static void output_step(struct emb_w2v *m, struct w2v_thread *t, const float *l1
         for (int d = 0; d < h->len[word]; d++) {
             float *l2 = emb_table_row(m->syn1, point[d]);
             float f;
-            if (!emb__sigtab_inner(m->exp_table, m->ops.dot(dp, l1, l2), &f, &t->diverged)) continue;
+            if (!emb__sigtab_inner(m->exp_table, m->ops.dot(dp, l1, l2), &f, &diverged)) continue;
             float g = (1.0f - code[d] - f) * alpha;
             m->ops.axpy(dp, g, l2, neu1e);
             m->ops.axpy(dp, g, l1, l2);
         }
     }
+    t->diverged |= diverged;
 }
 
 /* Skip-gram, one context word at a time (word2vec.c's loop): the plain
