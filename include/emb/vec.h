@@ -55,7 +55,12 @@ void emb_vec_scale_ref(int64_t n, float a, float *x);
 void emb_vec_dot_many_ref(int64_t n, const float *x, int m, const float *const *ys, float *out);
 void emb_vec_axpy_many_ref(int64_t n, int m, const float *a, const float *const *xs, float *y);
 
-/* Scale x to unit L2 norm; returns the original norm (x untouched if 0). */
+/* Scale x to unit L2 norm; returns the original norm (x untouched if it is
+ * zero or has a non-finite component; then 0, inf or NaN is returned).
+ * Safe over the whole float range: when the float sum of squares would
+ * overflow (components past ~1.8e19) or lose precision in the subnormal
+ * range, the norm is taken in double after scaling by the largest |x_i|;
+ * the returned norm is then inf if it exceeds FLT_MAX. */
 float emb_vec_normalize(const struct emb_vec_ops *ops, int64_t n, float *x);
 
 /* Top-k selection: keep the k largest scores seen. Items are pushed one at

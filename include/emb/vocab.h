@@ -31,9 +31,10 @@ struct emb_vocab;
 int emb_vocab_new(struct emb_vocab **out, struct emb_err *err);
 void emb_vocab_free(struct emb_vocab *v);
 
-/* Add `count` to `word` (len bytes), inserting it if new. The id is stored
- * in *id_out when id_out is not NULL. Fails only on EMB_ENOMEM/EMB_EINVAL
- * (empty word or the int32 id space exhausted). */
+/* Add `count` (>= 0) to `word` (len bytes), inserting it if new. The id is
+ * stored in *id_out when id_out is not NULL. Fails only on EMB_ENOMEM or
+ * EMB_EINVAL (empty word, the int32 id space exhausted, a negative count, or
+ * a total of counts past INT64_MAX); the vocabulary is then unchanged. */
 int emb_vocab_add(struct emb_vocab *v, const char *word, size_t len, int64_t count, int32_t *id_out,
                   struct emb_err *err);
 
@@ -57,7 +58,8 @@ int emb_vocab_finalize(struct emb_vocab *v, int64_t min_count, int32_t max_size,
 /* word2vec.c's vocabulary file: one "word count" line per word, in id order. */
 int emb_vocab_save(const struct emb_vocab *v, const char *path, struct emb_err *err);
 /* Read such a file; words keep the file's order. Duplicates, missing or bad
- * counts are EMB_EFORMAT with the line number. */
+ * counts, and counts whose sum passes INT64_MAX are EMB_EFORMAT with the
+ * line number. */
 int emb_vocab_load(struct emb_vocab **out, const char *path, struct emb_err *err);
 
 #ifdef __cplusplus

@@ -4,6 +4,7 @@
  * builds without -mavx2 and picks the path at run time (emb_vec_ops_get).
  * Each SIMD kernel processes 8 floats per step with a scalar tail, and is
  * checked against its reference in vec_test.c. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -338,10 +339,33 @@ const char *emb_simd_name(enum emb_simd kind) {
     }
 }
 
+/* Squared norms in [NORM_SQ_MIN, FLT_MAX] take the fast path: no square
+ * overflowed (the float sum is finite), and squares lost to underflow
+ * (each below 2^-149) are far below float precision of the sum. */
+#define NORM_SQ_MIN 0x1p-100f
+
 float emb_vec_normalize(const struct emb_vec_ops *ops, int64_t n, float *x) {
-    float norm = sqrtf(ops->dot(n, x, x));
-    if (norm > 0.0f) ops->scale(n, 1.0f / norm, x);
-    return norm;
+    float sq = ops->dot(n, x, x);
+    if (sq >= NORM_SQ_MIN && sq <= FLT_MAX) {
+        float norm = sqrtf(sq);
+        ops->scale(n, 1.0f / norm, x);
+        return norm;
+    }
+    if (sq != sq) return sq; /* a NaN component: x is left as it is */
+    /* Components past ~1.8e19 (their squares overflow) or all below
+     * ~1e-15: scale by the largest |x_i| and work in double. */
+    double amax = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (fabs((double)x[i]) > amax) amax = fabs((double)x[i]);
+    if (amax == 0 || !isfinite(amax)) return (float)amax; /* zero or infinite: untouched */
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double t = x[i] / amax;
+        s += t * t;
+    }
+    double norm = amax * sqrt(s);
+    for (int64_t i = 0; i < n; i++) x[i] = (float)(x[i] / norm);
+    return (float)norm;
 }
 
 /* ---- top-k: a min-heap of size k on (score, -id) ---------------------- */

@@ -270,6 +270,59 @@ static int test_normalize(void) {
     return 0;
 }
 
+/* The whole float range: squares that overflow float (components past
+ * ~1.8e19) or underflow it must still give a unit vector in the same
+ * direction (1e20 used to give a zero cosine), for every length and with
+ * these kernels; non-finite vectors are left alone. */
+static int test_normalize_range(void) {
+    const float scales[] = {1e20f, 3e38f, FLT_MAX, 1.8e19f, 1e-20f, 1e-30f, 1e-38f, 1e-43f};
+    struct emb_rng r;
+    emb_rng_seed(&r, 8, 0);
+    float x[MAX_N + 1], unit[MAX_N + 1];
+    int64_t n;
+    for (int li = 1; next_length(li, &n); li++) {
+        fill(&r, unit, n);
+        unit[0] = 1.0f; /* never all zero */
+        double nn = 0;
+        for (int64_t i = 0; i < n; i++) nn += (double)unit[i] * unit[i];
+        for (int64_t i = 0; i < n; i++) unit[i] = (float)(unit[i] / sqrt(nn));
+        for (size_t k = 0; k < sizeof scales / sizeof scales[0]; k++) {
+            /* Components at the scale, as a float holds them (subnormals
+             * keep few bits: compare with the rounded vector's own norm). */
+            double want = 0;
+            for (int64_t i = 0; i < n; i++) {
+                x[i] = (float)((double)unit[i] * scales[k]);
+                if (isinf(x[i])) x[i] = unit[i] > 0 ? FLT_MAX : -FLT_MAX;
+                want += ((double)x[i] / scales[k]) * ((double)x[i] / scales[k]);
+            }
+            want = sqrt(want) * scales[k];
+            float y[MAX_N + 1];
+            memcpy(y, x, (size_t)n * sizeof *x);
+            float norm = emb_vec_normalize(&ops, n, y);
+            if (want <= FLT_MAX * (1 - 1e-5)) CHECK_NEAR(norm, want, 1e-5 * want + 2e-45); /* a subnormal norm rounds */
+            else CHECK(isinf(norm) || norm >= FLT_MAX * (1 - 2e-5)); /* past FLT_MAX: inf */
+            double after = 0;
+            for (int64_t i = 0; i < n; i++) after += (double)y[i] * y[i];
+            if (!(fabs(after - 1.0) <= 1e-5)) {
+                fprintf(stderr, "n = %lld, scale %g: |x| after = %.9g\n", (long long)n, scales[k], sqrt(after));
+                return 1;
+            }
+            for (int64_t i = 0; i < n; i++) CHECK_NEAR(y[i], x[i] / want, 1e-5);
+        }
+    }
+    /* The vectors: (1e20, 1e20) and (1, 1) have cosine 1. */
+    float a[2] = {1e20f, 1e20f}, b[2] = {1, 1};
+    emb_vec_normalize(&ops, 2, a);
+    emb_vec_normalize(&ops, 2, b);
+    CHECK_NEAR(ops.dot(2, a, b), 1.0, 1e-6);
+    /* Non-finite: untouched, the norm says so. */
+    float c[3] = {1, NAN, 2}, d[3] = {1, INFINITY, 2}, e[3] = {-INFINITY, 1e30f, 2};
+    CHECK(isnan(emb_vec_normalize(&ops, 3, c)) && c[0] == 1 && isnan(c[1]) && c[2] == 2);
+    CHECK(isinf(emb_vec_normalize(&ops, 3, d)) && d[0] == 1 && isinf(d[1]) && d[2] == 2);
+    CHECK(isinf(emb_vec_normalize(&ops, 3, e)) && isinf(e[0]) && e[1] == 1e30f && e[2] == 2);
+    return 0;
+}
+
 /* ---- top-k against a full sort ---------------------------------------- */
 
 struct item {
@@ -414,6 +467,7 @@ int main(void) {
         RUN(test_dot_many);
         RUN(test_axpy_many);
         RUN(test_normalize);
+        RUN(test_normalize_range);
         if (failed > before) fprintf(stderr, "  (kernels: %s)\n", emb_simd_name(ops.kind));
     }
     if (failed) return 1;

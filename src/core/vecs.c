@@ -426,12 +426,27 @@ static int load_text(struct loader *ld, int64_t limit, struct emb_err *err) {
 
 /* ---- binary ----------------------------------------------------------- */
 
+/* A word with a space in it ("new york") cannot be told apart in a binary
+ * file: the reader takes "new" for the word and "york ..." for the start of
+ * the vector, and fails a little later on garbage (a NUL byte in the next
+ * "word", a NaN). When a row's vector bytes (b: n bytes) begin with text
+ * and a space, returns the text's length (else 0), so the message can name
+ * the likely cause. */
+static size_t text_then_space(const unsigned char *b, size_t n) {
+    size_t i = 0;
+    while (i < n && b[i] > ' ' && b[i] != 0x7f) i++;
+    return i > 0 && i < n && b[i] == ' ' ? i : 0;
+}
+
 static int load_bin(struct loader *ld, int64_t limit, struct emb_err *err) {
     /* A binary row takes at least 4 bytes per value plus word and space. */
     int rc = read_w2v_header(ld, limit, 4, err);
     if (rc != EMB_OK) return rc;
     char *word = emb_alloc(MAX_BIN_WORD_BYTES);
-    char shown[64], where[320];
+    char shown[64], shown2[64], where[320];
+    /* "; ..." naming a word that seems to go on after a space (see
+     * text_then_space), from the row just read; else "". */
+    char hint[200] = "";
     if (!word) return emb_err_set(err, EMB_ENOMEM, "out of memory");
     while (ld->rows.n < ld->n_want) {
         long long row_no = (long long)ld->rows.n + 1;
@@ -450,22 +465,25 @@ static int load_bin(struct loader *ld, int64_t limit, struct emb_err *err) {
         for (; c != ' '; c = emb_reader_getc(ld->r)) {
             if (c < 0) {
                 if ((rc = probe_end(ld->r, err)) == EMB_OK)
-                    rc = emb_err_set(err, EMB_EFORMAT, "%s: file ends inside a word (truncated?)", where);
+                    rc = emb_err_set(err, EMB_EFORMAT, "%s: file ends inside a word (truncated?)%s", where, hint);
                 goto done;
             }
-            if (c == 0) {
-                rc = emb_err_set(err, EMB_EFORMAT, "%s: NUL byte in a word (not a word2vec binary file?)", where);
+            if (c == 0 || c == '\n') {
+                /* Rows end with '\n' (skipped above), so one inside a word
+                 * means the rows are out of step, as a NUL byte does. */
+                rc = emb_err_set(err, EMB_EFORMAT, "%s: %s in a word%s", where, c ? "line break" : "NUL byte",
+                                 hint[0] ? hint : " (not a word2vec binary file?)");
                 goto done;
             }
             if (wlen == MAX_BIN_WORD_BYTES) {
-                rc = emb_err_set(err, EMB_EFORMAT, "%s: no space after %d bytes of word (not a word2vec binary file?)",
-                                 where, MAX_BIN_WORD_BYTES);
+                rc = emb_err_set(err, EMB_EFORMAT, "%s: no space after %d bytes of word%s", where, MAX_BIN_WORD_BYTES,
+                                 hint[0] ? hint : " (not a word2vec binary file?)");
                 goto done;
             }
             word[wlen++] = (char)c;
         }
         if (wlen == 0) {
-            rc = emb_err_set(err, EMB_EFORMAT, "%s: empty word", where);
+            rc = emb_err_set(err, EMB_EFORMAT, "%s: empty word%s", where, hint);
             goto done;
         }
         float *row;
@@ -477,11 +495,19 @@ static int load_bin(struct loader *ld, int64_t limit, struct emb_err *err) {
                                  where, show(shown, word, wlen), got, need);
             goto done;
         }
+        size_t tl = text_then_space((const unsigned char *)row, need);
+        if (tl)
+            snprintf(hint, sizeof hint,
+                     ": row %lld's word '%s' seems to go on after a space ('%s'), and words in a binary file cannot "
+                     "hold spaces",
+                     row_no, show(shown, word, wlen), show(shown2, (const char *)row, tl));
+        else
+            hint[0] = '\0';
         if (!host_is_little_endian()) swap_f32(row, ld->dim);
         for (int32_t j = 0; j < ld->dim; j++)
             if (!isfinite(row[j])) {
-                rc = emb_err_set(err, EMB_ENUMERIC, "%s ('%s'): value %d is %s", where, show(shown, word, wlen), j + 1,
-                                 isnan(row[j]) ? "NaN" : "infinite");
+                rc = emb_err_set(err, EMB_ENUMERIC, "%s ('%s'): value %d is %s%s", where, show(shown, word, wlen), j + 1,
+                                 isnan(row[j]) ? "NaN" : "infinite", hint);
                 goto done;
             }
         if ((rc = add_word(ld, word, wlen, where, err)) != EMB_OK) goto done;

@@ -521,6 +521,28 @@ static int test_bad_bin(void) {
     CHECK(r == 0);
     /* A text file read as binary fails cleanly (wrong dimension of bytes). */
     BAD_BIN("text.bin", "2 3\na 1 2 3\nb 4 5 6\n", EMB_EFORMAT);
+    /* A word holding a space ("new york", "a b"): the message names it, not
+     * just the NUL byte or NaN the misaligned reader runs into after it. */
+    const struct {
+        const char *name, *w1, *want;
+        int dim, rc;
+    } sp[] = {{"space.bin", "a b", "row 1's word 'a' seems to go on after a space ('b')", 2, EMB_EFORMAT},
+              {"space2.bin", "new york", "row 1's word 'new' seems to go on after a space ('york')", 3, EMB_EFORMAT}};
+    for (size_t k = 0; k < sizeof sp / sizeof sp[0]; k++) {
+        const float x[3] = {1, 2, 3}, y[3] = {1, 1, 1};
+        n = (size_t)sprintf(buf, "2 %d\n%s ", sp[k].dim, sp[k].w1);
+        memcpy(buf + n, x, 4 * (size_t)sp[k].dim), n += 4 * (size_t)sp[k].dim;
+        n += (size_t)sprintf(buf + n, "\nc ");
+        memcpy(buf + n, y, 4 * (size_t)sp[k].dim), n += 4 * (size_t)sp[k].dim;
+        buf[n++] = '\n';
+        struct emb_err err = {0};
+        struct emb_vecs *v = NULL;
+        CHECK(test_write_file(tmp(p, sp[k].name), buf, n) == 0);
+        CHECK(emb_vecs_load(&v, p, EMB_FMT_BIN, 0, NULL, &err) == sp[k].rc && v == NULL);
+        printf("  %s: %s\n", sp[k].name, err.msg);
+        CHECK(strstr(err.msg, sp[k].want) != NULL);
+        CHECK(strstr(err.msg, "cannot hold spaces") != NULL);
+    }
     return 0;
 }
 

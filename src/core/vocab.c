@@ -6,7 +6,6 @@
  * carved out of large arena blocks, so a 400k-word vocabulary costs a
  * handful of allocations. */
 #include <errno.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +125,12 @@ int emb_vocab_add(struct emb_vocab *v, const char *word, size_t len, int64_t cou
                   struct emb_err *err) {
     if (len == 0) return emb_err_set(err, EMB_EINVAL, "empty word");
     if (len > UINT32_MAX) return emb_err_set(err, EMB_EINVAL, "word too long");
+    /* Counts are >= 0 and the total must fit in int64 (then so does every
+     * count, and every sum of counts, e.g. Huffman's inner nodes). A corpus
+     * never comes near; a hand-made vocabulary file can. */
+    if (count < 0) return emb_err_set(err, EMB_EINVAL, "negative count %lld", (long long)count);
+    if (count > INT64_MAX - v->total)
+        return emb_err_set(err, EMB_EINVAL, "the word counts add up to more than 2^63-1");
     uint64_t h = hash_bytes(word, len), mask = v->n_slots - 1, i;
     for (i = h & mask;; i = (i + 1) & mask) {
         int32_t id = v->slots[i];
@@ -257,6 +262,11 @@ int emb_vocab_load(struct emb_vocab **out, const char *path, struct emb_err *err
             goto done;
         }
         size_t wlen = (size_t)(sp - line);
+        if (count > INT64_MAX - v->total) {
+            rc = emb_err_set(err, EMB_EFORMAT, "%s:%lld: the counts add up to more than 2^63-1 (%lld before this line)",
+                             path, (long long)lineno, (long long)v->total);
+            goto done;
+        }
         if (emb_vocab_find(v, line, wlen) >= 0) {
             *sp = '\0';
             rc = emb_err_set(err, EMB_EFORMAT, "%s:%lld: duplicate word '%s'", path, (long long)lineno, line);

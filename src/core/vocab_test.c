@@ -324,6 +324,10 @@ static int test_load_errors(void) {
     CHECK(expect_load_error("a 99999999999999999999\n", EMB_EFORMAT, "bad count") == 0); /* overflow */
     CHECK(expect_load_error("a 1\nlonely\n", EMB_EFORMAT, ":2:") == 0);       /* no count */
     CHECK(expect_load_error("a 1\n 7\n", EMB_EFORMAT, ":2:") == 0);           /* no word */
+    /* Each count fits in int64, their sum does not (signed overflow, then
+     * training on the wrapped total). */
+    CHECK(expect_load_error("a 9223372036854775807\nb 1\n", EMB_EFORMAT, ":2: the counts add up to more than 2^63-1") == 0);
+    CHECK(expect_load_error("a 5000000000000000000\nb 5000000000000000000\n", EMB_EFORMAT, ":2:") == 0);
     CHECK(expect_load_error("", EMB_EEMPTY, NULL) == 0);
     CHECK(expect_load_error("\n\n", EMB_EEMPTY, NULL) == 0);
 
@@ -336,6 +340,15 @@ static int test_load_errors(void) {
     CHECK_OK(emb_vocab_new(&v, &err));
     CHECK_OK(emb_vocab_add(v, "a", 1, 1, NULL, &err));
     CHECK(emb_vocab_save(v, tmp_path("no-such-dir/vocab.txt"), &err) == EMB_EIO);
+    /* emb_vocab_add refuses negative counts and a total past INT64_MAX,
+     * for a new word and for one already there, and changes nothing. */
+    CHECK(emb_vocab_add(v, "b", 1, -1, NULL, &err) == EMB_EINVAL);
+    CHECK_OK(emb_vocab_add(v, "b", 1, INT64_MAX - 1, NULL, &err));
+    CHECK(emb_vocab_total(v) == INT64_MAX);
+    CHECK(emb_vocab_add(v, "c", 1, 1, NULL, &err) == EMB_EINVAL && strstr(err.msg, "2^63-1"));
+    CHECK(emb_vocab_add(v, "a", 1, 1, NULL, &err) == EMB_EINVAL);
+    CHECK(emb_vocab_size(v) == 2 && emb_vocab_count(v, 0) == 1 && emb_vocab_total(v) == INT64_MAX);
+    CHECK_OK(emb_vocab_add(v, "a", 1, 0, NULL, &err));
     emb_vocab_free(v);
     return 0;
 }

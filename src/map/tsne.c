@@ -219,17 +219,36 @@ int emb__tsne_affinities(const struct emb_table *x, int64_t n, double perplexity
     job.pc = emb_alloc((size_t)n * k * sizeof *job.pc);
     int64_t *cnt = emb_calloc((size_t)n + 1, sizeof *cnt), *fill = NULL;
     struct entry { int32_t col; double val; } *ent = NULL;
+    struct emb_table *scaled = NULL; /* x scaled by a power of two, when its range is extreme */
     if (!norms || !job.nn || !job.pc || !cnt) goto fail;
+    double amax = 0;
     for (int64_t i = 0; i < n; i++) {
         const float *row = emb_table_row(x, i);
-        double s = 0;
         for (int t = 0; t < x->dim; t++) {
             if (!isfinite(row[t])) {
                 rc = emb_err_set(err, EMB_ENUMERIC, "t-SNE: row %lld has a non-finite value", (long long)i);
                 goto fail;
             }
-            s += (double)row[t] * row[t];
+            if (fabs((double)row[t]) > amax) amax = fabs((double)row[t]);
         }
+    }
+    /* Components past 2^40 (or all under 2^-40) would overflow the float
+     * dot products of the kNN scan, or put the bandwidths out of the binary
+     * search's reach (K was 3.2 instead of 0.2 at 1e20). Such data is
+     * scaled by a power of two, exactly, into a copy; the affinities do not
+     * depend on the scale. */
+    int scale_exp = amax > 0 ? ilogb(amax) : 0;
+    if (scale_exp > 40 || scale_exp < -40) {
+        if ((rc = emb_table_new(&scaled, n, x->dim, err)) != EMB_OK) goto fail;
+        for (int64_t i = 0; i < n; i++)
+            for (int t = 0; t < x->dim; t++) emb_table_row(scaled, i)[t] = ldexpf(emb_table_row(x, i)[t], -scale_exp);
+        x = job.x = scaled;
+        rc = EMB_ENOMEM;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const float *row = emb_table_row(x, i);
+        double s = 0;
+        for (int t = 0; t < x->dim; t++) s += (double)row[t] * row[t];
         norms[i] = (float)s;
     }
     job.norms = norms;
@@ -290,6 +309,7 @@ fail:
     if (rc == EMB_ENOMEM) emb_err_set(err, EMB_ENOMEM, "out of memory for t-SNE affinities (%lld points)", (long long)n);
     emb__tsne_p_free(P);
 done:
+    emb_table_free(scaled);
     emb_free(norms);
     emb_free(job.nn);
     emb_free(job.pc);

@@ -62,6 +62,39 @@ static int test_affinities(void) {
 }
 
 /* Exact gradient == central finite differences of the exact KL. */
+/* Affinities do not depend on the scale of the data, even where squared
+ * distances overflow float (components ~1e21) or sit far below it (~1e-21):
+ * the same neighbours and the same p_ij as the unscaled points. */
+static int test_affinities_scale(void) {
+    struct emb_err err = {0};
+    struct emb_pool *pool = NULL;
+    CHECK_OK(emb_pool_new(&pool, 2, &err));
+    struct emb_table *x = blobs(200, 10, 3, 3, 1), *y = blobs(200, 10, 3, 3, 1);
+    struct emb__tsne_p P, Q;
+    CHECK_OK(emb__tsne_affinities(x, 200, 10, pool, EMB_SIMD_AUTO, &P, &err));
+    const int exps[] = {70, -70};
+    for (int e = 0; e < 2; e++) {
+        for (int64_t i = 0; i < 200; i++)
+            for (int j = 0; j < 10; j++) emb_table_row(y, i)[j] = ldexpf(emb_table_row(x, i)[j], exps[e]);
+        CHECK_OK(emb__tsne_affinities(y, 200, 10, pool, EMB_SIMD_AUTO, &Q, &err));
+        CHECK(Q.row[200] == P.row[200]);
+        double worst = 0;
+        for (int64_t a = 0; a < P.row[200]; a++) {
+            CHECK(Q.col[a] == P.col[a]);
+            double d = fabs(Q.val[a] - P.val[a]) / P.val[a];
+            if (d > worst) worst = d;
+        }
+        printf("  scale 2^%d: largest relative change of p_ij %.2g\n", exps[e], worst);
+        CHECK(worst < 1e-3);
+        emb__tsne_p_free(&Q);
+    }
+    emb__tsne_p_free(&P);
+    emb_table_free(x);
+    emb_table_free(y);
+    emb_pool_free(pool);
+    return 0;
+}
+
 static int test_gradient_fd(void) {
     struct emb_err err = {0};
     struct emb_pool *pool = NULL;
@@ -291,6 +324,7 @@ static int test_errors(void) {
 int main(void) {
     int failed = 0;
     RUN(test_affinities);
+    RUN(test_affinities_scale);
     RUN(test_gradient_fd);
     RUN(test_barnes_hut);
     RUN(test_clusters);

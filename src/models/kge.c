@@ -2228,13 +2228,13 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
         if (!isfinite(l)) {
             if (p->checkpoint_path && good_step >= 0)
                 rc = emb_err_set(err, EMB_ENUMERIC,
-                                 "training diverged: non-finite loss at step %lld; last good checkpoint %s (step %lld) "
-                                 "kept; try a lower learning rate",
-                                 (long long)tr.step + 1, p->checkpoint_path, (long long)good_step);
+                                 "training diverged (non-finite loss) at step %lld: lower --lr (now %g); last good "
+                                 "checkpoint %s (step %lld) kept",
+                                 (long long)tr.step + 1, (double)p->lr, p->checkpoint_path, (long long)good_step);
             else
-                rc = emb_err_set(err, EMB_ENUMERIC,
-                                 "training diverged: non-finite loss at step %lld; try a lower learning rate",
-                                 (long long)tr.step + 1);
+                rc = emb_err_set(err, EMB_ENUMERIC, "training diverged (non-finite loss) at step %lld: lower --lr (now %g)%s%s%s",
+                                 (long long)tr.step + 1, (double)p->lr, p->checkpoint_path ? "; checkpoint " : "",
+                                 p->checkpoint_path ? p->checkpoint_path : "", p->checkpoint_path ? " not written" : "");
             goto done;
         }
         loss_acc += l;
@@ -2276,7 +2276,8 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
     }
     (void)t0;
     if (emb_table_find_nonfinite(tr.m->ent) >= 0 || emb_table_find_nonfinite(tr.m->rel) >= 0) {
-        rc = emb_err_set(err, EMB_ENUMERIC, "training diverged: non-finite values after step %lld", (long long)tr.step);
+        rc = emb_err_set(err, EMB_ENUMERIC, "training diverged (non-finite weights) after step %lld: lower --lr (now %g)",
+                         (long long)tr.step, (double)p->lr);
         goto done;
     }
     if (tr.scores) {

@@ -19,11 +19,13 @@
 #include "emb/pool.h"
 #include "emb/rng.h"
 #include "emb/sample.h"
+#include "sigtab.h"
 
 /* Sigmoid table, as in the LINE and word2vec reference code: s(x)
- * tabulated on [-SIGMOID_BOUND, SIGMOID_BOUND]; outside it, saturated. */
-#define SIGMOID_BOUND 6
-#define SIGMOID_TABLE 1000
+ * tabulated on [-SIGMOID_BOUND, SIGMOID_BOUND]; outside it, saturated.
+ * Looked up through sigtab.h, which also catches non-finite scores. */
+#define SIGMOID_BOUND EMB_SIGTAB_BOUND
+#define SIGMOID_TABLE EMB_SIGTAB_SIZE
 /* Samples between updates of the shared counter that drives rho. */
 #define FLUSH_SAMPLES 10000
 
@@ -81,6 +83,7 @@ struct line_model {
     _Atomic int64_t done;
     _Atomic int stopped;         /* stop requested: threads return */
     _Atomic int pause;           /* checkpoint due: threads return */
+    _Atomic int diverged;        /* a thread saw a non-finite score: threads return */
     double t_start, t_last, t_next_ckpt;
     int64_t done_at_start;       /* for the rate after a resume */
     uint64_t seed;
@@ -95,16 +98,17 @@ static double now_sec(void) {
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static inline float sigmoid_grad(const struct line_model *m, float f, float label, float rho) {
-    if (f > SIGMOID_BOUND) return (label - 1) * rho;
-    if (f < -SIGMOID_BOUND) return label * rho;
-    return (label - m->sigmoid[(int)((f + SIGMOID_BOUND) * (SIGMOID_TABLE / SIGMOID_BOUND / 2))]) * rho;
+/* (label - s(f)) * rho; a non-finite score sets *diverged (sigtab.h). */
+static inline float sigmoid_grad(const struct line_model *m, float f, float label, float rho, int *diverged) {
+    return emb__sigtab_grad(m->sigmoid, f, label, rho, diverged);
 }
 
 /* ---- step ------------------------------------------------------------- */
 
-/* One arc (src -> dst) and k negatives. grad: (dim_padded) scratch. */
-static void line_step(struct line_model *m, struct emb_rng *r, int32_t src, int32_t dst, float rho, float *grad) {
+/* One arc (src -> dst) and k negatives. grad: (dim_padded) scratch.
+ * *diverged is set when a score is not finite. */
+static void line_step(struct line_model *m, struct emb_rng *r, int32_t src, int32_t dst, float rho, float *grad,
+                      int *diverged) {
     const int64_t dp = m->vert->dim_padded;
     float *u = emb_table_row(m->vert, src);
     memset(grad, 0, (size_t)dp * sizeof *grad);
@@ -117,7 +121,7 @@ static void line_step(struct line_model *m, struct emb_rng *r, int32_t src, int3
             label = 0.0f;
         }
         float *c = emb_table_row(m->ctx, t);
-        float g = sigmoid_grad(m, m->ops.dot(dp, u, c), label, rho);
+        float g = sigmoid_grad(m, m->ops.dot(dp, u, c), label, rho, diverged);
         m->ops.axpy(dp, g, c, grad);
         m->ops.axpy(dp, g, u, c);
     }
@@ -135,16 +139,19 @@ static void line_worker(void *ctx, int ith, int nth) {
     struct line_thread *th = &m->th[ith];
     struct emb_rng r = th->rng;
     int64_t s = th->pos, pending = 0;
+    int diverged = 0;
     for (; s < th->hi; s++) {
         if ((pending & 1023) == 0) {
             if (p->stop && *p->stop) atomic_store(&m->stopped, 1);
-            if (atomic_load(&m->stopped) || atomic_load(&m->pause)) break;
+            /* The divergence check, every 1024 samples. */
+            if (diverged) atomic_store(&m->diverged, 1);
+            if (atomic_load(&m->stopped) || atomic_load(&m->pause) || atomic_load(&m->diverged)) break;
         }
         double done = (double)(atomic_load_explicit(&m->done, memory_order_relaxed) + pending);
         float rho = p->rho * (float)(1.0 - done / (double)m->n_samples);
         if (rho < p->rho * 1e-4f) rho = p->rho * 1e-4f;
         int64_t a = emb_alias_sample(m->arcs, &r);
-        line_step(m, &r, m->arc_src[a], m->g->adj[a], rho, m->grad[ith]);
+        line_step(m, &r, m->arc_src[a], m->g->adj[a], rho, m->grad[ith], &diverged);
         if (++pending == FLUSH_SAMPLES) {
             atomic_fetch_add(&m->done, pending);
             pending = 0;
@@ -161,6 +168,7 @@ static void line_worker(void *ctx, int ith, int nth) {
         }
     }
     atomic_fetch_add(&m->done, pending);
+    if (diverged) atomic_store(&m->diverged, 1);
     th->pos = s;
     th->rng = r;
 }
@@ -337,6 +345,25 @@ done:
 
 /* ---- one order ----------------------------------------------------------- */
 
+/* The error of a run that diverged (`what` became non-finite): one line
+ * naming how far it got and the learning rate, and what became of the
+ * checkpoint, which is never overwritten with non-finite values. `saved`:
+ * this run wrote a (good) checkpoint before. */
+static int diverged_error(const struct line_model *m, const char *what, int saved, struct emb_err *err) {
+    const char *ck = m->p->checkpoint_path;
+    char phase[32] = "";
+    if (m->p->order == EMB_LINE_BOTH) snprintf(phase, sizeof phase, " (order %d)", m->order);
+    return emb_err_set(err, EMB_ENUMERIC,
+                       "training diverged (non-finite %s) after %lld of %lld samples%s: lower --alpha (now %g)%s%s%s",
+                       what, (long long)atomic_load(&m->done), (long long)m->n_samples, phase, (double)m->p->rho,
+                       ck ? (saved ? "; last good checkpoint " : "; checkpoint ") : "", ck ? ck : "",
+                       ck ? (saved ? " kept" : " not written") : "");
+}
+
+static int weights_nonfinite(const struct line_model *m) {
+    return emb_table_find_nonfinite(m->vert) >= 0 || (m->ctx != m->vert && emb_table_find_nonfinite(m->ctx) >= 0);
+}
+
 static void model_free(struct line_model *m) {
     emb_table_free(m->vert);
     if (m->ctx != m->vert) emb_table_free(m->ctx);
@@ -433,11 +460,22 @@ static int train_order(const struct emb_graph *g, const struct emb_line_params *
     m.t_start = now_sec();
     m.t_last = m.t_start - 1; /* the first progress report comes at the first flush */
     m.t_next_ckpt = m.t_start + p->checkpoint_every;
+    int saved = 0;
     for (;;) {
         emb_pool_run(pool, line_worker, &m);
+        if (atomic_load(&m.diverged)) {
+            rc = diverged_error(&m, "scores", saved, err);
+            goto done;
+        }
         int finished = 1;
         for (int i = 0; i < m.n_threads; i++) finished &= m.th[i].pos == m.th[i].hi;
         if (finished) break;
+        /* A checkpoint is about to be written: never over a good one with
+         * non-finite weights (the scores may not have shown it yet). */
+        if (p->checkpoint_path && weights_nonfinite(&m)) {
+            rc = diverged_error(&m, "weights", saved, err);
+            goto done;
+        }
         if (atomic_load(&m.stopped)) {
             if (!p->checkpoint_path) {
                 rc = emb_err_set(err, EMB_EINTR, "interrupted (no checkpoint path given, nothing saved)");
@@ -450,11 +488,12 @@ static int train_order(const struct emb_graph *g, const struct emb_line_params *
         struct emb_err ck = {0};
         int ck_rc = ckpt_save(&m, &ck);
         if (ck_rc != EMB_OK && p->warn) p->warn(p->warn_ctx, emb_err_msg(&ck, ck_rc));
+        if (ck_rc == EMB_OK) saved = 1;
         atomic_store(&m.pause, 0);
         m.t_next_ckpt = now_sec() + p->checkpoint_every;
     }
-    if (emb_table_find_nonfinite(m.vert) >= 0) {
-        rc = emb_err_set(err, EMB_ENUMERIC, "training diverged: non-finite values (try a lower learning rate)");
+    if (weights_nonfinite(&m)) {
+        rc = diverged_error(&m, "weights", saved, err);
         goto done;
     }
     *out = m.vert;

@@ -201,6 +201,45 @@ static int test_checkpoint_resume(void) {
     return 0;
 }
 
+/* The largest learning rate diverges within the first samples: every
+ * order fails with EMB_ENUMERIC and a message naming the rate (a NaN score
+ * used to index the sigmoid table), and an existing checkpoint is kept. */
+static int test_divergence(void) {
+    struct emb_err err = {0};
+    char path[] = "/tmp/emb_line_divXXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    const char *old = "an earlier checkpoint\n";
+    const enum emb_line_order orders[] = {EMB_LINE_FIRST, EMB_LINE_SECOND, EMB_LINE_BOTH};
+    for (int o = 0; o < 3; o++)
+        for (int ck = 0; ck < 2; ck++) {
+            struct emb_line_params p = emb_line_default_params();
+            p.order = orders[o];
+            p.dim = 32;
+            p.rho = 10;
+            p.n_threads = 2;
+            if (ck) {
+                CHECK(test_write_file(path, old, strlen(old)) == 0);
+                p.checkpoint_path = path;
+            }
+            struct emb_table *t = NULL;
+            int rc = emb_line_train(g, &p, &t, &err);
+            printf("  order %d: rc %d %s\n", (int)p.order, rc, err.msg);
+            CHECK(rc == EMB_ENUMERIC && t == NULL);
+            CHECK(strstr(err.msg, "training diverged (non-finite ") == err.msg);
+            CHECK(strstr(err.msg, "lower --alpha (now 10)") != NULL);
+            if (ck) {
+                size_t n = 0;
+                char *text = test_read_all(path, &n);
+                CHECK(text && n == strlen(old) && memcmp(text, old, n) == 0);
+                free(text);
+            }
+        }
+    unlink(path);
+    return 0;
+}
+
 int main(void) {
     int failed = 0;
     if (make_graph() != 0) return 1;
@@ -208,6 +247,7 @@ int main(void) {
     RUN(test_determinism);
     RUN(test_errors);
     RUN(test_checkpoint_resume);
+    RUN(test_divergence);
     emb_graph_free(g);
     printf("line_test: %s\n", failed ? "FAILED" : "ok");
     return failed != 0;

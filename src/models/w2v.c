@@ -30,11 +30,13 @@
 #include "emb/rng.h"
 #include "emb/sample.h"
 #include "emb/w2v.h"
+#include "sigtab.h"
 
 /* word2vec.c's sigmoid table: s(x) tabulated on [-MAX_EXP, MAX_EXP] in
- * EXP_TABLE_SIZE steps; outside it the gradient is taken as saturated. */
-#define EXP_TABLE_SIZE 1000
-#define MAX_EXP 6
+ * EXP_TABLE_SIZE steps; outside it the gradient is taken as saturated.
+ * Looked up through sigtab.h, which also catches non-finite scores. */
+#define EXP_TABLE_SIZE EMB_SIGTAB_SIZE
+#define MAX_EXP EMB_SIGTAB_BOUND
 
 /* Tokens a thread processes between updates of the shared word counter
  * (which drives the learning rate): word2vec.c uses the same 10000. */
@@ -53,6 +55,7 @@ struct w2v_thread {
     float **in_rows_w;      /* (2*window) writable aliases of in_rows */
     int32_t *neg_next;      /* (negative) negatives drawn one position ahead */
     int64_t words_pending;  /* processed, not yet added to words_done */
+    int diverged;           /* a non-finite score was seen (sigtab.h) */
 };
 
 struct emb_w2v {
@@ -252,11 +255,11 @@ int64_t emb_w2v_words_done(const struct emb_w2v *m) { return atomic_load(&m->wor
 
 /* ---- steps ------------------------------------------------------------ */
 
-/* (label - s(f)) * alpha with word2vec.c's saturation outside +-MAX_EXP. */
-static inline float ns_grad(const struct emb_w2v *m, float f, float label, float alpha) {
-    if (f > MAX_EXP) return (label - 1) * alpha;
-    if (f < -MAX_EXP) return label * alpha;
-    return (label - m->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))]) * alpha;
+/* (label - s(f)) * alpha with word2vec.c's saturation outside +-MAX_EXP;
+ * a NaN score gives 0 and sets *diverged. The callers keep the flag in a
+ * local (a register) and fold it into the thread's after their loops. */
+static inline float ns_grad(const struct emb_w2v *m, float f, float label, float alpha, int *diverged) {
+    return emb__sigtab_grad(m->exp_table, f, label, alpha, diverged);
 }
 
 /* Rows are touched at random places of tables much larger than the
@@ -301,13 +304,15 @@ static void sg_batch(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen
     }
     draw_negatives(m, t);
     float *corr = t->corr, *ct = t->coef_t;
+    int diverged = 0;
     for (int a = 0; a < n_in; a++) m->ops.dot_many(dp, t->in_rows[a], n_out, t->out_rows, corr + a * n_out);
     for (int a = 0; a < n_in; a++)
         for (int o = 0; o < n_out; o++) {
-            float g = ns_grad(m, corr[a * n_out + o], o == 0 ? 1.0f : 0.0f, alpha);
+            float g = ns_grad(m, corr[a * n_out + o], o == 0 ? 1.0f : 0.0f, alpha, &diverged);
             corr[a * n_out + o] = g;
             ct[o * n_in + a] = g;
         }
+    t->diverged |= diverged;
     for (int a = 0; a < n_in; a++) {
         float *g = t->grad + a * dp;
         memset(g, 0, (size_t)dp * sizeof *g);
@@ -323,6 +328,7 @@ static void sg_batch(struct emb_w2v *m, struct w2v_thread *t, const int32_t *sen
 static void output_step(struct emb_w2v *m, struct w2v_thread *t, const float *l1, int32_t word, float alpha,
                         float *neu1e) {
     const int64_t dp = m->syn0->dim_padded;
+    int diverged = 0;
     if (m->p.loss == EMB_W2V_NS) {
         for (int d = 0; d <= m->p.negative; d++) {
             int32_t target = word;
@@ -333,7 +339,7 @@ static void output_step(struct emb_w2v *m, struct w2v_thread *t, const float *l1
                 label = 0.0f;
             }
             float *l2 = emb_table_row(m->syn1, target);
-            float g = ns_grad(m, m->ops.dot(dp, l1, l2), label, alpha);
+            float g = ns_grad(m, m->ops.dot(dp, l1, l2), label, alpha, &diverged);
             m->ops.axpy(dp, g, l2, neu1e);
             m->ops.axpy(dp, g, l1, l2);
         }
@@ -343,14 +349,14 @@ static void output_step(struct emb_w2v *m, struct w2v_thread *t, const float *l1
         const uint8_t *code = h->code + h->offset[word];
         for (int d = 0; d < h->len[word]; d++) {
             float *l2 = emb_table_row(m->syn1, point[d]);
-            float f = m->ops.dot(dp, l1, l2);
-            if (f <= -MAX_EXP || f >= MAX_EXP) continue;
-            f = m->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
+            float f;
+            if (!emb__sigtab_inner(m->exp_table, m->ops.dot(dp, l1, l2), &f, &diverged)) continue;
             float g = (1.0f - code[d] - f) * alpha;
             m->ops.axpy(dp, g, l2, neu1e);
             m->ops.axpy(dp, g, l1, l2);
         }
     }
+    t->diverged |= diverged;
 }
 
 /* Skip-gram, one context word at a time (word2vec.c's loop): the plain
@@ -422,6 +428,7 @@ struct train_job {
     const struct emb_stream *stream;
     int64_t total_chunks, total_words;
     _Atomic int pause;  /* set by thread 0 when a checkpoint is due */
+    _Atomic int diverged; /* set by a thread that saw a non-finite score */
     double t_start, t_last_report, t_next_ckpt;
     int64_t words_at_start;
 };
@@ -455,6 +462,8 @@ static void flush_words(struct train_job *j, struct w2v_thread *t, int ith) {
     struct emb_w2v *m = j->m;
     atomic_fetch_add(&m->words_done, t->words_pending);
     t->words_pending = 0;
+    /* The divergence check: every FLUSH_WORDS tokens, one flag per thread. */
+    if (t->diverged) atomic_store(&j->diverged, 1);
     if (ith != 0) return;
     double now = now_sec();
     if (now - j->t_last_report >= 0.2) {
@@ -470,7 +479,7 @@ static void train_worker(void *ctx, int ith, int nth) {
     struct emb_w2v *m = j->m;
     struct w2v_thread *t = &m->ts[ith];
     for (;;) {
-        if ((m->p.stop && *m->p.stop) || atomic_load(&j->pause)) break;
+        if ((m->p.stop && *m->p.stop) || atomic_load(&j->pause) || atomic_load(&j->diverged)) break;
         int64_t c = atomic_fetch_add(&m->next_chunk, 1);
         if (c >= j->total_chunks) break;
         struct emb_stream_cursor cur;
@@ -485,7 +494,10 @@ static void train_worker(void *ctx, int ith, int nth) {
             }
             train_sentence(m, t, t->sen, n, current_alpha(m, j, t->words_pending));
             t->words_pending += n_raw;
-            if (t->words_pending >= FLUSH_WORDS) flush_words(j, t, ith);
+            if (t->words_pending >= FLUSH_WORDS) {
+                flush_words(j, t, ith);
+                if (atomic_load(&j->diverged)) break;
+            }
         }
         /* Chunk boundaries are the unit of resumption: flush here so the
          * saved counter covers exactly the chunks done. */
@@ -495,9 +507,31 @@ static void train_worker(void *ctx, int ith, int nth) {
 
 static int check_stream(struct emb_w2v *m, const struct emb_stream *stream, struct emb_err *err);
 
+static int weights_nonfinite(const struct emb_w2v *m) {
+    return emb_table_find_nonfinite(m->syn0) >= 0 || emb_table_find_nonfinite(m->syn1) >= 0;
+}
+
+/* The error of a run that diverged (`what` became non-finite): one line
+ * naming the epoch and the learning rate, and what became of the
+ * checkpoint, which is never overwritten with non-finite values. `saved`:
+ * this run wrote a (good) checkpoint before. */
+static int diverged_error(const struct emb_w2v *m, const struct train_job *j, const char *what, int saved,
+                          struct emb_err *err) {
+    int64_t chunk = atomic_load(&m->next_chunk);
+    if (chunk > j->total_chunks) chunk = j->total_chunks;
+    if (chunk > 0) chunk--; /* the last chunk taken */
+    int epoch = (int)(chunk / m->n_chunks_epoch) + 1;
+    const char *ck = m->p.checkpoint_path;
+    return emb_err_set(err, EMB_ENUMERIC, "training diverged (non-finite %s) at epoch %d: lower --alpha (now %g)%s%s%s",
+                       what, epoch, (double)m->p.alpha, ck ? (saved ? "; last good checkpoint " : "; checkpoint ") : "",
+                       ck ? ck : "", ck ? (saved ? " kept" : " not written") : "");
+}
+
 int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb_err *err) {
     int64_t n_chunks = emb_stream_n_chunks(stream), n_tok = emb_stream_n_tokens(stream);
     if (n_tok == 0) return emb_err_set(err, EMB_EEMPTY, "nothing to train on");
+    if (n_tok > INT64_MAX / m->p.epochs)
+        return emb_err_set(err, EMB_EINVAL, "%lld tokens x %d epochs is more than 2^63-1", (long long)n_tok, m->p.epochs);
     int rc = check_stream(m, stream, err);
     if (rc != EMB_OK) return rc;
     struct emb_pool *pool = NULL;
@@ -513,11 +547,22 @@ int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb
     j.t_last_report = j.t_start - 1; /* first report at the first flush */
     j.t_next_ckpt = j.t_start + m->p.checkpoint_every;
     j.words_at_start = atomic_load(&m->words_done);
+    int saved = 0;
     for (;;) {
         atomic_store(&j.pause, 0);
         emb_pool_run(pool, train_worker, &j);
+        if (atomic_load(&j.diverged)) {
+            rc = diverged_error(m, &j, "scores", saved, err);
+            break;
+        }
         if (atomic_load(&m->next_chunk) > j.total_chunks) atomic_store(&m->next_chunk, j.total_chunks);
         if (atomic_load(&m->next_chunk) >= j.total_chunks) break;
+        /* A checkpoint is about to be written: never over a good one with
+         * non-finite weights (the scores may not have shown it yet). */
+        if (m->p.checkpoint_path && weights_nonfinite(m)) {
+            rc = diverged_error(m, &j, "weights", saved, err);
+            break;
+        }
         if (m->p.stop && *m->p.stop) {
             rc = EMB_EINTR;
             if (m->p.checkpoint_path) {
@@ -534,15 +579,14 @@ int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb
             struct emb_err ck = {0};
             int ck_rc = emb_w2v_checkpoint_save(m, m->p.checkpoint_path, &ck);
             if (ck_rc != EMB_OK && m->p.warn) m->p.warn(m->p.warn_ctx, emb_err_msg(&ck, ck_rc));
+            if (ck_rc == EMB_OK) saved = 1;
             j.t_next_ckpt = now_sec() + m->p.checkpoint_every;
         }
     }
     emb_pool_free(pool);
     if (rc == EMB_OK) {
         report(m, &j, now_sec());
-        int64_t bad = emb_table_find_nonfinite(m->syn0);
-        if (bad >= 0)
-            rc = emb_err_set(err, EMB_ENUMERIC, "training diverged: non-finite value in the vectors (try a lower --alpha)");
+        if (weights_nonfinite(m)) rc = diverged_error(m, &j, "weights", saved, err);
     }
     return rc;
 }

@@ -16,6 +16,7 @@
 #include "emb/vec.h"
 #include "emb/vocab.h"
 #include "emb/w2v.h"
+#include "sigtab.h"
 #include "test.h"
 
 #define N_TOPICS 5
@@ -255,10 +256,112 @@ static int test_params(void) {
     return 0;
 }
 
+/* The table lookup of sigtab.h on every kind of float: in range, at the
+ * bounds, saturated, infinite and NaN (which used to become an index). */
+static int test_sigtab(void) {
+    float tab[EMB_SIGTAB_SIZE];
+    for (int i = 0; i < EMB_SIGTAB_SIZE; i++) {
+        double x = (i * 2.0 / EMB_SIGTAB_SIZE - 1.0) * EMB_SIGTAB_BOUND;
+        tab[i] = (float)(1.0 / (1.0 + exp(-x)));
+    }
+    int bad = 0;
+    CHECK_NEAR(emb__sigtab_grad(tab, 0.0f, 1.0f, 0.5f, &bad), 0.25, 0.01);
+    CHECK_NEAR(emb__sigtab_grad(tab, 6.0f, 1.0f, 1.0f, &bad), 1 - tab[996], 0);
+    CHECK_NEAR(emb__sigtab_grad(tab, -6.0f, 0.0f, 1.0f, &bad), -tab[0], 0);
+    CHECK(emb__sigtab_grad(tab, 7.0f, 0.0f, 0.5f, &bad) == -0.5f);
+    CHECK(emb__sigtab_grad(tab, -1e30f, 1.0f, 0.5f, &bad) == 0.5f);
+    /* Infinite scores saturate (infinite weights are caught by the scans
+     * of the tables and soon give NaN scores). */
+    CHECK(emb__sigtab_grad(tab, INFINITY, 0.0f, 0.5f, &bad) == -0.5f);
+    CHECK(emb__sigtab_grad(tab, -INFINITY, 1.0f, 0.5f, &bad) == 0.5f);
+    CHECK(bad == 0);
+    CHECK(emb__sigtab_grad(tab, NAN, 1.0f, 0.5f, &bad) == 0.0f && bad == 1);
+    bad = 0;
+    CHECK(emb__sigtab_grad(tab, -NAN, 0.0f, 0.5f, &bad) == 0.0f && bad == 1);
+    /* Hierarchical softmax: only the open range is looked up. */
+    float s = -1;
+    bad = 0;
+    CHECK(emb__sigtab_inner(tab, 0.0f, &s, &bad) == 1 && fabsf(s - 0.5f) < 0.01f);
+    s = -1;
+    CHECK(emb__sigtab_inner(tab, 6.0f, &s, &bad) == 0 && emb__sigtab_inner(tab, -7.0f, &s, &bad) == 0);
+    CHECK(s == -1 && bad == 0);
+    CHECK(emb__sigtab_inner(tab, INFINITY, &s, &bad) == 0 && emb__sigtab_inner(tab, -INFINITY, &s, &bad) == 0);
+    CHECK(s == -1 && bad == 0);
+    CHECK(emb__sigtab_inner(tab, NAN, &s, &bad) == 0 && s == -1 && bad == 1);
+    return 0;
+}
+
+/* A learning rate far too high: every negative-sampling variant diverges
+ * and must fail with EMB_ENUMERIC and a message naming alpha (it used to
+ * crash on a NaN table index), leave an existing checkpoint as it was and
+ * never write one. Hierarchical softmax skips saturated scores and may
+ * survive; it must not crash either. */
+static int test_divergence(void) {
+    struct emb_err err = {0};
+    char dir[] = "/tmp/emb-w2v-div-XXXXXX";
+    CHECK(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof path, "%s/ck", dir);
+    const char *old = "an earlier checkpoint\n";
+    const struct {
+        enum emb_w2v_model model;
+        enum emb_w2v_loss loss;
+        enum emb_w2v_kernel kernel;
+        int must_diverge;
+    } cfg[] = {
+        {EMB_W2V_SG, EMB_W2V_NS, EMB_W2V_KERNEL_BATCH, 1}, {EMB_W2V_SG, EMB_W2V_NS, EMB_W2V_KERNEL_PLAIN, 1},
+        {EMB_W2V_CBOW, EMB_W2V_NS, EMB_W2V_KERNEL_BATCH, 1}, {EMB_W2V_SG, EMB_W2V_HS, EMB_W2V_KERNEL_BATCH, 0},
+        {EMB_W2V_CBOW, EMB_W2V_HS, EMB_W2V_KERNEL_BATCH, 0},
+    };
+    for (size_t c = 0; c < sizeof cfg / sizeof cfg[0]; c++)
+        for (int ck = 0; ck < 2; ck++) {
+            struct emb_w2v_params p = small_params();
+            p.model = cfg[c].model;
+            p.loss = cfg[c].loss;
+            p.kernel = cfg[c].kernel;
+            p.alpha = 10;
+            p.n_threads = 2;
+            if (ck) {
+                CHECK(test_write_file(path, old, strlen(old)) == 0);
+                p.checkpoint_path = path;
+                p.checkpoint_every = 1e-9; /* a checkpoint would be due at every flush */
+            }
+            struct emb_w2v *m = NULL;
+            CHECK_OK(emb_w2v_new(&m, vocab, &p, &err));
+            err.msg[0] = '\0';
+            int rc = emb_w2v_train(m, stream, &err);
+            printf("  model %d loss %d kernel %d: rc %d %s\n", (int)p.model, (int)p.loss, (int)p.kernel, rc, err.msg);
+            CHECK(rc == EMB_ENUMERIC || (rc == EMB_OK && !cfg[c].must_diverge));
+            if (rc == EMB_ENUMERIC) {
+                CHECK(strstr(err.msg, "training diverged (non-finite ") == err.msg);
+                CHECK(strstr(err.msg, "lower --alpha (now 10)") != NULL);
+                CHECK(!strchr(err.msg, '\n'));
+            }
+            if (ck && rc == EMB_ENUMERIC && strstr(err.msg, "; last good checkpoint ")) {
+                /* It diverged after a checkpoint: that one must be good. */
+                struct emb_w2v *r = NULL;
+                CHECK_OK(emb_w2v_checkpoint_load(&r, path, NULL, &err));
+                emb_w2v_free(r);
+            } else if (ck && rc == EMB_ENUMERIC) {
+                CHECK(strstr(err.msg, "; checkpoint ") && strstr(err.msg, " not written"));
+                size_t n = 0;
+                char *text = test_read_all(path, &n);
+                CHECK(text && n == strlen(old) && memcmp(text, old, n) == 0);
+                free(text);
+            }
+            emb_w2v_free(m);
+        }
+    unlink(path);
+    rmdir(dir);
+    return 0;
+}
+
 int main(void) {
     int failed = 0;
     if (make_corpus() != 0) return 1;
     RUN(test_params);
+    RUN(test_sigtab);
+    RUN(test_divergence);
     RUN(test_quality_all_variants);
     RUN(test_determinism);
     RUN(test_checkpoint_resume);
