@@ -59,12 +59,14 @@ void emb_arena_zero_grad(struct emb_arena *a);
 /* One optimiser step over every parameter (needs state for Adam/Adagrad/momentum). */
 void emb_arena_step(struct emb_arena *a, struct emb_optim *o);
 /* Save values (and, with state, o's step count and m, v; o may be NULL
- * without state) with the caller's key/value text kv (may be NULL). */
+ * without state) with the caller's key/value text kv (may be NULL).
+ * Non-finite values are refused (EMB_ENUMERIC), never written. */
 int emb_arena_save(const struct emb_arena *a, const struct emb_optim *o, const char *path, const char *kv,
                    struct emb_err *err);
 /* Load into an allocated arena with the same declarations; *kv (may be
  * NULL) receives the key/value text (emb_free). A file saved with state
- * restores m, v and o->step when the arena has state. On failure the
+ * restores m, v and o->step when the arena has state; a file without
+ * state leaves the arena's m and v zero and o->step 0. On failure the
  * arena's values are partly overwritten: load into a fresh arena. */
 int emb_arena_load(struct emb_arena *a, struct emb_optim *o, const char *path, char **kv, struct emb_err *err);
 void emb_arena_free(struct emb_arena *a);

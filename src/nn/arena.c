@@ -84,10 +84,22 @@ void emb_arena_step(struct emb_arena *a, struct emb_optim *o) {
     emb_optim_step(o, &t, 1);
 }
 
+static int finite_all(const float *v, int64_t n) {
+    for (int64_t i = 0; i < n; i++)
+        if (!isfinite(v[i])) return 0;
+    return 1;
+}
+
 int emb_arena_save(const struct emb_arena *a, const struct emb_optim *o, const char *path, const char *kv,
                    struct emb_err *err) {
     if (!a->mem) return emb_err_set(err, EMB_EINVAL, "the arena is not allocated");
     int state = a->with_state && o;
+    for (int i = 0; i < a->n_params; i++) {
+        const struct emb_arena_param *p = &a->p[i];
+        if (!finite_all(p->w, p->n) || (state && (!finite_all(p->m, p->n) || !finite_all(p->v, p->n))))
+            return emb_err_set(err, EMB_ENUMERIC, "parameter '%s' holds non-finite values: not saved to %s", p->name,
+                               path);
+    }
     size_t klen = kv ? strlen(kv) : 0;
     char *text = emb_alloc(klen + 128);
     if (!text) return emb_err_set(err, EMB_ENOMEM, "out of memory");
@@ -126,12 +138,6 @@ done:
     }
     emb_free(text);
     return rc;
-}
-
-static int finite_all(const float *v, int64_t n) {
-    for (int64_t i = 0; i < n; i++)
-        if (!isfinite(v[i])) return 0;
-    return 1;
 }
 
 int emb_arena_load(struct emb_arena *a, struct emb_optim *o, const char *path, char **kv_out, struct emb_err *err) {
@@ -197,7 +203,9 @@ int emb_arena_load(struct emb_arena *a, struct emb_optim *o, const char *path, c
         }
     }
     if ((rc = emb_read_trailer_crc(r, err)) != EMB_OK) goto done;
-    if (state && a->with_state && o) o->step = step;
+    if (a->with_state && !state) /* values only: the optimiser starts afresh */
+        memset(a->mem + 2 * a->n_floats, 0, 2 * (size_t)a->n_floats * sizeof(float));
+    if (a->with_state && o) o->step = state ? step : 0;
     if (kv_out) *kv_out = kv, kv = NULL;
 done:
     emb_free(kv);

@@ -1,6 +1,7 @@
 /* arena_test.c -- parameter arena: layout, optimiser steps over the whole
  * arena, save/load round trips (with and without optimiser state), and
  * refusal of files that do not fit the declared model or are damaged. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,17 @@ static int test_roundtrip(void) {
     CHECK(make(&c, 0, 5) == 0);
     CHECK_OK(emb_arena_load(&c, NULL, path, NULL, &err));
     CHECK(c.p[0].m == NULL);
+    /* a file without state zeroes a stateful arena's m, v and step */
+    char plain[128];
+    snprintf(plain, sizeof plain, "%s/plain.arena", dir);
+    CHECK_OK(emb_arena_save(&c, NULL, plain, NULL, &err));
+    CHECK(b.p[0].m[3] != 0);
+    CHECK_OK(emb_arena_load(&b, &ob, plain, NULL, &err));
+    CHECK(b.p[0].m[3] == 0 && b.p[1].v[2] == 0 && ob.step == 0 && b.p[0].w[3] == c.p[0].w[3]);
+    /* non-finite values are never saved */
+    b.p[1].w[4] = NAN;
+    CHECK(emb_arena_save(&b, &ob, plain, NULL, &err) == EMB_ENUMERIC && strstr(err.msg, "enc.b"));
+    b.p[1].w[4] = 0;
     /* another shape or another parameter list is refused, naming it */
     struct emb_arena d;
     CHECK(make(&d, 1, 6) == 0);
