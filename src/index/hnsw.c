@@ -471,6 +471,9 @@ int emb__hnsw_insert_range(struct emb_index *ix, int64_t lo, int64_t hi, struct 
         j.hi = lo + 1;
         build_slice(&j, 0, 1);
         j.hi = hi;
+        /* build_slice took one ticket past its end (lo + 1) before it saw
+         * the end: hand it out again, or that row is never inserted. */
+        atomic_store(&j.next, lo + 1);
     }
     if (nth == 1 || hi - lo < 2 * nth) {
         build_slice(&j, 0, 1);
