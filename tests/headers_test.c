@@ -16,6 +16,7 @@
 #include "emb/sample.h"
 #include "emb/stream.h"
 #include "emb/table.h"
+#include "emb/train.h"
 #include "emb/vec.h"
 #include "emb/vecs.h"
 #include "emb/vocab.h"
