@@ -14,6 +14,7 @@
 #include "emb/pool.h"
 #include "emb/rng.h"
 #include "emb/sample.h"
+#include "emb/simd.h"
 #include "emb/stream.h"
 #include "emb/table.h"
 #include "emb/train.h"

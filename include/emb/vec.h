@@ -15,16 +15,11 @@
 
 #include <stdint.h>
 
+#include "emb/simd.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-enum emb_simd {
-    EMB_SIMD_AUTO = 0, /* best the CPU supports */
-    EMB_SIMD_REF = 1,  /* scalar reference */
-    EMB_SIMD_AVX2 = 2, /* AVX2 + FMA (falls back to REF if unsupported) */
-    EMB_SIMD_AVX512 = 3, /* AVX-512F (falls back to AVX2, then REF) */
-};
 
 struct emb_vec_ops {
     enum emb_simd kind; /* what was actually chosen */
@@ -45,8 +40,6 @@ struct emb_vec_ops {
  * a named level falls back to the next one the CPU supports. */
 struct emb_vec_ops emb_vec_ops_get(enum emb_simd want);
 
-/* Name of an emb_simd value ("ref", "avx2"). */
-const char *emb_simd_name(enum emb_simd kind);
 
 /* Scalar references (always available, used by tests). */
 float emb_vec_dot_ref(int64_t n, const float *x, const float *y);

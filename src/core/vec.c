@@ -35,10 +35,9 @@ void emb_vec_axpy_many_ref(int64_t n, int m, const float *a, const float *const 
 }
 
 /* ---- AVX2 + FMA ------------------------------------------------------- */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if EMB_X86
 #include <immintrin.h>
-#define EMB_HAVE_X86 1
-#define AVX2 __attribute__((target("avx2,fma")))
+#define AVX2 EMB_TARGET_AVX2
 
 AVX2 static inline float hsum256(__m256 v) {
     __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
@@ -190,7 +189,7 @@ AVX2 static void axpy_many_avx2(int64_t n, int m, const float *a, const float *c
  * The same kernels on 16-float registers; tails use masked loads/stores,
  * so there is no scalar loop. Rows padded to 16 floats (emb_table) never
  * need the mask. */
-#define AVX512 __attribute__((target("avx512f")))
+#define AVX512 EMB_TARGET_AVX512
 
 AVX512 static inline __mmask16 tail_mask(int64_t rem) { return (__mmask16)((1u << rem) - 1u); }
 
@@ -287,36 +286,19 @@ AVX512 static void axpy_many_avx512(int64_t n, int m, const float *a, const floa
 
 /* ---- dispatch -------------------------------------------------------- */
 
-static int cpu_has_avx512(void) {
-#ifdef EMB_HAVE_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
-#else
-    return 0;
-#endif
-}
-
-static int cpu_has_avx2(void) {
-#ifdef EMB_HAVE_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
-}
-
 struct emb_vec_ops emb_vec_ops_get(enum emb_simd want) {
     struct emb_vec_ops ops = {EMB_SIMD_REF, emb_vec_dot_ref, emb_vec_axpy_ref, emb_vec_scale_ref,
                               emb_vec_dot_many_ref, emb_vec_axpy_many_ref};
-#ifdef EMB_HAVE_X86
-    if ((want == EMB_SIMD_AUTO || want == EMB_SIMD_AVX512) && cpu_has_avx512()) {
+#if EMB_X86
+    enum emb_simd level = emb_simd_resolve(want);
+    if (level == EMB_SIMD_AVX512) {
         ops.kind = EMB_SIMD_AVX512;
         ops.dot = dot_avx512;
         ops.axpy = axpy_avx512;
         ops.scale = scale_avx512;
         ops.dot_many = dot_many_avx512;
         ops.axpy_many = axpy_many_avx512;
-    } else if (want != EMB_SIMD_REF && cpu_has_avx2()) {
+    } else if (level == EMB_SIMD_AVX2) {
         ops.kind = EMB_SIMD_AVX2;
         ops.dot = dot_avx2;
         ops.axpy = axpy_avx2;
@@ -328,15 +310,6 @@ struct emb_vec_ops emb_vec_ops_get(enum emb_simd want) {
     (void)want;
 #endif
     return ops;
-}
-
-const char *emb_simd_name(enum emb_simd kind) {
-    switch (kind) {
-    case EMB_SIMD_AVX2: return "avx2";
-    case EMB_SIMD_AVX512: return "avx512";
-    case EMB_SIMD_REF: return "ref";
-    default: return "auto";
-    }
 }
 
 /* Squared norms in [NORM_SQ_MIN, FLT_MAX] take the fast path: no square

@@ -420,6 +420,7 @@ static int test_topk(void) {
 }
 
 static int test_dispatch(void) {
+    unsetenv("EMB_SIMD"); /* the user's cap would change what AUTO picks */
     struct emb_vec_ops r = emb_vec_ops_get(EMB_SIMD_REF);
     CHECK(r.kind == EMB_SIMD_REF);
     CHECK(r.dot == emb_vec_dot_ref && r.axpy == emb_vec_axpy_ref && r.scale == emb_vec_scale_ref);
@@ -441,6 +442,26 @@ static int test_dispatch(void) {
     CHECK(strcmp(emb_simd_name(EMB_SIMD_REF), "ref") == 0);
     CHECK(strcmp(emb_simd_name(EMB_SIMD_AVX2), "avx2") == 0);
     CHECK(strcmp(emb_simd_name(EMB_SIMD_AVX512), "avx512") == 0);
+    /* Names parse back; anything else is refused. */
+    struct emb_err err = {0};
+    for (int k = EMB_SIMD_AUTO; k <= EMB_SIMD_AVX512; k++) {
+        enum emb_simd back;
+        CHECK_OK(emb_simd_parse(emb_simd_name((enum emb_simd)k), &back, NULL));
+        CHECK(back == (enum emb_simd)k);
+    }
+    enum emb_simd junk;
+    CHECK(emb_simd_parse("sse9", &junk, &err) == EMB_EINVAL && strstr(err.msg, "sse9"));
+    /* EMB_SIMD caps AUTO (and never a named request); resolve never says AUTO. */
+    CHECK(emb_simd_resolve(EMB_SIMD_AUTO) == a.kind);
+    setenv("EMB_SIMD", "ref", 1);
+    CHECK(emb_simd_resolve(EMB_SIMD_AUTO) == EMB_SIMD_REF);
+    CHECK(emb_vec_ops_get(EMB_SIMD_AUTO).kind == EMB_SIMD_REF);
+    CHECK(emb_simd_resolve(EMB_SIMD_AVX512) == a5.kind);
+    setenv("EMB_SIMD", "avx2", 1);
+    CHECK(emb_simd_resolve(EMB_SIMD_AUTO) == a2.kind);
+    setenv("EMB_SIMD", "bogus", 1);
+    CHECK(emb_simd_resolve(EMB_SIMD_AUTO) == a.kind);
+    unsetenv("EMB_SIMD");
     return 0;
 }
 

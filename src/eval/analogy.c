@@ -87,10 +87,10 @@ static int64_t argmax_mul_ref(int64_t n, const float *sa, const float *sb, const
     return bi;
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if EMB_X86
 #include <immintrin.h>
 #define HAVE_AVX2_KERNELS 1
-#define AVX2 __attribute__((target("avx2,fma")))
+#define AVX2 EMB_TARGET_AVX2
 
 /* Eight lanes each track their own first maximum and its index; then the
  * lanes are reduced (highest score, lowest index) and the tail finished in
@@ -149,12 +149,11 @@ AVX2 static int64_t argmax_mul_avx2(int64_t n, const float *sa, const float *sb,
 #endif
 
 /* The kernel for m, chosen once per evaluation: AVX2 unless the vector ops
- * were asked to be scalar or the CPU lacks AVX2/FMA (the AVX-512 dot
- * kernels in vec.c say nothing about AVX2 by themselves, so ask the CPU). */
+ * were asked to be scalar or the CPU lacks AVX2/FMA (an AVX-512 CPU has
+ * AVX2 too, but ask simd.h rather than assume it). */
 static argmax_fn pick_argmax(const struct emb_vec_ops *ops, enum emb_analogy_method m) {
 #ifdef HAVE_AVX2_KERNELS
-    __builtin_cpu_init();
-    if (ops->kind != EMB_SIMD_REF && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (ops->kind != EMB_SIMD_REF && emb_simd_resolve(EMB_SIMD_AVX2) == EMB_SIMD_AVX2)
         return m == EMB_ANALOGY_MUL ? argmax_mul_avx2 : argmax_add_avx2;
 #else
     (void)ops;
