@@ -93,33 +93,38 @@ double cli_now(void);
 struct json_object;
 void cli_json_print(struct json_object *obj);
 
-/* Commands. */
-int cmd_train(int argc, char **argv);
-int cmd_train_graph(const char *model, int argc, char **argv);
 /* Parse one of the skip-gram options shared by the trainers (--dim,
  * --window, --negative, --epochs, --alpha, --sample, --threads, --seed,
- * --checkpoint-every; `name` without the dashes) into p. Returns 0, or
- * CLI_EXIT_USAGE after printing the error. */
+ * --checkpoint-every, --kernel; `name` without the dashes) into p
+ * (cli/train_opts.c). Returns 0, or CLI_EXIT_USAGE after printing the error. */
 struct emb_w2v_params;
 int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p);
 /* Its EMB_W2V_CHECK_* bit (the option must match a resumed checkpoint). */
 uint32_t cli_w2v_check_bit(const char *name);
-int cmd_neighbors(int argc, char **argv);
+
+/* Commands (cli/emb.c's tables call them; argv[0] is the command's own
+ * name, e.g. "analogy" for `emb eval analogy`). No cmd_*.c file calls
+ * another's functions. */
+int cmd_train_word2vec(int argc, char **argv); /* cmd_train.c */
+int cmd_train_deepwalk(int argc, char **argv); /* cmd_graph.c */
+int cmd_train_node2vec(int argc, char **argv); /* cmd_graph.c */
+int cmd_train_line(int argc, char **argv);     /* cmd_links.c */
+int cmd_train_kge(int argc, char **argv);      /* cmd_kge.c */
+int cmd_eval_analogy(int argc, char **argv);   /* cmd_eval.c */
+int cmd_eval_similarity(int argc, char **argv);
+int cmd_eval_nodes(int argc, char **argv);     /* cmd_nodes.c */
+int cmd_eval_links(int argc, char **argv);     /* cmd_links.c */
+int cmd_eval_kge(int argc, char **argv);       /* cmd_kgeval.c */
+int cmd_neighbors(int argc, char **argv);      /* cmd_query.c */
 int cmd_analogy(int argc, char **argv);
 int cmd_similarity(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
-int cmd_eval_nodes(int argc, char **argv); /* `emb eval nodes`, argv[0] = "nodes" */
 int cmd_convert(int argc, char **argv);
-int cmd_train_line(int argc, char **argv);  /* `emb train line`, argv[0] = "line" */
-int cmd_eval_links(int argc, char **argv);  /* `emb eval links`, argv[0] = "links" */
-int cmd_eval_kge(int argc, char **argv);    /* `emb eval kge`, argv[0] = "kge" */
-int cmd_predict_link(int argc, char **argv);
-int cmd_train_kge(int argc, char **argv);   /* `emb train kge`, argv[0] = "kge" */
-int cmd_index(int argc, char **argv);       /* `emb index build|info|add|delete` */
+int cmd_predict_link(int argc, char **argv);   /* cmd_kgeval.c */
+int cmd_index(int argc, char **argv);          /* cmd_index.c: `emb index build|info|add|delete` */
 int cmd_search(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
-int cmd_project(int argc, char **argv);     /* cmd_map.c: `emb project` */
-int cmd_plot(int argc, char **argv);        /* cmd_map.c: `emb plot` */
-int cmd_export(int argc, char **argv);      /* cmd_map.c: `emb export tensorboard` */
+int cmd_project(int argc, char **argv);        /* cmd_map.c: `emb project` */
+int cmd_plot(int argc, char **argv);           /* cmd_map.c: `emb plot` */
+int cmd_export(int argc, char **argv);         /* cmd_map.c: `emb export tensorboard` */
 
 #endif

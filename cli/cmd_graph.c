@@ -109,7 +109,7 @@ static void on_train_progress(void *ctx, const struct emb_w2v_progress *p) {
     cli_progress_draw(ctx, p->fraction, p->words_per_sec, "words", p->eta_sec, extra);
 }
 
-int cmd_train_graph(const char *model, int argc, char **argv) {
+static int cmd_train_graph(const char *model, int argc, char **argv) {
     char cmd[32];
     snprintf(cmd, sizeof cmd, "train %s", model);
     const int node2vec = !strcmp(model, "node2vec");
@@ -267,3 +267,6 @@ done:
     emb_graph_free(g);
     return status;
 }
+
+int cmd_train_deepwalk(int argc, char **argv) { return cmd_train_graph("deepwalk", argc, argv); }
+int cmd_train_node2vec(int argc, char **argv) { return cmd_train_graph("node2vec", argc, argv); }

@@ -104,7 +104,7 @@ static void on_train_progress(void *ctx, const struct emb_w2v_progress *p) {
     cli_progress_draw(&pc->bar, p->fraction, p->words_per_sec, "words", p->eta_sec, extra);
 }
 
-static int train_word2vec(int argc, char **argv) {
+int cmd_train_word2vec(int argc, char **argv) {
     const char *cmd = "train word2vec";
     struct emb_w2v_params p = emb_w2v_default_params();
     struct emb_corpus_params cp = emb_corpus_default_params();
@@ -278,76 +278,4 @@ done:
     emb_stream_free(stream);
     emb_vocab_free(vocab);
     return status;
-}
-
-/* The skip-gram options shared by `train word2vec` and the graph trainers
- * (cmd_graph.c), parsed in one place. */
-int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p) {
-    long long v;
-    double d;
-    char opt[64];
-    snprintf(opt, sizeof opt, "--%s", name);
-    if (!strcmp(name, "dim") || !strcmp(name, "size")) {
-        if (cli_parse_ll(cmd, opt, arg, 1, 10000, &v)) return CLI_EXIT_USAGE;
-        p->dim = (int32_t)v;
-    } else if (!strcmp(name, "window")) {
-        if (cli_parse_ll(cmd, opt, arg, 1, 1000, &v)) return CLI_EXIT_USAGE;
-        p->window = (int32_t)v;
-    } else if (!strcmp(name, "negative")) {
-        if (cli_parse_ll(cmd, opt, arg, 1, 1000, &v)) return CLI_EXIT_USAGE;
-        p->negative = (int32_t)v;
-    } else if (!strcmp(name, "epochs") || !strcmp(name, "iter")) {
-        if (cli_parse_ll(cmd, opt, arg, 1, 100000, &v)) return CLI_EXIT_USAGE;
-        p->epochs = (int32_t)v;
-    } else if (!strcmp(name, "alpha")) {
-        if (cli_parse_double(cmd, opt, arg, 1e-9, 10, &d)) return CLI_EXIT_USAGE;
-        p->alpha = (float)d;
-    } else if (!strcmp(name, "sample")) {
-        if (cli_parse_double(cmd, opt, arg, 0, 0.999, &d)) return CLI_EXIT_USAGE;
-        p->sample = d;
-    } else if (!strcmp(name, "threads")) {
-        if (cli_parse_ll(cmd, opt, arg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-        p->n_threads = (int32_t)v;
-    } else if (!strcmp(name, "seed")) {
-        if (cli_parse_ll(cmd, opt, arg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-        p->seed = (uint64_t)v;
-    } else if (!strcmp(name, "kernel")) {
-        if (!strcmp(arg, "batch")) p->kernel = EMB_W2V_KERNEL_BATCH;
-        else if (!strcmp(arg, "plain")) p->kernel = EMB_W2V_KERNEL_PLAIN;
-        else return cli_usage_error(cmd, "--kernel must be batch or plain, got '%s'", arg);
-    } else if (!strcmp(name, "checkpoint-every")) {
-        if (cli_parse_double(cmd, opt, arg, 0.001, 1e9, &d)) return CLI_EXIT_USAGE;
-        p->checkpoint_every = d;
-    } else {
-        return cli_usage_error(cmd, "internal: '%s' is not a shared option", opt);
-    }
-    return 0;
-}
-
-/* The resume_check bit of a shared option (0 for those that may change
- * between a run and its resumption: threads, checkpoint-every). */
-uint32_t cli_w2v_check_bit(const char *name) {
-    static const struct { const char *name; uint32_t bit; } bits[] = {
-        {"dim", EMB_W2V_CHECK_DIM},         {"size", EMB_W2V_CHECK_DIM},     {"window", EMB_W2V_CHECK_WINDOW},
-        {"negative", EMB_W2V_CHECK_NEGATIVE}, {"epochs", EMB_W2V_CHECK_EPOCHS}, {"iter", EMB_W2V_CHECK_EPOCHS},
-        {"alpha", EMB_W2V_CHECK_ALPHA},     {"sample", EMB_W2V_CHECK_SAMPLE}, {"seed", EMB_W2V_CHECK_SEED},
-        {"kernel", EMB_W2V_CHECK_KERNEL},
-    };
-    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
-        if (!strcmp(name, bits[i].name)) return bits[i].bit;
-    return 0;
-}
-
-int cmd_train(int argc, char **argv) {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        FILE *f = argc < 2 ? stderr : stdout;
-        fprintf(f, "usage: emb train MODEL [options]\n\nmodels:\n  word2vec   skip-gram / CBOW word vectors\n\n%s",
-                W2V_USAGE);
-        return argc < 2 ? CLI_EXIT_USAGE : 0;
-    }
-    if (!strcmp(argv[1], "word2vec") || !strcmp(argv[1], "w2v")) return train_word2vec(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "deepwalk") || !strcmp(argv[1], "node2vec")) return cmd_train_graph(argv[1], argc - 1, argv + 1);
-    if (!strcmp(argv[1], "line")) return cmd_train_line(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "kge")) return cmd_train_kge(argc - 1, argv + 1);
-    return cli_usage_error("train", "unknown model '%s' (available: word2vec, deepwalk, node2vec, line, kge)", argv[1]);
 }
