@@ -49,6 +49,7 @@ static const struct cli_spec convert_spec = {
     .args = "INPUT and OUTPUT",
     .min_args = 2,
     .max_args = 2,
+    .help_if_bare = 1,
 };
 
 int cmd_convert(int argc, char **argv) {

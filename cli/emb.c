@@ -143,7 +143,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
-        if (argc > 2) {
+        if (argc > 2 && strcmp(argv[2], "--help") != 0 && strcmp(argv[2], "-h") != 0) {
             for (size_t i = 0; i < N_COMMANDS; i++)
                 if (!strcmp(argv[2], commands[i].name)) {
                     char *args[] = {argv[2], "--help", NULL};

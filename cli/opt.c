@@ -1,4 +1,6 @@
 /* opt.c -- the one option parser and help generator (see opt.h). */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -62,10 +64,15 @@ static int store(const char *cmd, const struct cli_opt *o, const char *arg, void
         if (cli_parse_ll(cmd, opt, arg, o->lo, o->hi, &v)) return CLI_EXIT_USAGE;
         *(int64_t *)p = v;
         return 0;
-    case CLI_U64:
-        if (cli_parse_ll(cmd, opt, arg, 0, o->hi, &v)) return CLI_EXIT_USAGE;
-        *(uint64_t *)p = (uint64_t)v;
+    case CLI_U64: {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long u = strtoull(arg, &end, 10);
+        if (!*arg || *end || *arg == '-' || errno)
+            return cli_usage_error(cmd, "%s expects a non-negative integer, got '%s'", opt, arg);
+        *(uint64_t *)p = u;
         return 0;
+    }
     case CLI_DOUBLE:
         if (cli_parse_double(cmd, opt, arg, o->dlo, o->dhi, &d)) return CLI_EXIT_USAGE;
         *(double *)p = d;
@@ -123,7 +130,7 @@ static int one_option(const struct cli_spec *s, int argc, char **argv, int *i, v
 
 int cli_parse(const struct cli_spec *s, int argc, char **argv, void *dst, struct cli_args *a) {
     memset(a, 0, sizeof *a);
-    if (argc < 2 && s->min_args > 0) {
+    if (argc < 2 && s->help_if_bare) {
         cli_help(s, stderr);
         return CLI_EXIT_USAGE;
     }

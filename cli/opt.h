@@ -31,7 +31,7 @@ enum cli_opt_kind {
     CLI_FLAG,    /* no value: sets an int to 1 */
     CLI_INT,     /* int in [lo, hi] */
     CLI_I64,     /* int64_t in [lo, hi] */
-    CLI_U64,     /* uint64_t in [0, hi] (seeds) */
+    CLI_U64,     /* uint64_t, any non-negative value (seeds) */
     CLI_DOUBLE,  /* double in [dlo, dhi] */
     CLI_FLOAT,   /* float in [dlo, dhi] */
     CLI_STR,     /* const char *: the argument itself (paths, names) */
@@ -74,6 +74,7 @@ struct cli_spec {
     const char *tail;        /* after the options: output format, examples */
     const char *args;        /* positionals for messages: "VECTORS QUESTIONS" */
     int min_args, max_args;  /* max -1: any number */
+    int help_if_bare;        /* no arguments at all: print --help to stderr, exit 2 */
 };
 
 /* What cli_parse found besides the options struct. */
@@ -85,8 +86,8 @@ struct cli_args {
 
 /* Parse argv[1..argc) (argv[0] is the command name) into `dst`. Returns -1
  * to go on, 0 after printing --help to stdout, or CLI_EXIT_USAGE after
- * printing the error. With no arguments at all and min_args > 0 the help
- * goes to stderr (exit 2). argv is reordered: options first. */
+ * printing the error (or the help, to stderr, for a bare command with
+ * help_if_bare). argv is reordered: options first. */
 int cli_parse(const struct cli_spec *spec, int argc, char **argv, void *dst, struct cli_args *args);
 /* Print the generated help text. */
 void cli_help(const struct cli_spec *spec, FILE *f);
@@ -139,7 +140,7 @@ int cli_dispatch(const struct cli_subs *t, int argc, char **argv);
 /* ---- the shared options, declared once ------------------------------- */
 #define CLI_THREADS_OPT(T, F, help_, def_) CLI_INT_OPT("threads", 0, T, F, 1, 1024, "N", help_, def_)
 #define CLI_SEED_OPT(T, F, help_, def_) \
-    {CLI_O_("seed", 0, CLI_U64, T, F), .hi = INT64_MAX, .metavar = "N", .help = (help_), .def = (def_)}
+    {CLI_O_("seed", 0, CLI_U64, T, F), .metavar = "N", .help = (help_), .def = (def_)}
 #define CLI_QUIET_OPT(T, F, help_) CLI_FLAG_OPT("quiet", T, F, help_)
 #define CLI_JSON_OPT(T, F, help_) CLI_FLAG_OPT("json", T, F, help_)
 #define CLI_PROGRESS_OPT(T, F, help_) CLI_FLAG_OPT("progress", T, F, help_)
