@@ -155,7 +155,7 @@ int cli_parse_simd(const char *cmd, const char *opt, const char *arg, void *dst)
  * SIGINT/SIGTERM, and a file to resume from. */
 #define CLI_CHECKPOINT_OPT(T, F, help_) CLI_STR_OPT("checkpoint", 0, T, F, "FILE", help_, NULL)
 #define CLI_CHECKPOINT_EVERY_OPT(T, F, def_) \
-    CLI_DOUBLE_OPT("checkpoint-every", T, F, 1, 1e9, "SEC", "seconds between checkpoints", def_)
+    CLI_DOUBLE_OPT("checkpoint-every", T, F, 1e-3, 1e9, "SEC", "seconds between checkpoints", def_)
 #define CLI_RESUME_OPT(T, F, help_) CLI_STR_OPT("resume", 0, T, F, "FILE", help_, NULL)
 
 #define CLI_NOPTS(tab) (sizeof(tab) / sizeof((tab)[0]))
