@@ -229,6 +229,7 @@ void cli_help(const struct cli_spec *s, FILE *f) {
 
 int cli_dispatch(const struct cli_subs *t, int argc, char **argv) {
     const char *name = argc > 1 ? argv[1] : NULL;
+    if (!name && t->missing) return cli_usage_error(t->cmd, "%s", t->missing);
     if (!name || !strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
         FILE *f = name ? stdout : stderr;
         fputs(t->head, f);

@@ -59,7 +59,7 @@ struct cli_opt {
 };
 
 /* Repeated values of a CLI_LIST option, in order. */
-#define CLI_LIST_MAX 64
+#define CLI_LIST_MAX 1024
 struct cli_list {
     const char *v[CLI_LIST_MAX];
     int n;
@@ -109,11 +109,12 @@ struct cli_subs {
     const struct cli_sub *subs;
     size_t n;
     const char *tail; /* after the list */
+    const char *missing; /* no name given: this one-line error (NULL: the help on stderr) */
 };
 /* Dispatch argv[1] through the table (argc, argv as the parent command
  * got them). `--help`, `-h` and `help` print head, the list and tail to
- * stdout (exit 0); no name prints them to stderr (exit 2); an unknown name
- * is a usage error. */
+ * stdout (exit 0); no name prints them to stderr, or the `missing` line
+ * (exit 2); an unknown name is a usage error. */
 int cli_dispatch(const struct cli_subs *t, int argc, char **argv);
 
 /* ---- declaring options ------------------------------------------------
