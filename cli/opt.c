@@ -104,6 +104,7 @@ static int one_option(const struct cli_spec *s, int argc, char **argv, int *i, v
         const char *name = arg + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         if (len == 4 && !strncmp(name, "help", 4) && !eq) return 0;
+        if (len == 12 && !strncmp(name, "list-options", 12) && !eq) return -2;
         o = find_long(s, name, len, &ambiguous);
         if (eq) val = eq + 1;
     } else {
@@ -128,6 +129,14 @@ static int one_option(const struct cli_spec *s, int argc, char **argv, int *i, v
     return store(s->cmd, o, val, dst) ? CLI_EXIT_USAGE : -1;
 }
 
+/* --list-options: every long option, one a line ("--iter alias" for one
+ * left out of --help), for shell completion and tests. */
+static void list_options(const struct cli_spec *s) {
+    for (size_t i = 0; i < s->n_opts; i++)
+        if (s->opts[i].kind != CLI_SECTION) printf("--%s%s\n", s->opts[i].name, s->opts[i].help ? "" : " alias");
+    printf("--help\n");
+}
+
 int cli_parse(const struct cli_spec *s, int argc, char **argv, void *dst, struct cli_args *a) {
     memset(a, 0, sizeof *a);
     if (argc < 2 && s->help_if_bare) {
@@ -148,8 +157,9 @@ int cli_parse(const struct cli_spec *s, int argc, char **argv, void *dst, struct
             continue;
         }
         int rc = one_option(s, argc, argv, &i, dst, a);
-        if (rc == 0) {
-            cli_help(s, stdout);
+        if (rc == 0 || rc == -2) {
+            if (rc == 0) cli_help(s, stdout);
+            else list_options(s);
             return 0;
         }
         if (rc > 0) return rc;

@@ -85,7 +85,8 @@ struct cli_args {
 };
 
 /* Parse argv[1..argc) (argv[0] is the command name) into `dst`. Returns -1
- * to go on, 0 after printing --help to stdout, or CLI_EXIT_USAGE after
+ * to go on, 0 after printing --help (or --list-options: every long option,
+ * one a line, aliases marked "alias") to stdout, or CLI_EXIT_USAGE after
  * printing the error (or the help, to stderr, for a bare command with
  * help_if_bare). argv is reordered: options first. */
 int cli_parse(const struct cli_spec *spec, int argc, char **argv, void *dst, struct cli_args *args);
