@@ -36,8 +36,7 @@ static int parse_method(const char *cmd, const char *opt, const char *arg, void 
 #define T struct eopts
 #define EVAL_COMMON_OPTS                                                                                        \
     CLI_JSON_OPT(T, json, "print one JSON object"),                                                               \
-        CLI_FORMAT_OPT("format", T, format, "F", "text, bin or npy", "from the file"),                            \
-        CLI_STR_OPT("vocab", 0, T, vocab, "PATH", "vocabulary of an .npy file", "PATH.vocab")
+        CLI_VECS_OPTS(T, format, vocab)
 static const struct cli_opt analogy_opts[] = {
     CLI_I64_OPT("restrict", T, restrict_vocab, 0, INT32_MAX, "N", "candidates: the first N vectors (0 = all)",
                 "30000"),

@@ -44,9 +44,8 @@ static int parse_metric(const char *cmd, const char *opt, const char *arg, void 
 
 #define T struct opts
 #define OUTPUT_OPT(help_) CLI_STR_OPT("output", 'o', T, output, "INDEX", help_, NULL)
-#define FORMAT_OPT CLI_FORMAT_OPT("format", T, fmt, "F", "text, bin or npy", "from the file")
+#define VECS_OPTS CLI_VECS_OPTS(T, fmt, vocab)
 #define LIMIT_OPT CLI_I64_OPT("limit", T, limit, 0, INT64_MAX, "N", "read only the first N vectors", NULL)
-#define VOCAB_OPT CLI_STR_OPT("vocab", 0, T, vocab, "PATH", "vocabulary of an .npy file", "PATH.vocab")
 #define QUIET_OPT CLI_QUIET_OPT(T, quiet, "no summary line on stderr")
 #define NO_WAIT_OPT CLI_FLAG_OPT("no-wait", T, no_wait, "fail at once instead of waiting for the lock")
 #define JSON_INFO_OPT CLI_JSON_OPT(T, json, "print the index's summary as JSON")
@@ -60,16 +59,15 @@ static const struct cli_opt build_opts[] = {
     CLI_INT_OPT("ef", 0, T, ef, 1, 1000000, "N", "HNSW default search breadth stored in the index", "50"),
     CLI_THREADS_OPT(T, n_threads, "build threads", "all CPUs"),
     CLI_SEED_OPT(T, p.seed, "HNSW level draws; --threads 1 builds identically", "1"),
-    FORMAT_OPT,
+    VECS_OPTS,
     LIMIT_OPT,
-    VOCAB_OPT,
     CLI_QUIET_OPT(T, quiet, "no progress line"),
     CLI_JSON_OPT(T, json, "JSON summary on stdout"),
 };
 static const struct cli_opt info_opts[] = {JSON_INFO_OPT};
 static const struct cli_opt add_opts[] = {
     OUTPUT_OPT("index to write (default: INDEX, replaced atomically)"),
-    NO_WAIT_OPT, FORMAT_OPT, LIMIT_OPT, VOCAB_OPT, QUIET_OPT, JSON_INFO_OPT,
+    NO_WAIT_OPT, VECS_OPTS, LIMIT_OPT, QUIET_OPT, JSON_INFO_OPT,
 };
 static const struct cli_opt delete_opts[] = {
     OUTPUT_OPT("index to write (default: INDEX, replaced atomically)"),
@@ -87,9 +85,8 @@ static const struct cli_opt search_opts[] = {
     CLI_INT_OPT("ef", 0, T, ef, 1, 1000000, "N", "HNSW search breadth (>= k)", "the index's"),
     CLI_THREADS_OPT(T, n_threads, "threads for --queries", "all CPUs"),
     CLI_FLAG_OPT("serial", T, serial, "--queries one at a time on this thread (single-query timing)"),
-    FORMAT_OPT,
+    VECS_OPTS,
     LIMIT_OPT,
-    VOCAB_OPT,
     CLI_JSON_OPT(T, json, "one JSON object per query: {\"query\", \"neighbors\": [{\"id\", \"word\", \"score\"}]}"),
     CLI_QUIET_OPT(T, quiet, "no timing line on stderr"),
 };

@@ -46,8 +46,7 @@ static const char *const init_words[] = {"pca", "random", NULL}; /* enum emb_tsn
 #define OUTPUT_OPT(mv, help_) CLI_STR_OPT("output", 'o', T, output, mv, help_, NULL)
 #define TOP_OPT(help_, def_) CLI_I64_OPT("top", T, top, 1, INT32_MAX, "N", help_, def_)
 #define READ_OPTS                                                                                                  \
-    CLI_FORMAT_OPT("format", T, format, "F", "text, bin or npy (vector input)", "from the file"),                  \
-        CLI_STR_OPT("vocab", 0, T, vocab, "PATH", "vocabulary of an .npy file", "PATH.vocab"),                    \
+    CLI_VECS_OPTS(T, format, vocab),                                                                               \
         CLI_QUIET_OPT(T, quiet, "no summary line on stderr"), CLI_JSON_OPT(T, json, "print a JSON summary on stdout")
 static const struct cli_opt project_opts[] = {
     OUTPUT_OPT("COORDS.tsv", "coordinates to write"),

@@ -71,8 +71,7 @@ static const struct cli_opt nodes_opts[] = {
     CLI_THREADS_OPT(T, p.n_threads, "threads", "all CPUs"),
     CLI_SEED_OPT(T, p.seed, "seed of the random splits", "1"),
     CLI_JSON_OPT(T, json, "print one JSON object"),
-    CLI_FORMAT_OPT("format", T, format, "F", "text, bin or npy", "from the file"),
-    CLI_STR_OPT("vocab", 0, T, vocab, "PATH", "vocabulary of an .npy file", "PATH.vocab"),
+    CLI_VECS_OPTS(T, format, vocab),
 };
 #undef T
 

@@ -64,10 +64,9 @@ enum { METHOD_BOTH, METHOD_ADD, METHOD_MUL };
 #define T struct qopts
 #define Q_TOP_OPT(what) CLI_INT_OPT("top", 'k', T, k, 1, MAX_K, "N", what, "10")
 #define Q_LOAD_OPTS                                                                                              \
-    CLI_FORMAT_OPT("format", T, format, "F", "text, bin or npy", "from the file"),                                \
-        CLI_I64_OPT("limit", T, limit, 0, INT64_MAX, "N", "load only the first N vectors (the most frequent words)", \
-                    NULL),                                                                                         \
-        CLI_STR_OPT("vocab", 0, T, vocab, "PATH", "vocabulary of an .npy file", "PATH.vocab")
+    CLI_I64_OPT("limit", T, limit, 0, INT64_MAX, "N", "load only the first N vectors (the most frequent words)",   \
+                NULL),                                                                                             \
+        CLI_VECS_OPTS(T, format, vocab)
 static const struct cli_opt neighbors_opts[] = {
     Q_TOP_OPT("neighbours per query"),
     CLI_JSON_OPT(T, json, "one JSON object per query: {\"query\", \"neighbors\": [{\"word\", \"score\"}]}"),

@@ -149,6 +149,10 @@ int cli_dispatch(const struct cli_subs *t, int argc, char **argv);
 /* --format text|bin|npy into an enum emb_vec_format. */
 int cli_parse_vec_format(const char *cmd, const char *opt, const char *arg, void *dst);
 #define CLI_FORMAT_OPT(n, T, F, mv, help_, def_) CLI_FN_OPT(n, T, F, cli_parse_vec_format, mv, help_, def_)
+/* How to read a vector file: --format F and --vocab PATH (an .npy's words). */
+#define CLI_VECS_OPTS(T, format_field, vocab_field)                                                                \
+    CLI_FORMAT_OPT("format", T, format_field, "F", "text, bin or npy", "from the file"),                           \
+        CLI_STR_OPT("vocab", 0, T, vocab_field, "PATH", "vocabulary of an .npy file", "PATH.vocab")
 /* --simd auto|ref|avx2|avx512 into an enum emb_simd (emb_simd_parse). */
 int cli_parse_simd(const char *cmd, const char *opt, const char *arg, void *dst);
 #define CLI_SIMD_OPT(T, F) \
