@@ -93,15 +93,6 @@ double cli_now(void);
 struct json_object;
 void cli_json_print(struct json_object *obj);
 
-/* Parse one of the skip-gram options shared by the trainers (--dim,
- * --window, --negative, --epochs, --alpha, --sample, --threads, --seed,
- * --checkpoint-every, --kernel; `name` without the dashes) into p
- * (cli/train_opts.c). Returns 0, or CLI_EXIT_USAGE after printing the error. */
-struct emb_w2v_params;
-int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p);
-/* Its EMB_W2V_CHECK_* bit (the option must match a resumed checkpoint). */
-uint32_t cli_w2v_check_bit(const char *name);
-
 /* Commands (cli/emb.c's tables call them; argv[0] is the command's own
  * name, e.g. "analogy" for `emb eval analogy`). No cmd_*.c file calls
  * another's functions. */

@@ -1,5 +1,4 @@
 /* cmd_train.c -- `emb train MODEL ...`: read a corpus, train, save vectors. */
-#include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -11,79 +10,61 @@
 #include "emb/stream.h"
 #include "emb/vecs.h"
 #include "emb/w2v.h"
+#include "train_opts.h"
 
-static const char *W2V_USAGE =
-    "usage: emb train word2vec --input CORPUS --output VECTORS [options]\n"
-    "\n"
-    "Train word2vec vectors. CORPUS is plain or gzip text (\"-\" = stdin), one\n"
-    "sentence per line, tokens separated by whitespace. The output format follows\n"
-    "the extension: .bin word2vec binary, .npy NumPy (+ .vocab), else text.\n"
-    "\n"
-    "model:\n"
-    "  --model sg|cbow       skip-gram or CBOW (default cbow, as word2vec.c)\n"
-    "  --loss ns|hs          negative sampling or hierarchical softmax (default ns)\n"
-    "  --kernel batch|plain  skip-gram NS kernel: shared negatives as small matrix\n"
-    "                        products (default), or word2vec.c's per-pair loop\n"
-    "  --dim N               vector size (100)\n"
-    "  --window N            max context distance (5)\n"
-    "  --negative N          negative samples (5)\n"
-    "  --epochs N            passes over the corpus (5); --iter is a synonym\n"
-    "  --alpha X             starting learning rate (0.025 sg, 0.05 cbow)\n"
-    "  --sample X            subsampling threshold for frequent words (1e-3; 0 = off)\n"
-    "vocabulary:\n"
-    "  --min-count N         drop words rarer than N (5)\n"
-    "  --max-vocab N         keep at most the N most frequent words (0 = all)\n"
-    "  --save-vocab FILE     write \"word count\" lines\n"
-    "  --read-vocab FILE     use this vocabulary instead of counting the corpus\n"
-    "run:\n"
-    "  --threads N           worker threads (default: number of CPUs)\n"
-    "  --simd auto|ref|avx2|avx512  vector kernels (default: best the CPU has)\n"
-    "  --seed N              random seed (1); with --threads 1 output is reproducible\n"
-    "  --format text|bin|npy output format (default from the extension)\n"
-    "  --checkpoint FILE     save state every --checkpoint-every seconds (600) and\n"
-    "                        on SIGINT/SIGTERM\n"
-    "  --resume FILE         continue from a checkpoint (give the same --input)\n"
-    "  --quiet               no progress line\n"
-    "  --json                print a JSON summary on stdout\n"
-    "\n"
-    "example:\n"
-    "  emb train word2vec --model sg --input corpus.txt.gz --output vectors.bin --threads 2\n";
-
-enum {
-    OPT_INPUT = 256, OPT_OUTPUT, OPT_MODEL, OPT_LOSS, OPT_KERNEL, OPT_DIM, OPT_WINDOW, OPT_NEGATIVE, OPT_EPOCHS,
-    OPT_ALPHA, OPT_SAMPLE, OPT_MIN_COUNT, OPT_MAX_VOCAB, OPT_SAVE_VOCAB, OPT_READ_VOCAB, OPT_THREADS, OPT_SEED,
-    OPT_FORMAT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_QUIET, OPT_JSON, OPT_SIMD, OPT_HELP
+struct wopts {
+    struct emb_w2v_params p;
+    struct emb_corpus_params cp;
+    const char *input, *output, *save_vocab, *read_vocab, *resume;
+    enum emb_vec_format fmt;
+    int quiet, json;
 };
 
-static const struct option w2v_options[] = {
-    {"input", required_argument, 0, OPT_INPUT},
-    {"output", required_argument, 0, OPT_OUTPUT},
-    {"model", required_argument, 0, OPT_MODEL},
-    {"loss", required_argument, 0, OPT_LOSS},
-    {"kernel", required_argument, 0, OPT_KERNEL},
-    {"dim", required_argument, 0, OPT_DIM},
-    {"size", required_argument, 0, OPT_DIM},
-    {"window", required_argument, 0, OPT_WINDOW},
-    {"negative", required_argument, 0, OPT_NEGATIVE},
-    {"epochs", required_argument, 0, OPT_EPOCHS},
-    {"iter", required_argument, 0, OPT_EPOCHS},
-    {"alpha", required_argument, 0, OPT_ALPHA},
-    {"sample", required_argument, 0, OPT_SAMPLE},
-    {"min-count", required_argument, 0, OPT_MIN_COUNT},
-    {"max-vocab", required_argument, 0, OPT_MAX_VOCAB},
-    {"save-vocab", required_argument, 0, OPT_SAVE_VOCAB},
-    {"read-vocab", required_argument, 0, OPT_READ_VOCAB},
-    {"threads", required_argument, 0, OPT_THREADS},
-    {"seed", required_argument, 0, OPT_SEED},
-    {"format", required_argument, 0, OPT_FORMAT},
-    {"checkpoint", required_argument, 0, OPT_CHECKPOINT},
-    {"checkpoint-every", required_argument, 0, OPT_CHECKPOINT_EVERY},
-    {"resume", required_argument, 0, OPT_RESUME},
-    {"quiet", no_argument, 0, OPT_QUIET},
-    {"json", no_argument, 0, OPT_JSON},
-    {"simd", required_argument, 0, OPT_SIMD},
-    {"help", no_argument, 0, OPT_HELP},
-    {0, 0, 0, 0},
+static int parse_model(const char *cmd, const char *opt, const char *arg, void *dst) {
+    if (!strcmp(arg, "sg") || !strcmp(arg, "skipgram")) *(enum emb_w2v_model *)dst = EMB_W2V_SG;
+    else if (!strcmp(arg, "cbow")) *(enum emb_w2v_model *)dst = EMB_W2V_CBOW;
+    else return cli_usage_error(cmd, "%s must be sg or cbow, got '%s'", opt, arg);
+    return 0;
+}
+
+static const char *const loss_words[] = {"ns", "hs", NULL}; /* enum emb_w2v_loss */
+
+#define T struct wopts
+static const struct cli_opt w2v_opts[] = {
+    CLI_SECTION_OPT("files"),
+    CLI_STR_OPT("input", 0, T, input, "CORPUS", "the corpus (required)", NULL),
+    CLI_STR_OPT("output", 0, T, output, "VECTORS", "the vectors to write (required)", NULL),
+    CLI_FORMAT_OPT("format", T, fmt, "text|bin|npy", "output format", "from the extension"),
+    CLI_SECTION_OPT("model"),
+    CLI_FN_OPT("model", T, p.model, parse_model, "sg|cbow", "skip-gram or CBOW", "cbow, as word2vec.c"),
+    CLI_ENUM_OPT("loss", T, p.loss, loss_words, "ns|hs", "negative sampling or hierarchical softmax", "ns"),
+    CLI_SKIPGRAM_OPTS(T, p, "100", "5", "5", "0.025 sg, 0.05 cbow", "1e-3"),
+    CLI_SECTION_OPT("vocabulary"),
+    CLI_I64_OPT("min-count", T, cp.min_count, 1, INT64_MAX, "N", "drop words rarer than N", "5"),
+    CLI_INT_OPT("max-vocab", 0, T, cp.max_vocab, 0, INT32_MAX, "N", "keep at most the N most frequent words (0 = all)",
+                NULL),
+    CLI_STR_OPT("save-vocab", 0, T, save_vocab, "FILE", "write \"word count\" lines", NULL),
+    CLI_STR_OPT("read-vocab", 0, T, read_vocab, "FILE", "use this vocabulary instead of counting the corpus", NULL),
+    CLI_SECTION_OPT("run"),
+    CLI_W2V_RUN_OPTS(T, p),
+    CLI_RESUME_OPT(T, resume, "continue from a checkpoint (give the same --input)"),
+    CLI_QUIET_OPT(T, quiet, "no progress line"),
+    CLI_JSON_OPT(T, json, "print a JSON summary on stdout"),
+};
+#undef T
+
+static const struct cli_spec w2v_spec = {
+    .cmd = "train word2vec",
+    .usage = "usage: emb train word2vec --input CORPUS --output VECTORS [options]\n"
+             "\n"
+             "Train word2vec vectors. CORPUS is plain or gzip text (\"-\" = stdin), one\n"
+             "sentence per line, tokens separated by whitespace. The output format follows\n"
+             "the extension: .bin word2vec binary, .npy NumPy (+ .vocab), else text.\n",
+    .opts = w2v_opts,
+    .n_opts = CLI_NOPTS(w2v_opts),
+    .tail = "example:\n"
+            "  emb train word2vec --model sg --input corpus.txt.gz --output vectors.bin --threads 2\n",
+    .max_args = 0,
 };
 
 struct progress_ctx {
@@ -104,83 +85,38 @@ static void on_train_progress(void *ctx, const struct emb_w2v_progress *p) {
     cli_progress_draw(&pc->bar, p->fraction, p->words_per_sec, "words", p->eta_sec, extra);
 }
 
+/* Parse and check the options; returns -1 to go on, else an exit status. */
+static int parse(struct wopts *o, int argc, char **argv, int *min_count_set, int *max_vocab_set) {
+    const char *cmd = w2v_spec.cmd;
+    struct cli_args a;
+    memset(o, 0, sizeof *o);
+    o->p = emb_w2v_default_params();
+    o->cp = emb_corpus_default_params();
+    o->p.n_threads = emb_cpu_count();
+    int st = cli_parse(&w2v_spec, argc, argv, o, &a);
+    if (st >= 0) return st;
+    o->p.resume_check |= cli_w2v_resume_check(&w2v_spec, &a);
+    *min_count_set = cli_given(&w2v_spec, &a, "min-count");
+    *max_vocab_set = cli_given(&w2v_spec, &a, "max-vocab");
+    if (!o->input) return cli_usage_error(cmd, "--input CORPUS is required");
+    if (!o->output) return cli_usage_error(cmd, "--output VECTORS is required");
+    if (o->resume && o->read_vocab) return cli_usage_error(cmd, "--resume and --read-vocab cannot be combined");
+    if (!cli_given(&w2v_spec, &a, "alpha")) o->p.alpha = 0; /* model default */
+    return -1;
+}
+
 int cmd_train_word2vec(int argc, char **argv) {
-    const char *cmd = "train word2vec";
-    struct emb_w2v_params p = emb_w2v_default_params();
-    struct emb_corpus_params cp = emb_corpus_default_params();
-    const char *input = NULL, *output = NULL, *save_vocab = NULL, *read_vocab = NULL, *resume = NULL;
-    enum emb_vec_format fmt = EMB_FMT_AUTO;
-    int quiet = 0, json = 0, alpha_set = 0, min_count_set = 0, max_vocab_set = 0, rc;
-    long long v;
+    const char *cmd = w2v_spec.cmd;
+    struct wopts o;
+    int min_count_set = 0, max_vocab_set = 0, rc;
     struct emb_err err = {0};
-    p.n_threads = emb_cpu_count();
-    optind = 1;
-    opterr = 0;
-    int c;
-    int idx = 0;
-    while ((c = getopt_long(argc, argv, ":", w2v_options, &idx)) != -1) {
-        switch (c) {
-        case OPT_INPUT: input = optarg; break;
-        case OPT_OUTPUT: output = optarg; break;
-        case OPT_MODEL:
-            if (!strcmp(optarg, "sg") || !strcmp(optarg, "skipgram")) p.model = EMB_W2V_SG;
-            else if (!strcmp(optarg, "cbow")) p.model = EMB_W2V_CBOW;
-            else return cli_usage_error(cmd, "--model must be sg or cbow, got '%s'", optarg);
-            p.resume_check |= EMB_W2V_CHECK_MODEL;
-            break;
-        case OPT_LOSS:
-            if (!strcmp(optarg, "ns")) p.loss = EMB_W2V_NS;
-            else if (!strcmp(optarg, "hs")) p.loss = EMB_W2V_HS;
-            else return cli_usage_error(cmd, "--loss must be ns or hs, got '%s'", optarg);
-            p.resume_check |= EMB_W2V_CHECK_LOSS;
-            break;
-        case OPT_KERNEL:
-            if (!strcmp(optarg, "batch")) p.kernel = EMB_W2V_KERNEL_BATCH;
-            else if (!strcmp(optarg, "plain")) p.kernel = EMB_W2V_KERNEL_PLAIN;
-            else return cli_usage_error(cmd, "--kernel must be batch or plain, got '%s'", optarg);
-            p.resume_check |= EMB_W2V_CHECK_KERNEL;
-            break;
-        case OPT_SIMD:
-            if (!strcmp(optarg, "auto")) p.simd = EMB_SIMD_AUTO;
-            else if (!strcmp(optarg, "ref")) p.simd = EMB_SIMD_REF;
-            else if (!strcmp(optarg, "avx2")) p.simd = EMB_SIMD_AVX2;
-            else if (!strcmp(optarg, "avx512")) p.simd = EMB_SIMD_AVX512;
-            else return cli_usage_error(cmd, "--simd must be auto, ref, avx2 or avx512, got '%s'", optarg);
-            break;
-        case OPT_MIN_COUNT:
-            if (cli_parse_ll(cmd, "--min-count", optarg, 1, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            cp.min_count = v;
-            min_count_set = 1;
-            break;
-        case OPT_MAX_VOCAB:
-            if (cli_parse_ll(cmd, "--max-vocab", optarg, 0, INT32_MAX, &v)) return CLI_EXIT_USAGE;
-            cp.max_vocab = (int32_t)v;
-            max_vocab_set = 1;
-            break;
-        case OPT_SAVE_VOCAB: save_vocab = optarg; break;
-        case OPT_READ_VOCAB: read_vocab = optarg; break;
-        case OPT_FORMAT:
-            if (emb_vec_format_parse(optarg, &fmt, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-            break;
-        case OPT_CHECKPOINT: p.checkpoint_path = optarg; break;
-        case OPT_RESUME: resume = optarg; break;
-        case OPT_QUIET: quiet = 1; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_DIM: case OPT_WINDOW: case OPT_NEGATIVE: case OPT_EPOCHS: case OPT_ALPHA: case OPT_SAMPLE:
-        case OPT_THREADS: case OPT_SEED: case OPT_CHECKPOINT_EVERY:
-            if (cli_w2v_option(cmd, w2v_options[idx].name, optarg, &p)) return CLI_EXIT_USAGE;
-            p.resume_check |= cli_w2v_check_bit(w2v_options[idx].name);
-            if (c == OPT_ALPHA) alpha_set = 1;
-            break;
-        case OPT_HELP: fputs(W2V_USAGE, stdout); return 0;
-        default: return cli_getopt_error(cmd, c, argv);
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!input) return cli_usage_error(cmd, "--input CORPUS is required");
-    if (!output) return cli_usage_error(cmd, "--output VECTORS is required");
-    if (resume && read_vocab) return cli_usage_error(cmd, "--resume and --read-vocab cannot be combined");
-    if (!alpha_set) p.alpha = 0; /* model default */
+    if ((rc = parse(&o, argc, argv, &min_count_set, &max_vocab_set)) >= 0) return rc;
+    struct emb_w2v_params p = o.p;
+    struct emb_corpus_params cp = o.cp;
+    const char *input = o.input, *output = o.output, *save_vocab = o.save_vocab, *read_vocab = o.read_vocab,
+               *resume = o.resume;
+    enum emb_vec_format fmt = o.fmt;
+    int quiet = o.quiet, json = o.json;
     const struct cli_path paths[] = {
         {"--input", input, CLI_IN, 0},          {"--read-vocab", read_vocab, CLI_IN, 0},
         {"--resume", resume, CLI_RESUME, 0},    {"--output", output, CLI_VECS, (int)fmt},

@@ -1,0 +1,40 @@
+/* train_opts.h -- the options word2vec and the graph trainers share
+ * (cmd_train.c, cmd_graph.c), declared once (cli/train_opts.c). */
+#ifndef EMB_CLI_TRAIN_OPTS_H
+#define EMB_CLI_TRAIN_OPTS_H
+
+#include <stdint.h>
+
+#include "emb/w2v.h"
+#include "opt.h"
+
+extern const char *const cli_w2v_kernel_words[]; /* enum emb_w2v_kernel */
+
+/* The skip-gram options, into the struct emb_w2v_params field P of the
+ * options struct T; the D* arguments are the defaults shown in --help. */
+#define CLI_SKIPGRAM_OPTS(T, P, Ddim, Dwindow, Depochs, Dalpha, Dsample)                                           \
+    CLI_INT_OPT("dim", 0, T, P.dim, 1, 10000, "N", "vector size", Ddim),                                           \
+        CLI_INT_OPT("size", 0, T, P.dim, 1, 10000, "N", NULL, NULL),                                                \
+        CLI_INT_OPT("window", 0, T, P.window, 1, 1000, "N", "max context distance", Dwindow),                      \
+        CLI_INT_OPT("negative", 0, T, P.negative, 1, 1000, "N", "negative samples", "5"),                          \
+        CLI_INT_OPT("epochs", 0, T, P.epochs, 1, 100000, "N", "passes over the data; --iter is a synonym", Depochs), \
+        CLI_INT_OPT("iter", 0, T, P.epochs, 1, 100000, "N", NULL, NULL),                                            \
+        CLI_FLOAT_OPT("alpha", T, P.alpha, 1e-9, 10, "X", "starting learning rate", Dalpha),                       \
+        CLI_DOUBLE_OPT("sample", T, P.sample, 0, 0.999, "X", "subsampling threshold for frequent words (0 = off)", \
+                       Dsample),                                                                                   \
+        CLI_ENUM_OPT("kernel", T, P.kernel, cli_w2v_kernel_words, "batch|plain",                                   \
+                     "skip-gram NS kernel: shared negatives as small\nmatrix products, or word2vec.c's per-pair loop", \
+                     "batch")
+
+/* The run options: threads, SIMD level, seed, checkpoints. */
+#define CLI_W2V_RUN_OPTS(T, P)                                                                                      \
+    CLI_THREADS_OPT(T, P.n_threads, "worker threads", "number of CPUs"), CLI_SIMD_OPT(T, P.simd),                  \
+        CLI_SEED_OPT(T, P.seed, "random seed; with --threads 1 output is reproducible", "1"),                      \
+        CLI_CHECKPOINT_OPT(T, P.checkpoint_path, "save state every --checkpoint-every seconds and\non SIGINT/SIGTERM"), \
+        CLI_CHECKPOINT_EVERY_OPT(T, P.checkpoint_every, "600")
+
+/* The EMB_W2V_CHECK_* bits of the options given (they must match a resumed
+ * checkpoint; threads and checkpoint-every may change). */
+uint32_t cli_w2v_resume_check(const struct cli_spec *spec, const struct cli_args *args);
+
+#endif
