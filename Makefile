@@ -71,12 +71,13 @@ endif
 CLI_DEFS = -DEMB_HAVE_CAIRO=$(HAVE_CAIRO) -DEMB_HAVE_MHD=$(HAVE_MHD)
 
 CORE_SRC   := $(filter-out %_test.c,$(wildcard src/core/*.c))
+DATA_SRC   := $(filter-out %_test.c,$(wildcard src/data/*.c))
 NN_SRC     := $(filter-out %_test.c,$(wildcard src/nn/*.c))
 MODEL_SRC  := $(filter-out %_test.c,$(wildcard src/models/*.c))
 EVAL_SRC   := $(filter-out %_test.c,$(wildcard src/eval/*.c))
 INDEX_SRC  := $(filter-out %_test.c,$(wildcard src/index/*.c))
 MAP_SRC    := $(filter-out %_test.c src/map/plot.c,$(wildcard src/map/*.c))
-LIB_SRC    := $(CORE_SRC) $(NN_SRC) $(MODEL_SRC) $(EVAL_SRC) $(INDEX_SRC) $(MAP_SRC)
+LIB_SRC    := $(CORE_SRC) $(DATA_SRC) $(NN_SRC) $(MODEL_SRC) $(EVAL_SRC) $(INDEX_SRC) $(MAP_SRC)
 # cli/*_missing.c stand in for an optional package that is absent.
 CLI_SRC    := $(filter-out cli/%_missing.c,$(wildcard cli/*.c))
 ifneq ($(HAVE_MHD),1)
@@ -235,6 +236,9 @@ uninstall:
 
 # Unit tests: each *_test.c is a program linked against the library.
 $(BUILD)/tests/%: src/core/%.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
+$(BUILD)/tests/%: src/data/%.c $(BUILD)/libemb.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 $(BUILD)/tests/%: src/nn/%.c $(BUILD)/libemb.a

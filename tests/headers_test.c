@@ -5,6 +5,7 @@
 #include "emb/graph.h"
 #include "emb/huffman.h"
 #include "emb/io.h"
+#include "emb/kg.h"
 #include "emb/line.h"
 #include "emb/map.h"
 #include "emb/linkpred.h"
