@@ -9,6 +9,7 @@
 #include "emb/line.h"
 #include "emb/map.h"
 #include "emb/linkpred.h"
+#include "emb/logreg.h"
 #include "emb/n2v.h"
 #include "emb/nodeclf.h"
 #include "emb/plot.h"
