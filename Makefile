@@ -235,7 +235,8 @@ SERVE_INSTALL = \
   f 644 $(BUILD)/libemb_serve.a $(D)$(LIBDIR)/libemb_serve.a \
   f 755 $(BUILD)/libemb_serve.so.$(VERSION) $(D)$(LIBDIR)/libemb_serve.so.$(VERSION) \
   l libemb_serve.so.$(VERSION) $(D)$(LIBDIR)/$(SERVE_SONAME) \
-  l $(SERVE_SONAME) $(D)$(LIBDIR)/libemb_serve.so
+  l $(SERVE_SONAME) $(D)$(LIBDIR)/libemb_serve.so \
+  f 644 $(BUILD)/emb_serve.pc $(D)$(PKGCONFIGDIR)/emb_serve.pc
 endif
 D := $(DESTDIR)
 INSTALL_ENTRIES = \
@@ -265,13 +266,27 @@ $(BUILD)/emb.pc: FORCE
 	  'Libs.private: $(BLAS_LIBS) -lm -lpthread' \
 	  'Cflags: -I$${includedir}' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+# libemb_serve's: on top of emb.pc.
+$(BUILD)/emb_serve.pc: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'exec_prefix=$${prefix}' \
+	  'libdir=$(patsubst $(PREFIX)%,$${exec_prefix}%,$(LIBDIR))' \
+	  'includedir=$(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))' '' \
+	  'Name: emb_serve' \
+	  'Description: the emb HTTP service (JSON API and web page over word vectors) as a library' \
+	  'Version: $(VERSION)' \
+	  'Requires: emb' \
+	  'Libs: -L$${libdir} -lemb_serve' \
+	  'Libs.private: $(SERVE_LIBS)' \
+	  'Cflags: -I$${includedir}' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 # The man page is generated from the help texts and committed;
 # tests/cli_man.sh fails when a command or option is missing from it.
 man: $(BUILD)/emb
 	bash scripts/gen_man.sh $(BUILD)/emb > docs/emb.1.tmp && mv docs/emb.1.tmp docs/emb.1
 
-install: all $(BUILD)/emb.pc
+install: all $(BUILD)/emb.pc $(if $(SERVE_TARGETS),$(BUILD)/emb_serve.pc)
 	bash scripts/install.sh install $(INSTALL_ENTRIES)
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 

@@ -48,7 +48,7 @@ check "$n_pub public headers in include/emb" test "$(ls "$D"/usr/include/emb/*.h
 check "plot.h (not in libemb) is not installed" test ! -e "$D/usr/include/emb/plot.h"
 check "installed files are not under the build folder" test ! -e "$D/$ROOT"
 if [[ $serve == 1 ]]; then
-  for f in lib/libemb_serve.a "lib/libemb_serve.so.$version" include/emb/serve.h; do
+  for f in lib/libemb_serve.a "lib/libemb_serve.so.$version" include/emb/serve.h lib/pkgconfig/emb_serve.pc; do
     check "installed $f" test -f "$D/usr/$f" -a -s "$D/usr/$f"
   done
   check "libemb_serve.so.$major -> libemb_serve.so.$version" \
@@ -130,6 +130,18 @@ check "hnsw links statically (libemb.a + pkg-config --static)" test $? -eq 0 || 
 check "static hnsw needs no libemb.so" bash -c "! ldd '$T/ex/hnsw_static' | grep -q libemb"
 (cd "$T/ex" && env -u LD_LIBRARY_PATH ./hnsw_static index2.idx) > "$T/hnsw2.out" 2>&1
 check "static hnsw runs and gives the same output" cmp -s "$T/hnsw.out" "$T/hnsw2.out"
+# Another program embeds the service: src/serve/serve_test.c built with
+# pkg-config against the installed libemb_serve.so (and libemb.so), run.
+if [[ $serve == 1 ]]; then
+  check "pkg-config --libs emb_serve" test "$(pkg-config --libs emb_serve | xargs)" = "-L$D/usr/lib -lemb_serve -lemb"
+  cc $XCFLAGS -Itests $(pkg-config --cflags emb_serve) -o "$T/serve_test" src/serve/serve_test.c \
+    $(pkg-config --libs emb_serve) -lpthread > "$T/serve_build.log" 2>&1
+  check "a program embedding the service builds with pkg-config" test $? -eq 0 || cat "$T/serve_build.log"
+  check "it uses the installed libemb_serve.so" \
+    grep -q "libemb_serve.so.$major => $D/usr/lib/libemb_serve.so.$major" <(ldd "$T/serve_test")
+  "$T/serve_test" > "$T/serve_test.out" 2>&1
+  check "it serves a request and stops (serve_test)" test $? -eq 0 || cat "$T/serve_test.out"
+fi
 unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 
 # Installing again over an install works; uninstall then removes every file.

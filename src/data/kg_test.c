@@ -17,18 +17,8 @@ static void path_in(char *buf, size_t n, const char *name) { snprintf(buf, n, "%
 /* A dataset directory NAME with the given split contents (NULL = absent). */
 static const char *make_ds(const char *name, const char *train, const char *valid, const char *test, int gz) {
     static char dir[512];
-    char p[600];
     path_in(dir, sizeof dir, name);
-    mkdir(dir, 0700);
-    const char *txt[3] = {train, valid, test}, *nm[3] = {"train", "valid", "test"};
-    for (int i = 0; i < 3; i++) {
-        if (!txt[i]) continue;
-        snprintf(p, sizeof p, "%s/%s.%s", dir, nm[i], gz ? "tsv.gz" : "tsv");
-        if (gz)
-            test_write_gz(p, txt[i], strlen(txt[i]));
-        else
-            test_write_file(p, txt[i], strlen(txt[i]));
-    }
+    test_write_kg(dir, train, valid, test, gz);
     return dir;
 }
 
