@@ -1,19 +1,16 @@
 /* cmd_serve.c -- `emb serve`: answer neighbour, similarity, analogy and
  * map queries over HTTP (JSON), with a small web page at /.
  *
- * This file parses options, loads the vectors (and an optional index),
- * opens the listening socket, starts libmicrohttpd's thread pool
- * (serve_http.c) and waits for SIGINT or SIGTERM to shut down cleanly. The
- * endpoints are in serve_api.c.
+ * This file parses options, loads the vectors (and an optional index) and
+ * runs the service of libemb_serve (include/emb/serve.h, src/serve/) until
+ * SIGINT or SIGTERM.
  *
  * DESIGN: SIGINT and SIGTERM are blocked before any thread exists, so
- * every thread inherits the mask and the main thread alone takes them with
- * sigwait(): no handler runs inside a worker, and shutdown is ordinary code
- * (stop the daemon, which finishes or closes open connections; free). The
- * main thread also runs the request-deadline sweep (serve_http.c) four
- * times a second between signals. The socket is opened here rather than
- * by libmicrohttpd so that a port in use or a bad address is reported with
- * its reason.
+ * every thread (the server's too) inherits the mask; only the main thread
+ * unblocks them, with a handler that just records the signal, so no
+ * handler runs inside a worker and shutdown is ordinary code (the stop
+ * flag ends emb_serve_run; emb_serve_free finishes or closes open
+ * connections).
  *
  * The index is read into memory, not memory-mapped: a mapped file that is
  * truncated while the server runs kills it with SIGBUS on the next
@@ -21,30 +18,20 @@
  * links then point anywhere). A private copy costs the index's size in
  * RAM (the vectors are held in RAM already) and a sequential read at
  * start-up; searches run at the same speed, without page faults. */
-#include <arpa/inet.h>
-#include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
-#include <microhttpd.h>
 
 #include "cli.h"
-#include "emb/eval.h"
 #include "emb/index.h"
 #include "emb/pool.h"
+#include "emb/serve.h"
 #include "emb/vecs.h"
-#include "serve.h"
-
 enum {
     OPT_INDEX = 256,
     OPT_PORT,
@@ -222,79 +209,33 @@ static int parse_opts(int argc, char **argv, struct serve_opts *o, int *first) {
     return -1;
 }
 
-/* A bound, listening TCP socket for host:port, or -1 after printing why.
- * *ipv6 tells whether it is an IPv6 socket; *bound_port is the port (the
- * kernel's choice for port 0); *loopback whether it accepts only local
- * connections (127.0.0.0/8, ::1, or an IPv4-mapped loopback address). */
-static int open_listener(const char *host, int port, int *ipv6, int *bound_port, int *loopback) {
-    char port_s[16];
-    snprintf(port_s, sizeof port_s, "%d", port);
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    int gai = getaddrinfo(host, port_s, &hints, &res);
-    if (gai != 0) {
-        fprintf(stderr, "emb serve: cannot use address '%s': %s\n", host, gai_strerror(gai));
-        return -1;
-    }
-    int fd = -1, saved = 0;
-    for (struct addrinfo *a = res; a; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) {
-            saved = errno;
-            continue;
-        }
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, a->ai_addr, a->ai_addrlen) == 0 && listen(fd, 511) == 0) {
-            *ipv6 = a->ai_family == AF_INET6;
-            break;
-        }
-        saved = errno;
-        close(fd);
-        fd = -1;
-    }
-    freeaddrinfo(res);
-    if (fd < 0) {
-        fprintf(stderr, "emb serve: cannot listen on %s port %d: %s\n", host, port, strerror(saved));
-        return -1;
-    }
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    *bound_port = port;
-    *loopback = 0;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-        if (ss.ss_family == AF_INET6) {
-            const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-            *bound_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-            *loopback = IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-        } else {
-            const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
-            *bound_port = ntohs(a->sin_port);
-            *loopback = (ntohl(a->sin_addr.s_addr) >> 24) == 127;
-        }
-    }
-    return fd;
-}
-
 static const char *base_name(const char *path) {
     const char *s = strrchr(path, '/');
     return s ? s + 1 : path;
 }
 
+static void print_warning(void *ctx, const char *msg) {
+    (void)ctx;
+    fprintf(stderr, "emb serve: %s\n", msg);
+}
+
+/* The signal that asked to stop (set by the main thread's handler only). */
+static volatile sig_atomic_t stop_signal;
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
 int cmd_serve(int argc, char **argv) {
+    struct emb_serve_opts def = emb_serve_default_opts();
     struct serve_opts o = {
-        .host = "127.0.0.1",
-        .port = 8080,
-        .n_threads = emb_cpu_count(),
-        .max_k = SERVE_MAX_K_DEFAULT,
-        .max_body = SERVE_MAX_BODY_DEFAULT,
-        .max_conn = 1024,
-        .max_per_ip = 64,
-        .timeout_s = 10,
-        .request_timeout_s = 10,
-        .map_size = SERVE_MAP_SIZE_DEFAULT,
+        .host = def.host,
+        .port = def.port,
+        .n_threads = def.n_threads,
+        .max_k = def.max_k,
+        .max_body = (long long)def.max_body,
+        .max_conn = (int)def.max_connections,
+        .max_per_ip = (int)def.max_per_ip,
+        .timeout_s = (int)def.timeout_s,
+        .request_timeout_s = (int)def.request_timeout_s,
+        .map_size = def.map_size,
     };
     int first = 0;
     o.allow_host = malloc((size_t)(argc > 0 ? argc : 1) * sizeof *o.allow_host);
@@ -309,8 +250,8 @@ int cmd_serve(int argc, char **argv) {
     }
     const char *path = argv[first];
 
-    /* Before any thread starts (the query index has a pool): every thread
-     * inherits this mask, so the signals reach sigwait() below only. */
+    /* Before any thread starts (the server's, and the query's pool): every
+     * thread inherits this mask; the main thread unblocks it below. */
     sigset_t stop_set;
     sigemptyset(&stop_set);
     sigaddset(&stop_set, SIGINT);
@@ -319,117 +260,73 @@ int cmd_serve(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN); /* a client that hangs up is not fatal */
 
     struct emb_err err = {0};
-    struct serve_model m = {.name = base_name(path), .max_k = o.max_k, .max_body = (size_t)o.max_body,
-                            .n_threads = o.n_threads};
-    struct serve_http *d = NULL;
-    int fd = -1, rc;
+    struct emb_vecs *vecs = NULL;
+    struct emb_index *ix = NULL;
+    struct emb_serve *s = NULL;
+    int rc;
     st = CLI_EXIT_FAIL;
-    int prepared = 0;
-    if ((rc = emb_vecs_load(&m.vecs, path, o.format, o.limit, o.vocab, &err)) != EMB_OK) {
+    if ((rc = emb_vecs_load(&vecs, path, o.format, o.limit, o.vocab, &err)) != EMB_OK) {
         cli_fail("serve", rc, &err);
         goto done;
     }
-    /* One thread: requests use the reentrant calls, which scan on the
-     * worker that asks, so the query index's own pool would sit idle. */
-    if ((rc = emb_query_new(&m.q, m.vecs, 1, &err)) != EMB_OK) {
-        cli_fail("serve", rc, &err);
+    /* Read, not mapped: see DESIGN above. */
+    if (o.index && (rc = emb_index_load_flags(&ix, o.index, EMB_INDEX_LOAD_NO_MMAP, &err)) != EMB_OK) {
+        fprintf(stderr, "emb serve: %s: %s\n", o.index, emb_err_msg(&err, rc));
         goto done;
     }
-    int64_t count = emb_query_size(m.q);
-    int32_t dim = emb_query_dim(m.q);
-    if (o.index) {
-        /* Read, not mapped: see DESIGN above. */
-        if ((rc = emb_index_load_flags(&m.ix, o.index, EMB_INDEX_LOAD_NO_MMAP, &err)) != EMB_OK) {
-            fprintf(stderr, "emb serve: %s: %s\n", o.index, emb_err_msg(&err, rc));
-            goto done;
-        }
-        if (emb_index_size(m.ix) != count || emb_index_dim(m.ix) != dim) {
-            fprintf(stderr,
-                    "emb serve: index %s holds %lld rows of dimension %d but %s has %lld of dimension %d "
-                    "(build the index from the same file)\n",
-                    o.index, (long long)emb_index_size(m.ix), (int)emb_index_dim(m.ix), path, (long long)count,
-                    (int)dim);
-            goto done;
-        }
-        /* An index built with words must have them in the file's order. */
-        for (int64_t i = 0; emb_index_word(m.ix, 0) && i < count; i++)
-            if (strcmp(emb_index_word(m.ix, i), emb_query_word(m.q, i)) != 0) {
-                fprintf(stderr, "emb serve: index %s does not match %s: row %lld is '%.40s' in one, '%.40s' in the other\n",
-                        o.index, path, (long long)i, emb_index_word(m.ix, i), emb_query_word(m.q, i));
-                goto done;
-            }
-    }
-    m.map_size = o.map_size < count ? o.map_size : count;
-    if (serve_model_prepare(&m) != EMB_OK) {
-        cli_fail("serve", EMB_ENOMEM, NULL);
+    struct emb_serve_opts so = def;
+    so.host = o.host;
+    so.port = o.port;
+    so.n_threads = o.n_threads;
+    so.max_k = o.max_k;
+    so.max_body = (size_t)o.max_body;
+    so.max_connections = (unsigned)o.max_conn;
+    so.max_per_ip = (unsigned)o.max_per_ip;
+    so.timeout_s = (unsigned)o.timeout_s;
+    so.request_timeout_s = (unsigned)o.request_timeout_s;
+    so.allow_host = o.allow_host;
+    so.n_allow_host = o.n_allow_host;
+    so.map_size = o.map_size;
+    so.name = base_name(path);
+    so.warn = o.quiet ? NULL : print_warning;
+    if ((rc = emb_serve_new(&s, &so, vecs, ix, &err)) != EMB_OK) {
+        if (ix && rc == EMB_EINVAL)
+            fprintf(stderr, "emb serve: %s and %s: %s\n", o.index, path, emb_err_msg(&err, rc));
+        else
+            cli_fail("serve", rc, &err);
         goto done;
     }
-    prepared = 1;
-
-    int ipv6 = 0, port = 0, loopback = 0;
-    if ((fd = open_listener(o.host, o.port, &ipv6, &port, &loopback)) < 0) goto done;
-    /* Each connection is a descriptor: make room for the limit (plus the
-     * files and the daemon's own), or lower the limit to what fits. */
-    struct rlimit rl;
-    rlim_t need = (rlim_t)o.max_conn + 64;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
-        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
-            int fit = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 64;
-            if (!o.quiet)
-                fprintf(stderr, "emb serve: the open-file limit is %llu: serving %d connections at most, not %d\n",
-                        (unsigned long long)rl.rlim_cur, fit, o.max_conn);
-            o.max_conn = fit;
-        }
-    }
-    struct serve_http_opts ho = {.listen_fd = fd,
-                                 .ipv6 = ipv6,
-                                 .n_threads = o.n_threads,
-                                 .max_connections = (unsigned)o.max_conn,
-                                 .max_per_ip = (unsigned)o.max_per_ip,
-                                 .timeout_s = (unsigned)o.timeout_s,
-                                 .request_timeout_s = (unsigned)o.request_timeout_s,
-                                 /* Bound to all addresses, the Host may be any name of the
-                                  * machine; --allow-host then turns the check on. */
-                                 .check_host = loopback || o.n_allow_host > 0,
-                                 .allow_host = o.allow_host,
-                                 .n_allow_host = o.n_allow_host,
-                                 .quiet = o.quiet};
-    if (!(d = serve_http_start(&m, &ho))) {
-        fprintf(stderr, "emb serve: could not start the HTTP server\n");
-        goto done;
-    }
-    fd = -1; /* the daemon owns it now */
-    char url[128];
-    snprintf(url, sizeof url, ipv6 ? "http://[%s]:%d/" : "http://%s:%d/", o.host, port);
+    const char *url = emb_serve_url(s);
     if (o.json) {
         struct json_object *j = json_object_new_object();
         json_object_object_add(j, "url", json_object_new_string(url));
-        json_object_object_add(j, "port", json_object_new_int(port));
-        json_object_object_add(j, "count", json_object_new_int64(count));
-        json_object_object_add(j, "dim", json_object_new_int(dim));
+        json_object_object_add(j, "port", json_object_new_int(emb_serve_port(s)));
+        json_object_object_add(j, "count", json_object_new_int64(vecs->table->n_rows));
+        json_object_object_add(j, "dim", json_object_new_int(vecs->table->dim));
         json_object_object_add(j, "threads", json_object_new_int(o.n_threads));
         cli_json_print(j);
         fflush(stdout);
     }
     if (!o.quiet)
-        fprintf(stderr, "emb serve: %lld vectors of dimension %d%s, %d threads, listening on %s\n", (long long)count,
-                (int)dim, m.ix ? " (with index)" : "", o.n_threads, url);
+        fprintf(stderr, "emb serve: %lld vectors of dimension %d%s, %d threads, listening on %s\n",
+                (long long)vecs->table->n_rows, (int)vecs->table->dim, ix ? " (with index)" : "", o.n_threads, url);
 
-    /* Wait for a signal, sweeping the request deadline meanwhile. */
-    int sig = 0;
-    const struct timespec tick = {0, 250 * 1000 * 1000};
-    while ((sig = sigtimedwait(&stop_set, NULL, &tick)) < 0) serve_http_sweep(d);
+    /* Only this thread takes the signals: its handler sets the flag and
+     * cuts short emb_serve_run's wait. */
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    pthread_sigmask(SIG_UNBLOCK, &stop_set, NULL);
+    int sig = emb_serve_run(s, &stop_signal);
+    pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
     if (!o.quiet) fprintf(stderr, "emb serve: %s, shutting down\n", sig == SIGINT ? "interrupted" : "terminated");
     st = 0;
 done:
-    serve_http_stop(d);
-    if (fd >= 0) close(fd);
-    if (prepared) serve_model_release(&m);
-    emb_index_free(m.ix);
-    emb_query_free(m.q);
-    emb_vecs_free(m.vecs);
+    emb_serve_free(s);
+    emb_index_free(ix);
+    emb_vecs_free(vecs);
     free(o.allow_host);
     return st;
 }

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "emb/kg.h"
 #include "emb/kge.h"
 #include "emb/kgeval.h"
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # cli_install.sh -- emb installs like a C library: `make install` into a
 # temporary DESTDIR puts emb, libemb.a, libemb.so (with soname and links),
-# the public headers, emb.pc and emb(1) in place; the shared library exports
-# only public emb_* names; the examples/ programs build through pkg-config
+# the public headers, emb.pc and emb(1) in place, and libemb_serve.a/.so
+# with serve.h when the service library is built; the shared libraries
+# export only public emb_* names; the examples/ programs build through pkg-config
 # (shared and static) and run; `make uninstall` removes every file; and an
 # install into a prefix it cannot write fails with one clear line and leaves
 # nothing behind.
@@ -39,10 +40,29 @@ check "bin/emb is executable" test -x "$D/usr/bin/emb"
 check "libemb.so.$major -> libemb.so.$version" test "$(readlink "$D/usr/lib/libemb.so.$major")" = "libemb.so.$version"
 check "libemb.so -> libemb.so.$major" test "$(readlink "$D/usr/lib/libemb.so")" = "libemb.so.$major"
 check "soname libemb.so.$major" grep -q "SONAME.*\[libemb.so.$major\]" <(readelf -d "$D/usr/lib/libemb.so.$version")
-n_pub=$(ls include/emb/*.h | grep -vc '/plot.h$')
+# libemb_serve (the HTTP service) is built only with libmicrohttpd.
+serve=0
+[[ -f $BUILD/libemb_serve.a ]] && serve=1
+n_pub=$(ls include/emb/*.h | grep -v '/plot.h$' | { if [[ $serve == 1 ]]; then cat; else grep -v '/serve.h$'; fi; } | wc -l)
 check "$n_pub public headers in include/emb" test "$(ls "$D"/usr/include/emb/*.h | wc -l)" -eq "$n_pub"
 check "plot.h (not in libemb) is not installed" test ! -e "$D/usr/include/emb/plot.h"
 check "installed files are not under the build folder" test ! -e "$D/$ROOT"
+if [[ $serve == 1 ]]; then
+  for f in lib/libemb_serve.a "lib/libemb_serve.so.$version" include/emb/serve.h lib/pkgconfig/emb_serve.pc; do
+    check "installed $f" test -f "$D/usr/$f" -a -s "$D/usr/$f"
+  done
+  check "libemb_serve.so.$major -> libemb_serve.so.$version" \
+    test "$(readlink "$D/usr/lib/libemb_serve.so.$major")" = "libemb_serve.so.$version"
+  check "libemb_serve.so -> libemb_serve.so.$major" test "$(readlink "$D/usr/lib/libemb_serve.so")" = "libemb_serve.so.$major"
+  check "libemb_serve.so needs libemb.so.$major" grep -q "NEEDED.*\[libemb.so.$major\]" <(readelf -d "$D/usr/lib/libemb_serve.so.$version")
+  nm -D --defined-only "$D/usr/lib/libemb_serve.so.$version" | awk 'NF == 3 { print $3 }' > "$T/serve_syms"
+  bad=$(grep -v '^emb_serve_[a-zA-Z0-9]' "$T/serve_syms" | tr '\n' ' ')
+  check "libemb_serve.so exports only emb_serve_ names${bad:+ (not: $bad)}" test -z "$bad" -a -s "$T/serve_syms"
+  undeclared=$(for s in $(cat "$T/serve_syms"); do grep -qw "$s" "$D/usr/include/emb/serve.h" || printf '%s ' "$s"; done)
+  check "every symbol of libemb_serve.so is declared in serve.h${undeclared:+ (not: $undeclared)}" test -z "$undeclared"
+else
+  check "no serve.h without libemb_serve" test ! -e "$D/usr/include/emb/serve.h"
+fi
 
 # Exported symbols: public emb_* names only, each declared in a header.
 nm -D --defined-only "$D/usr/lib/libemb.so.$version" | awk 'NF == 3 { print $3 }' > "$T/syms"
@@ -110,6 +130,18 @@ check "hnsw links statically (libemb.a + pkg-config --static)" test $? -eq 0 || 
 check "static hnsw needs no libemb.so" bash -c "! ldd '$T/ex/hnsw_static' | grep -q libemb"
 (cd "$T/ex" && env -u LD_LIBRARY_PATH ./hnsw_static index2.idx) > "$T/hnsw2.out" 2>&1
 check "static hnsw runs and gives the same output" cmp -s "$T/hnsw.out" "$T/hnsw2.out"
+# Another program embeds the service: src/serve/serve_test.c built with
+# pkg-config against the installed libemb_serve.so (and libemb.so), run.
+if [[ $serve == 1 ]]; then
+  check "pkg-config --libs emb_serve" test "$(pkg-config --libs emb_serve | xargs)" = "-L$D/usr/lib -lemb_serve -lemb"
+  cc $XCFLAGS -Itests $(pkg-config --cflags emb_serve) -o "$T/serve_test" src/serve/serve_test.c \
+    $(pkg-config --libs emb_serve) -lpthread > "$T/serve_build.log" 2>&1
+  check "a program embedding the service builds with pkg-config" test $? -eq 0 || cat "$T/serve_build.log"
+  check "it uses the installed libemb_serve.so" \
+    grep -q "libemb_serve.so.$major => $D/usr/lib/libemb_serve.so.$major" <(ldd "$T/serve_test")
+  "$T/serve_test" > "$T/serve_test.out" 2>&1
+  check "it serves a request and stops (serve_test)" test $? -eq 0 || cat "$T/serve_test.out"
+fi
 unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
 
 # Installing again over an install works; uninstall then removes every file.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh -- run the tests: unit test programs (build/tests/*), CLI test
-# scripts (tests/cli_*.sh), the tests of the tests (tests/selftest_*.sh),
-# the Python tests (gensim interoperability, the web page in Chromium) and,
-# in the data mode, the tests on the benchmark data (tests/data_*.sh).
+# scripts (tests/cli_*.sh), the lint scripts (tests/lint_*.sh), the tests
+# of the tests (tests/selftest_*.sh), the Python tests (gensim
+# interoperability, the web page in Chromium) and, in the data mode, the
+# tests on the benchmark data (tests/data_*.sh).
 # Prints one PASS/FAIL/SKIP line per test and a closing
 # "N passed, N failed, N skipped".
 #
@@ -72,7 +73,7 @@ if wanted check; then
     [[ -x "$t" && -f "$t" ]] && run "$(basename "$t")" "$t"
   done
 fi
-for t in tests/cli_*.sh tests/selftest_*.sh tests/data_*.sh; do
+for t in tests/cli_*.sh tests/lint_*.sh tests/selftest_*.sh tests/data_*.sh; do
   [[ -f "$t" ]] && wanted "$(label "$t")" && run "$(basename "$t" .sh)" bash "$t"
 done
 if wanted check; then

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -80,5 +82,22 @@ static inline char *test_read_all(const char *path, size_t *n) {
 }
 
 static inline int test_exists(const char *path) { return access(path, F_OK) == 0; }
+
+/* A knowledge-graph dataset folder dir (made if absent) with the given
+ * train/valid/test split contents (NULL = no such file), as .tsv or,
+ * with gz, .tsv.gz. */
+static inline void test_write_kg(const char *dir, const char *train, const char *valid, const char *test, int gz) {
+    char p[600];
+    mkdir(dir, 0700);
+    const char *txt[3] = {train, valid, test}, *nm[3] = {"train", "valid", "test"};
+    for (int i = 0; i < 3; i++) {
+        if (!txt[i]) continue;
+        snprintf(p, sizeof p, "%s/%s.%s", dir, nm[i], gz ? "tsv.gz" : "tsv");
+        if (gz)
+            test_write_gz(p, txt[i], strlen(txt[i]));
+        else
+            test_write_file(p, txt[i], strlen(txt[i]));
+    }
+}
 
 #endif

@@ -135,6 +135,33 @@ static void set_colour(cairo_t *cr, int32_t g, double alpha) {
     cairo_set_source_rgba(cr, c[0], c[1], c[2], alpha);
 }
 
+/* The legend, top right on a white box: one coloured dot and name per
+ * group, MAX_LEGEND at most. */
+static void draw_legend(cairo_t *cr, const char *const *group_names, int32_t n_groups, double W, double top,
+                        double font_size) {
+    int32_t shown = n_groups < MAX_LEGEND ? n_groups : MAX_LEGEND;
+    double lw = 0, lh = font_size * 1.4;
+    for (int32_t g = 0; g < shown; g++) {
+        cairo_text_extents_t te;
+        cairo_text_extents(cr, group_names[g] ? group_names[g] : "", &te);
+        lw = fmax(lw, te.x_advance);
+    }
+    double bx = W - MARGIN / 2 - lw - 3 * font_size, by = top;
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
+    cairo_rectangle(cr, bx, by, lw + 2.5 * font_size, lh * shown + 0.6 * font_size);
+    cairo_fill(cr);
+    for (int32_t g = 0; g < shown; g++) {
+        double cy = by + lh * (g + 0.5) + 0.3 * font_size;
+        set_colour(cr, g, 1);
+        cairo_new_sub_path(cr);
+        cairo_arc(cr, bx + font_size * 0.8, cy, font_size * 0.35, 0, 2 * M_PI);
+        cairo_fill(cr);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+        cairo_move_to(cr, bx + font_size * 1.6, cy + 0.35 * font_size);
+        cairo_show_text(cr, group_names[g] ? group_names[g] : "");
+    }
+}
+
 int emb_plot_scatter(const char *path, enum emb_plot_format fmt, const float *xy, int64_t n,
                      const char *const *names, const int32_t *group, const char *const *group_names, int32_t n_groups,
                      const struct emb_plot_params *p, int32_t *n_placed, struct emb_err *err) {
@@ -219,29 +246,7 @@ int emb_plot_scatter(const char *path, enum emb_plot_format fmt, const float *xy
             cairo_show_text(cr, names[i]);
         }
     }
-    if (n_groups > 0) { /* legend, top right, on a white box */
-        int32_t shown = n_groups < MAX_LEGEND ? n_groups : MAX_LEGEND;
-        double lw = 0, lh = p->font_size * 1.4;
-        for (int32_t g = 0; g < shown; g++) {
-            cairo_text_extents_t te;
-            cairo_text_extents(cr, group_names[g] ? group_names[g] : "", &te);
-            lw = fmax(lw, te.x_advance);
-        }
-        double bx = W - MARGIN / 2 - lw - 3 * p->font_size, by = top;
-        cairo_set_source_rgba(cr, 1, 1, 1, 0.85);
-        cairo_rectangle(cr, bx, by, lw + 2.5 * p->font_size, lh * shown + 0.6 * p->font_size);
-        cairo_fill(cr);
-        for (int32_t g = 0; g < shown; g++) {
-            double cy = by + lh * (g + 0.5) + 0.3 * p->font_size;
-            set_colour(cr, g, 1);
-            cairo_new_sub_path(cr);
-            cairo_arc(cr, bx + p->font_size * 0.8, cy, p->font_size * 0.35, 0, 2 * M_PI);
-            cairo_fill(cr);
-            cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-            cairo_move_to(cr, bx + p->font_size * 1.6, cy + 0.35 * p->font_size);
-            cairo_show_text(cr, group_names[g] ? group_names[g] : "");
-        }
-    }
+    if (n_groups > 0) draw_legend(cr, group_names, n_groups, W, top, p->font_size);
     if (p->title) {
         cairo_set_source_rgb(cr, 0, 0, 0);
         cairo_set_font_size(cr, p->font_size * 1.4);

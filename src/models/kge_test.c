@@ -1,5 +1,5 @@
-/* kge_test.c -- knowledge-graph embeddings: the dataset loader (formats and
- * bad input), every model's score against its gradient (finite
+/* kge_test.c -- knowledge-graph embeddings (the dataset loader is tested in
+ * src/data/kg_test.c): every model's score against its gradient (finite
  * differences on every parameter block), all-entity scoring against
  * single scores, the model file (round trip and corruption), and training:
  * the chunked loss gradient, planted rules each model must (or must not)
@@ -26,83 +26,9 @@ static void path_in(char *buf, size_t n, const char *name) { snprintf(buf, n, "%
 /* A dataset directory NAME with the given split contents (NULL = absent). */
 static const char *make_ds(const char *name, const char *train, const char *valid, const char *test, int gz) {
     static char dir[512];
-    char p[600];
     path_in(dir, sizeof dir, name);
-    mkdir(dir, 0700);
-    const char *txt[3] = {train, valid, test}, *nm[3] = {"train", "valid", "test"};
-    for (int i = 0; i < 3; i++) {
-        if (!txt[i]) continue;
-        snprintf(p, sizeof p, "%s/%s.%s", dir, nm[i], gz ? "tsv.gz" : "tsv");
-        if (gz)
-            test_write_gz(p, txt[i], strlen(txt[i]));
-        else
-            test_write_file(p, txt[i], strlen(txt[i]));
-    }
+    test_write_kg(dir, train, valid, test, gz);
     return dir;
-}
-
-/* ---- loader ------------------------------------------------------------- */
-
-static int test_load(void) {
-    struct emb_err err = {0};
-    struct emb_kg *kg = NULL;
-    for (int gz = 0; gz < 2; gz++) {
-        const char *d = make_ds(gz ? "ok_gz" : "ok", "a\tlikes\tb\r\n  b \tlikes\t c\n\nc\thates\ta\n",
-                                "a\tlikes\tc\n", "d\tnew_rel\ta\nb\thates\tc\n", gz);
-        CHECK_OK(emb_kg_load(&kg, d, &err));
-        CHECK(kg->n_entities == 4 && kg->n_relations == 3);
-        CHECK(kg->train.n == 3 && kg->valid.n == 1 && kg->test.n == 2);
-        CHECK(emb_vocab_find(kg->entities, "b", 1) == 1); /* spaces stripped, train first */
-        CHECK(kg->train.h[1] == 1 && kg->train.r[1] == 0 && kg->train.t[1] == 2);
-        CHECK(kg->in_train[0] && !kg->in_train[3]);
-        CHECK(kg->test_unseen == 1 && kg->valid_unseen == 0 && kg->n_unseen_relations == 1);
-        emb_kg_free(kg);
-    }
-    /* valid and test are optional; .txt is accepted. */
-    char p[600], d[512];
-    path_in(d, sizeof d, "txt");
-    mkdir(d, 0700);
-    snprintf(p, sizeof p, "%s/train.txt", d);
-    test_write_file(p, "x\tr\ty\n", 6);
-    CHECK_OK(emb_kg_load(&kg, d, &err));
-    CHECK(kg->train.n == 1 && kg->valid.n == 0 && kg->test.n == 0);
-    emb_kg_free(kg);
-    emb_kg_free(NULL);
-    /* Bad input. */
-    struct {
-        const char *train, *test;
-        int rc;
-        const char *msg;
-    } bad[] = {
-        {"a\tr\tb\na\tr\n", NULL, EMB_EFORMAT, "train.tsv:2: expected 3"},
-        {"a\tr\tb\tc\n", NULL, EMB_EFORMAT, "found 4"},
-        {"a\t\tb\n", NULL, EMB_EFORMAT, "empty relation"},
-        {"a r b\n", NULL, EMB_EFORMAT, "found 1"},
-        {"", NULL, EMB_EEMPTY, "no triples"},
-        {"\n\n", NULL, EMB_EEMPTY, "no triples"},
-        {"a\tr\tb\n", "", EMB_EEMPTY, "test.tsv holds no triples"},
-        {"a\tr\tb\n", "x\tr\ty\nz\tr\ta\n", EMB_EINVAL, "every test triple"},
-        {"a\tr\tb\0\n", NULL, EMB_EFORMAT, "NUL"},
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "bad%zu", i);
-        const char *dd = make_ds(name, bad[i].train, NULL, bad[i].test, 0);
-        if (i == 8) { /* embedded NUL: write with its length */
-            snprintf(p, sizeof p, "%s/train.tsv", dd);
-            test_write_file(p, "a\tr\tb\0\n", 7);
-        }
-        memset(&err, 0, sizeof err);
-        int rc = emb_kg_load(&kg, dd, &err);
-        if (rc != bad[i].rc || !strstr(err.msg, bad[i].msg)) {
-            fprintf(stderr, "bad case %zu: rc %d, message '%s'\n", i, rc, err.msg);
-            return 1;
-        }
-        CHECK(kg == NULL);
-    }
-    path_in(d, sizeof d, "missing");
-    CHECK(emb_kg_load(&kg, d, &err) == EMB_EIO);
-    return 0;
 }
 
 /* ---- score vs gradient ------------------------------------------------- */
@@ -1276,7 +1202,6 @@ static int test_opt_lr_drop(void) {
 int main(void) {
     if (!mkdtemp(tmpdir)) return 1;
     int failed = 0;
-    RUN(test_load);
     RUN(test_grad_rows);
     RUN(test_known_scores);
     RUN(test_score_all);

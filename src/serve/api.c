@@ -1,4 +1,5 @@
-/* serve_api.c -- the JSON endpoints of `emb serve`.
+/* api.c -- the JSON endpoints of the HTTP service (libemb_serve), and the
+ * route table the HTTP layer (http.c) answers through.
  *
  * Each handler reads its parameters (query string or JSON body), checks
  * them, asks the library, and builds a json-c object. The answers are the
@@ -18,7 +19,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,46 +29,16 @@
 #include "emb/index.h"
 #include "emb/map.h"
 #include "emb/vecs.h"
-#include "serve.h"
+#include "serve_internal.h"
 
 /* Deepest JSON nesting a body may have (ours are two levels deep). */
 #define JSON_MAX_DEPTH 16
 
 /* ---- JSON helpers ------------------------------------------------------------ */
 
-/* A JSON string for s (n bytes). Vocabulary words come from files and may
- * hold bytes that are not UTF-8; those become U+FFFD so the answer stays
- * valid JSON. */
-static struct json_object *jstr(const char *s, size_t n) {
-    if (serve_utf8_valid(s, n)) return json_object_new_string_len(s, (int)n);
-    char *buf = malloc(3 * n + 1), *w = buf;
-    if (!buf) return NULL;
-    for (size_t i = 0; i < n;) {
-        /* Take the longest valid sequence starting here (1 to 4 bytes). */
-        size_t len = 0;
-        for (size_t l = 1; l <= 4 && i + l <= n; l++)
-            if (serve_utf8_valid(s + i, l)) {
-                len = l;
-                break;
-            }
-        if (len) {
-            memcpy(w, s + i, len);
-            w += len;
-            i += len;
-        } else {
-            memcpy(w, "\xef\xbf\xbd", 3);
-            w += 3;
-            i++;
-        }
-    }
-    struct json_object *o = json_object_new_string_len(buf, (int)(w - buf));
-    free(buf);
-    return o;
-}
-
 static struct json_object *jword(const struct serve_model *m, int64_t id) {
     const char *w = emb_query_word(m->q, id);
-    return jstr(w, strlen(w));
+    return emb__serve_jstr(w, strlen(w));
 }
 
 /* Floats with round-trip precision, as `emb neighbors --json` prints them. */
@@ -76,22 +46,6 @@ static struct json_object *jfloat(float x) {
     char buf[32];
     snprintf(buf, sizeof buf, "%.9g", (double)x);
     return json_object_new_double_s((double)x, buf);
-}
-
-int api_error(struct json_object **out, int status, const char *fmt, ...) {
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    /* The message may quote a parameter cut at any byte: keep it UTF-8. */
-    struct json_object *o = json_object_new_object();
-    if (o) {
-        json_object_object_add(o, "error", jstr(msg, strlen(msg)));
-        json_object_object_add(o, "status", json_object_new_int(status));
-    }
-    *out = o;
-    return status;
 }
 
 /* A list of {"word", "score"} for n results. */
@@ -112,7 +66,7 @@ static struct json_object *jresults(const struct serve_model *m, const int64_t *
  * the 400 status with *out set. */
 static int param_int(const struct serve_params *p, const char *key, long long lo, long long hi, long long def,
                      long long *v, struct json_object **out) {
-    const char *s = serve_param(p, key, NULL);
+    const char *s = emb__serve_param(p, key, NULL);
     if (!s) {
         *v = def;
         return 0;
@@ -121,8 +75,8 @@ static int param_int(const struct serve_params *p, const char *key, long long lo
     errno = 0;
     long long x = strtoll(s, &end, 10);
     if (!*s || *end || errno || isspace((unsigned char)*s))
-        return api_error(out, 400, "parameter '%s' must be an integer, got '%.40s'", key, s);
-    if (x < lo || x > hi) return api_error(out, 400, "parameter '%s' must be between %lld and %lld", key, lo, hi);
+        return emb__serve_error(out, 400, "parameter '%s' must be an integer, got '%.40s'", key, s);
+    if (x < lo || x > hi) return emb__serve_error(out, 400, "parameter '%s' must be between %lld and %lld", key, lo, hi);
     *v = x;
     return 0;
 }
@@ -130,9 +84,9 @@ static int param_int(const struct serve_params *p, const char *key, long long lo
 /* A required, non-empty string parameter. */
 static int param_str(const struct serve_params *p, const char *key, const char **s, size_t *len,
                      struct json_object **out) {
-    *s = serve_param(p, key, len);
-    if (!*s) return api_error(out, 400, "missing parameter '%s'", key);
-    if (!*len) return api_error(out, 400, "parameter '%s' is empty", key);
+    *s = emb__serve_param(p, key, len);
+    if (!*s) return emb__serve_error(out, 400, "missing parameter '%s'", key);
+    if (!*len) return emb__serve_error(out, 400, "parameter '%s' is empty", key);
     return 0;
 }
 
@@ -170,9 +124,9 @@ static size_t count_tree_keys(struct json_object *o) {
  * the caller, or the 400 status with *out set. */
 static int parse_body(const struct serve_req *r, struct json_object **obj, struct json_object **out) {
     *obj = NULL;
-    if (!r->body_len) return api_error(out, 400, "a JSON body is required");
+    if (!r->body_len) return emb__serve_error(out, 400, "a JSON body is required");
     struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-    if (!tok) return api_error(out, 500, "out of memory");
+    if (!tok) return emb__serve_error(out, 500, "out of memory");
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     struct json_object *o = json_tokener_parse_ex(tok, r->body, (int)r->body_len);
     enum json_tokener_error e = json_tokener_get_error(tok);
@@ -180,20 +134,20 @@ static int parse_body(const struct serve_req *r, struct json_object **obj, struc
     json_tokener_free(tok);
     if (e == json_tokener_continue) {
         json_object_put(o);
-        return api_error(out, 400, "bad JSON: the body ends early");
+        return emb__serve_error(out, 400, "bad JSON: the body ends early");
     }
     if (!o || e != json_tokener_success) {
         json_object_put(o);
-        return api_error(out, 400, "bad JSON: %s", json_tokener_error_desc(e));
+        return emb__serve_error(out, 400, "bad JSON: %s", json_tokener_error_desc(e));
     }
     while (end < r->body_len && isspace((unsigned char)r->body[end])) end++;
     if (end != r->body_len) {
         json_object_put(o);
-        return api_error(out, 400, "bad JSON: text after the value");
+        return emb__serve_error(out, 400, "bad JSON: text after the value");
     }
     if (!json_object_is_type(o, json_type_object)) {
         json_object_put(o);
-        return api_error(out, 400, "the body must be a JSON object");
+        return emb__serve_error(out, 400, "the body must be a JSON object");
     }
     /* json-c keeps the last of repeated keys; a key seen twice in the
      * text is missing from the tree, so the counts differ exactly when a
@@ -201,7 +155,7 @@ static int parse_body(const struct serve_req *r, struct json_object **obj, struc
      * parameters. */
     if (count_text_keys(r->body, r->body_len) != count_tree_keys(o)) {
         json_object_put(o);
-        return api_error(out, 400, "bad JSON: a key appears twice in one object");
+        return emb__serve_error(out, 400, "bad JSON: a key appears twice in one object");
     }
     *obj = o;
     return 0;
@@ -215,9 +169,9 @@ static int field_int(struct json_object *o, const char *key, long long lo, long 
         *v = def;
         return 0;
     }
-    if (!json_object_is_type(f, json_type_int)) return api_error(out, 400, "field '%s' must be an integer", key);
+    if (!json_object_is_type(f, json_type_int)) return emb__serve_error(out, 400, "field '%s' must be an integer", key);
     long long x = (long long)json_object_get_int64(f);
-    if (x < lo || x > hi) return api_error(out, 400, "field '%s' must be between %lld and %lld", key, lo, hi);
+    if (x < lo || x > hi) return emb__serve_error(out, 400, "field '%s' must be between %lld and %lld", key, lo, hi);
     *v = x;
     return 0;
 }
@@ -225,12 +179,12 @@ static int field_int(struct json_object *o, const char *key, long long lo, long 
 /* Required non-empty string field. */
 static int field_str(struct json_object *o, const char *key, const char **s, size_t *len, struct json_object **out) {
     struct json_object *f;
-    if (!json_object_object_get_ex(o, key, &f)) return api_error(out, 400, "missing field '%s'", key);
-    if (!json_object_is_type(f, json_type_string)) return api_error(out, 400, "field '%s' must be a string", key);
+    if (!json_object_object_get_ex(o, key, &f)) return emb__serve_error(out, 400, "missing field '%s'", key);
+    if (!json_object_is_type(f, json_type_string)) return emb__serve_error(out, 400, "field '%s' must be a string", key);
     *s = json_object_get_string(f);
     *len = (size_t)json_object_get_string_len(f);
-    if (!*len) return api_error(out, 400, "field '%s' is empty", key);
-    if (memchr(*s, '\0', *len)) return api_error(out, 400, "field '%s' holds a NUL", key);
+    if (!*len) return emb__serve_error(out, 400, "field '%s' is empty", key);
+    if (memchr(*s, '\0', *len)) return emb__serve_error(out, 400, "field '%s' holds a NUL", key);
     return 0;
 }
 
@@ -256,7 +210,7 @@ static int query_vector(const struct serve_model *m, const char *text, size_t n,
         *n_ids = 1;
         return 0;
     }
-    if (!memchr(text, ' ', n)) return api_error(out, 404, "'%.*s' is not in the vocabulary", (int)(n > 80 ? 80 : n), text);
+    if (!memchr(text, ' ', n)) return emb__serve_error(out, 404, "'%.*s' is not in the vocabulary", (int)(n > 80 ? 80 : n), text);
     memset(vec, 0, (size_t)dim * sizeof *vec);
     int k = 0;
     for (size_t i = 0; i < n;) {
@@ -264,15 +218,15 @@ static int query_vector(const struct serve_model *m, const char *text, size_t n,
         size_t j = i;
         while (j < n && text[j] != ' ') j++;
         if (j == i) break;
-        if (k == SERVE_MAX_PHRASE) return api_error(out, 400, "a phrase may hold at most %d words", SERVE_MAX_PHRASE);
+        if (k == SERVE_MAX_PHRASE) return emb__serve_error(out, 400, "a phrase may hold at most %d words", SERVE_MAX_PHRASE);
         int32_t w = find_word(m, text + i, j - i);
-        if (w < 0) return api_error(out, 404, "'%.*s' is not in the vocabulary", (int)(j - i > 80 ? 80 : j - i), text + i);
+        if (w < 0) return emb__serve_error(out, 404, "'%.*s' is not in the vocabulary", (int)(j - i > 80 ? 80 : j - i), text + i);
         const float *row = emb_query_row(m->q, w);
         for (int32_t d = 0; d < dim; d++) vec[d] += row[d];
         ids[k++] = w;
         i = j;
     }
-    if (k == 0) return api_error(out, 400, "the query holds no word");
+    if (k == 0) return emb__serve_error(out, 400, "the query holds no word");
     *n_ids = k;
     return 0;
 }
@@ -324,8 +278,9 @@ done:
 
 /* ---- endpoints ------------------------------------------------------------------ */
 
-int api_neighbors(struct serve_model *m, const struct serve_params *p, const struct serve_req *r,
-                  struct json_object **out) {
+static int api_neighbors(void *ctx, const struct serve_params *p, const struct serve_req *r,
+                      struct json_object **out) {
+    struct serve_model *m = ctx;
     (void)r;
     const char *q;
     size_t qn;
@@ -338,12 +293,12 @@ int api_neighbors(struct serve_model *m, const struct serve_params *p, const str
     int64_t *ids = malloc((size_t)k * sizeof *ids);
     float *scores = malloc((size_t)k * sizeof *scores);
     if (!vec || !ids || !scores) {
-        st = api_error(out, 500, "out of memory");
+        st = emb__serve_error(out, 500, "out of memory");
         goto done;
     }
     if ((st = query_vector(m, q, qn, vec, ex, &n_ex, out))) goto done;
     if (no_direction(m, vec, emb_query_dim(m->q))) {
-        st = api_error(out, 400, "the query's vector is all zeros: it has no direction to rank by");
+        st = emb__serve_error(out, 400, "the query's vector is all zeros: it has no direction to rank by");
         goto done;
     }
     /* An inner-product or L2 index ranks raw vectors: ask with the word's
@@ -353,11 +308,11 @@ int api_neighbors(struct serve_model *m, const struct serve_params *p, const str
     struct emb_err err = {0};
     int n = search(m, vec, (int)k, ex, n_ex, ids, scores, &err);
     if (n < 0) {
-        st = api_error(out, 500, "%s", emb_err_msg(&err, n));
+        st = emb__serve_error(out, 500, "%s", emb_err_msg(&err, n));
         goto done;
     }
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "query", jstr(q, qn));
+    json_object_object_add(o, "query", emb__serve_jstr(q, qn));
     json_object_object_add(o, "k", json_object_new_int((int)k));
     json_object_object_add(o, "neighbors", jresults(m, ids, scores, n));
     *out = o;
@@ -369,26 +324,28 @@ done:
     return st;
 }
 
-int api_similarity(struct serve_model *m, const struct serve_params *p, const struct serve_req *r,
-                   struct json_object **out) {
+static int api_similarity(void *ctx, const struct serve_params *p, const struct serve_req *r,
+                      struct json_object **out) {
+    struct serve_model *m = ctx;
     (void)r;
     const char *a, *b;
     size_t an, bn;
     int st;
     if ((st = param_str(p, "a", &a, &an, out)) || (st = param_str(p, "b", &b, &bn, out))) return st;
     int32_t ia = find_word(m, a, an), ib = find_word(m, b, bn);
-    if (ia < 0) return api_error(out, 404, "'%.*s' is not in the vocabulary", (int)(an > 80 ? 80 : an), a);
-    if (ib < 0) return api_error(out, 404, "'%.*s' is not in the vocabulary", (int)(bn > 80 ? 80 : bn), b);
+    if (ia < 0) return emb__serve_error(out, 404, "'%.*s' is not in the vocabulary", (int)(an > 80 ? 80 : an), a);
+    if (ib < 0) return emb__serve_error(out, 404, "'%.*s' is not in the vocabulary", (int)(bn > 80 ? 80 : bn), b);
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "a", jstr(a, an));
-    json_object_object_add(o, "b", jstr(b, bn));
+    json_object_object_add(o, "a", emb__serve_jstr(a, an));
+    json_object_object_add(o, "b", emb__serve_jstr(b, bn));
     json_object_object_add(o, "similarity", jfloat(emb_query_similarity(m->q, ia, ib)));
     *out = o;
     return 200;
 }
 
-int api_analogy(struct serve_model *m, const struct serve_params *p, const struct serve_req *r,
-                struct json_object **out) {
+static int api_analogy(void *ctx, const struct serve_params *p, const struct serve_req *r,
+                      struct json_object **out) {
+    struct serve_model *m = ctx;
     (void)p;
     struct json_object *body;
     int st = parse_body(r, &body, out);
@@ -408,29 +365,29 @@ int api_analogy(struct serve_model *m, const struct serve_params *p, const struc
     if (json_object_object_get_ex(body, "method", &f) && !json_object_is_type(f, json_type_null)) {
         if (!json_object_is_type(f, json_type_string) ||
             emb_analogy_method_parse(json_object_get_string(f), &method, NULL) != EMB_OK) {
-            st = api_error(out, 400, "field 'method' must be \"add\" or \"mul\"");
+            st = emb__serve_error(out, 400, "field 'method' must be \"add\" or \"mul\"");
             goto done;
         }
     }
     for (int i = 0; i < 3; i++)
         if ((id[i] = find_word(m, w[i], wn[i])) < 0) {
-            st = api_error(out, 404, "'%.*s' is not in the vocabulary", (int)(wn[i] > 80 ? 80 : wn[i]), w[i]);
+            st = emb__serve_error(out, 404, "'%.*s' is not in the vocabulary", (int)(wn[i] > 80 ? 80 : wn[i]), w[i]);
             goto done;
         }
     ids = malloc((size_t)k * sizeof *ids);
     scores = malloc((size_t)k * sizeof *scores);
     if (!ids || !scores) {
-        st = api_error(out, 500, "out of memory");
+        st = emb__serve_error(out, 500, "out of memory");
         goto done;
     }
     struct emb_err err = {0};
     int n = emb_query_analogy_r(m->q, id[0], id[1], id[2], method, (int)k, ids, scores, &err);
     if (n < 0) {
-        st = api_error(out, 500, "%s", emb_err_msg(&err, n));
+        st = emb__serve_error(out, 500, "%s", emb_err_msg(&err, n));
         goto done;
     }
     struct json_object *o = json_object_new_object();
-    for (int i = 0; i < 3; i++) json_object_object_add(o, names[i], jstr(w[i], wn[i]));
+    for (int i = 0; i < 3; i++) json_object_object_add(o, names[i], emb__serve_jstr(w[i], wn[i]));
     json_object_object_add(o, "method", json_object_new_string(method == EMB_ANALOGY_MUL ? "mul" : "add"));
     json_object_object_add(o, "k", json_object_new_int((int)k));
     json_object_object_add(o, "answers", jresults(m, ids, scores, n));
@@ -443,15 +400,16 @@ done:
     return st;
 }
 
-int api_vector(struct serve_model *m, const struct serve_params *p, const struct serve_req *r,
-               struct json_object **out) {
+static int api_vector(void *ctx, const struct serve_params *p, const struct serve_req *r,
+                      struct json_object **out) {
+    struct serve_model *m = ctx;
     (void)r;
     const char *q;
     size_t qn;
     int st = param_str(p, "q", &q, &qn, out);
     if (st) return st;
     int32_t id = find_word(m, q, qn);
-    if (id < 0) return api_error(out, 404, "'%.*s' is not in the vocabulary", (int)(qn > 80 ? 80 : qn), q);
+    if (id < 0) return emb__serve_error(out, 404, "'%.*s' is not in the vocabulary", (int)(qn > 80 ? 80 : qn), q);
     const struct emb_table *t = m->vecs->table;
     const float *row = emb_table_row(t, id);
     struct json_object *v = json_object_new_array_ext(t->dim);
@@ -464,8 +422,9 @@ int api_vector(struct serve_model *m, const struct serve_params *p, const struct
     return 200;
 }
 
-int api_search(struct serve_model *m, const struct serve_params *p, const struct serve_req *r,
-               struct json_object **out) {
+static int api_search(void *ctx, const struct serve_params *p, const struct serve_req *r,
+                      struct json_object **out) {
+    struct serve_model *m = ctx;
     (void)p;
     struct json_object *body, *arr;
     int st = parse_body(r, &body, out);
@@ -477,18 +436,18 @@ int api_search(struct serve_model *m, const struct serve_params *p, const struct
     float *scores = NULL;
     if ((st = field_int(body, "k", 1, m->max_k, 10, &k, out))) goto done;
     if (!json_object_object_get_ex(body, "vector", &arr)) {
-        st = api_error(out, 400, "missing field 'vector'");
+        st = emb__serve_error(out, 400, "missing field 'vector'");
         goto done;
     }
     if (!json_object_is_type(arr, json_type_array) || (int64_t)json_object_array_length(arr) != dim) {
-        st = api_error(out, 400, "field 'vector' must be an array of %d numbers", dim);
+        st = emb__serve_error(out, 400, "field 'vector' must be an array of %d numbers", dim);
         goto done;
     }
     vec = malloc((size_t)dim * sizeof *vec);
     ids = malloc((size_t)k * sizeof *ids);
     scores = malloc((size_t)k * sizeof *scores);
     if (!vec || !ids || !scores) {
-        st = api_error(out, 500, "out of memory");
+        st = emb__serve_error(out, 500, "out of memory");
         goto done;
     }
     for (int32_t d = 0; d < dim; d++) {
@@ -496,19 +455,19 @@ int api_search(struct serve_model *m, const struct serve_params *p, const struct
         double v = json_object_get_double(x);
         if (!(json_object_is_type(x, json_type_double) || json_object_is_type(x, json_type_int)) ||
             !isfinite(v) || !isfinite((float)v)) {
-            st = api_error(out, 400, "vector[%d] is not a finite float", d);
+            st = emb__serve_error(out, 400, "vector[%d] is not a finite float", d);
             goto done;
         }
         vec[d] = (float)v;
     }
     if (no_direction(m, vec, dim)) {
-        st = api_error(out, 400, "field 'vector' is all zeros: it has no direction to rank by");
+        st = emb__serve_error(out, 400, "field 'vector' is all zeros: it has no direction to rank by");
         goto done;
     }
     struct emb_err err = {0};
     int n = search(m, vec, (int)k, NULL, 0, ids, scores, &err);
     if (n < 0) {
-        st = api_error(out, n == EMB_EINVAL || n == EMB_ENUMERIC ? 400 : 500, "%s", emb_err_msg(&err, n));
+        st = emb__serve_error(out, n == EMB_EINVAL || n == EMB_ENUMERIC ? 400 : 500, "%s", emb_err_msg(&err, n));
         goto done;
     }
     struct json_object *o = json_object_new_object();
@@ -552,15 +511,16 @@ static int map_ready(struct serve_model *m, struct emb_err *err) {
     return rc;
 }
 
-int api_map(struct serve_model *m, const struct serve_params *p, const struct serve_req *r,
-            struct json_object **out) {
+static int api_map(void *ctx, const struct serve_params *p, const struct serve_req *r,
+                      struct json_object **out) {
+    struct serve_model *m = ctx;
     (void)r;
     long long n;
     int st = param_int(p, "n", 1, m->map_size, m->map_size < 1000 ? m->map_size : 1000, &n, out);
     if (st) return st;
     struct emb_err err = {0};
     int rc = map_ready(m, &err);
-    if (rc != EMB_OK) return api_error(out, 500, "map: %s", emb_err_msg(&err, rc));
+    if (rc != EMB_OK) return emb__serve_error(out, 500, "map: %s", emb_err_msg(&err, rc));
     struct json_object *words = json_object_new_array_ext((int)n), *xs = json_object_new_array_ext((int)n),
                        *ys = json_object_new_array_ext((int)n);
     for (long long i = 0; i < n; i++) {
@@ -578,12 +538,13 @@ int api_map(struct serve_model *m, const struct serve_params *p, const struct se
     return 200;
 }
 
-int api_info(struct serve_model *m, const struct serve_params *p, const struct serve_req *r,
-             struct json_object **out) {
+static int api_info(void *ctx, const struct serve_params *p, const struct serve_req *r,
+                      struct json_object **out) {
+    struct serve_model *m = ctx;
     (void)p;
     (void)r;
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "model", jstr(m->name, strlen(m->name)));
+    json_object_object_add(o, "model", emb__serve_jstr(m->name, strlen(m->name)));
     json_object_object_add(o, "count", json_object_new_int64(emb_query_size(m->q)));
     json_object_object_add(o, "dim", json_object_new_int(emb_query_dim(m->q)));
     struct json_object *ix = NULL;
@@ -610,7 +571,7 @@ static int cmp_words(const void *x, const void *y, void *ctx) {
     return c ? c : (a > b) - (a < b);
 }
 
-int serve_model_prepare(struct serve_model *m) {
+int emb__serve_model_prepare(struct serve_model *m) {
     int64_t n = emb_query_size(m->q);
     m->by_word = malloc((size_t)(n > 0 ? n : 1) * sizeof *m->by_word);
     if (!m->by_word) return EMB_ENOMEM;
@@ -620,7 +581,7 @@ int serve_model_prepare(struct serve_model *m) {
     return EMB_OK;
 }
 
-void serve_model_release(struct serve_model *m) {
+void emb__serve_model_release(struct serve_model *m) {
     free(m->by_word);
     free(m->map_xy);
     pthread_mutex_destroy(&m->map_lock);
@@ -629,13 +590,14 @@ void serve_model_release(struct serve_model *m) {
 /* Words starting with prefix, most frequent (lowest row) first: a binary
  * search finds the block of words with the prefix in byte order, and a
  * small sorted list keeps the n lowest rows in it. */
-int api_complete(struct serve_model *m, const struct serve_params *p, const struct serve_req *r,
-                 struct json_object **out) {
+static int api_complete(void *ctx, const struct serve_params *p, const struct serve_req *r,
+                      struct json_object **out) {
+    struct serve_model *m = ctx;
     (void)r;
     size_t pn;
-    const char *prefix = serve_param(p, "prefix", &pn);
+    const char *prefix = emb__serve_param(p, "prefix", &pn);
     long long n;
-    if (!prefix) return api_error(out, 400, "missing parameter 'prefix'");
+    if (!prefix) return emb__serve_error(out, 400, "missing parameter 'prefix'");
     int st = param_int(p, "n", 1, SERVE_MAX_COMPLETE, 10, &n, out);
     if (st) return st;
     int64_t rows = emb_query_size(m->q), lo = 0, hi = rows;
@@ -659,15 +621,15 @@ int api_complete(struct serve_model *m, const struct serve_params *p, const stru
     struct json_object *words = json_object_new_array_ext(nb);
     for (int i = 0; i < nb; i++) json_object_array_add(words, jword(m, best[i]));
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "prefix", jstr(prefix, pn));
+    json_object_object_add(o, "prefix", emb__serve_jstr(prefix, pn));
     json_object_object_add(o, "words", words);
     *out = o;
     return 200;
 }
 
-int api_health(struct serve_model *m, const struct serve_params *p, const struct serve_req *r,
-               struct json_object **out) {
-    (void)m;
+static int api_health(void *ctx, const struct serve_params *p, const struct serve_req *r,
+                      struct json_object **out) {
+    (void)ctx;
     (void)p;
     (void)r;
     struct json_object *o = json_object_new_object();
@@ -675,3 +637,20 @@ int api_health(struct serve_model *m, const struct serve_params *p, const struct
     *out = o;
     return 200;
 }
+
+/* ---- the route table -------------------------------------------------------------- */
+
+const struct serve_route emb__serve_routes[] = {
+    {"/v1/neighbors", SERVE_GET, api_neighbors, NULL, NULL, NULL},
+    {"/v1/similarity", SERVE_GET, api_similarity, NULL, NULL, NULL},
+    {"/v1/analogy", SERVE_POST, api_analogy, NULL, NULL, NULL},
+    {"/v1/vector", SERVE_GET, api_vector, NULL, NULL, NULL},
+    {"/v1/search", SERVE_POST, api_search, NULL, NULL, NULL},
+    {"/v1/map", SERVE_GET, api_map, NULL, NULL, NULL},
+    {"/v1/info", SERVE_GET, api_info, NULL, NULL, NULL},
+    {"/v1/complete", SERVE_GET, api_complete, NULL, NULL, NULL},
+    {"/healthz", SERVE_GET, api_health, NULL, NULL, NULL},
+    {"/", SERVE_GET, NULL, emb__serve_web_index_html, &emb__serve_web_index_html_len, "text/html; charset=utf-8"},
+    {"/app.js", SERVE_GET, NULL, emb__serve_web_app_js, &emb__serve_web_app_js_len, "text/javascript; charset=utf-8"},
+};
+const size_t emb__serve_n_routes = sizeof emb__serve_routes / sizeof emb__serve_routes[0];

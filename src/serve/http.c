@@ -1,13 +1,14 @@
-/* serve_http.c -- the HTTP side of `emb serve`: libmicrohttpd callbacks,
- * the route table, strict query-string decoding, request bodies and the
- * embedded page.
+/* http.c -- the HTTP layer of libemb_serve: libmicrohttpd callbacks,
+ * routing through the route table it is given (struct serve_route: a
+ * handler or a fixed file per path; it knows no endpoint), request bodies
+ * and the request deadline.
  *
  * DESIGN: libmicrohttpd does the protocol (parsing, keep-alive, timeouts,
  * the thread pool); this file decides what each request gets. The raw
  * request target is captured by the URI-log callback (the first callback
- * of every request), so the query string is decoded here, strictly: a bad
- * %-escape, invalid UTF-8 or a NUL byte is a 400 rather than being passed
- * on half-decoded. A request's context lives from that callback to the
+ * of every request), so the query string is decoded here, strictly
+ * (request.c): a bad %-escape, invalid UTF-8 or a NUL byte is a 400 rather
+ * than being passed on half-decoded. A request's context lives from that callback to the
  * completion callback, which frees it whatever happened in between.
  *
  * Hostile clients. libmicrohttpd's --timeout counts idle time only, so a
@@ -17,7 +18,7 @@
  * total cap, and a request deadline enforced here: every connection is
  * tracked (the connection-notify callback) with the time its current
  * request began to arrive (accept, or the end of the previous request on
- * a kept-alive connection); serve_http_sweep, run from the main thread,
+ * a kept-alive connection); emb__serve_http_sweep, run by emb_serve_run,
  * answers 408 and shuts the socket of any connection whose request has
  * not been fully received within request_timeout_s. MHD then sees the
  * closed socket and cleans up in its own thread. The list lock is held
@@ -45,7 +46,7 @@
 #include <microhttpd.h>
 
 #include "emb/err.h"
-#include "serve.h"
+#include "serve_internal.h"
 
 /* A chunked body is read (and dropped) up to this many times the limit
  * before the connection is cut, so an endless body cannot pin a thread. */
@@ -53,174 +54,9 @@
 
 /* ---- routes -------------------------------------------------------------- */
 
-enum { M_GET = 1, M_POST = 2 };
-
-struct route {
-    const char *path;
-    int methods; /* M_* bits; HEAD goes with GET */
-    serve_handler fn;
-};
-
-static const struct route routes[] = {
-    {"/v1/neighbors", M_GET, api_neighbors},
-    {"/v1/similarity", M_GET, api_similarity},
-    {"/v1/analogy", M_POST, api_analogy},
-    {"/v1/vector", M_GET, api_vector},
-    {"/v1/search", M_POST, api_search},
-    {"/v1/map", M_GET, api_map},
-    {"/v1/info", M_GET, api_info},
-    {"/v1/complete", M_GET, api_complete},
-    {"/healthz", M_GET, api_health},
-    {"/", M_GET, NULL},       /* the page */
-    {"/app.js", M_GET, NULL}, /* its script */
-};
-#define N_ROUTES (sizeof routes / sizeof routes[0])
-
 static int method_bit(const char *method) {
-    if (!strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD)) return M_GET;
-    if (!strcmp(method, MHD_HTTP_METHOD_POST)) return M_POST;
-    return 0;
-}
-
-/* ---- decoding -------------------------------------------------------------- */
-
-int serve_utf8_valid(const char *s, size_t n) {
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    while (p < end) {
-        unsigned c = *p;
-        if (c == 0) return 0;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        int extra;
-        unsigned min;
-        if (c >= 0xc2 && c <= 0xdf) extra = 1, min = 0x80;
-        else if (c >= 0xe0 && c <= 0xef) extra = 2, min = 0x800;
-        else if (c >= 0xf0 && c <= 0xf4) extra = 3, min = 0x10000;
-        else return 0; /* continuation byte first, overlong 0xc0/0xc1, or > U+10FFFF */
-        if (end - p <= extra) return 0;
-        unsigned cp = c & (0x3f >> extra);
-        for (int i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80) return 0;
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-        p += extra + 1;
-    }
-    return 1;
-}
-
-static int hexval(int c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Decode s[0..n) in place of out (which has room for n bytes): %XX
- * escapes, and '+' as a space when plus is set. Returns the decoded
- * length, or -1 on a malformed escape. */
-static long pct_decode(const char *s, size_t n, char *out, int plus) {
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%') {
-            if (i + 2 >= n) return -1; /* needs two more bytes */
-            int a = hexval((unsigned char)s[i + 1]), b = hexval((unsigned char)s[i + 2]);
-            if (a < 0 || b < 0) return -1;
-            out[o++] = (char)(a * 16 + b);
-            i += 2;
-        } else if (plus && s[i] == '+') {
-            out[o++] = ' ';
-        } else {
-            out[o++] = s[i];
-        }
-    }
-    return (long)o;
-}
-
-const char *serve_param(const struct serve_params *p, const char *key, size_t *len) {
-    for (int i = 0; i < p->n; i++)
-        if (!strcmp(p->key[i], key)) {
-            if (len) *len = p->val_len[i];
-            return p->val[i];
-        }
-    return NULL;
-}
-
-/* Split and decode the query string q (n bytes). Every key and value must
- * decode to valid UTF-8 without NUL; a repeated key is an error (which one
- * would count?). On failure writes a message and returns -1. */
-static int parse_query(const char *q, size_t n, struct serve_params *p, char *msg, size_t msg_n) {
-    memset(p, 0, sizeof *p);
-    if (n == 0) return 0;
-    /* Decoding never grows a string; +2 per field for the NULs. */
-    p->buf = malloc(n + 2 * SERVE_MAX_PARAMS + 2);
-    if (!p->buf) return snprintf(msg, msg_n, "out of memory"), -1;
-    char *w = p->buf;
-    size_t i = 0;
-    while (i <= n) {
-        size_t j = i;
-        while (j < n && q[j] != '&') j++;
-        if (j > i) { /* skip empty fields ("a=1&&b=2") */
-            if (p->n == SERVE_MAX_PARAMS)
-                return snprintf(msg, msg_n, "too many query parameters (at most %d)", SERVE_MAX_PARAMS), -1;
-            size_t eq = i;
-            while (eq < j && q[eq] != '=') eq++;
-            long kl = pct_decode(q + i, eq - i, w, 1);
-            if (kl < 0) return snprintf(msg, msg_n, "bad percent-encoding in the query string"), -1;
-            if (!serve_utf8_valid(w, (size_t)kl))
-                return snprintf(msg, msg_n, "query parameter name is not valid UTF-8"), -1;
-            w[kl] = '\0';
-            const char *key = w;
-            w += kl + 1;
-            long vl = eq < j ? pct_decode(q + eq + 1, j - eq - 1, w, 1) : 0;
-            if (vl < 0) return snprintf(msg, msg_n, "bad percent-encoding in parameter '%.40s'", key), -1;
-            if (!serve_utf8_valid(w, (size_t)vl))
-                return snprintf(msg, msg_n, "parameter '%.40s' is not valid UTF-8 (or holds a NUL)", key), -1;
-            w[vl] = '\0';
-            for (int t = 0; t < p->n; t++)
-                if (!strcmp(p->key[t], key)) return snprintf(msg, msg_n, "parameter '%.40s' given twice", key), -1;
-            p->key[p->n] = key;
-            p->val[p->n] = w;
-            p->val_len[p->n] = (size_t)vl;
-            p->n++;
-            w += vl + 1;
-        }
-        i = j + 1;
-    }
-    return 0;
-}
-
-/* ---- Host header ------------------------------------------------------------ */
-
-/* Compare host[0..n) with name, ignoring ASCII case. */
-static int name_is(const char *host, size_t n, const char *name) {
-    return strlen(name) == n && !strncasecmp(host, name, n);
-}
-
-int serve_host_allowed(const char *host, const char *const *allow, int n) {
-    if (!host) return 0;
-    /* The name ends at the port's ':' (after the ']' of an IPv6 literal). */
-    size_t name_n;
-    if (host[0] == '[') {
-        const char *e = strchr(host, ']');
-        if (!e) return 0;
-        name_n = (size_t)(e - host) + 1;
-    } else {
-        name_n = strcspn(host, ":");
-    }
-    const char *port = host + name_n;
-    if (*port) {
-        if (*port != ':') return 0;
-        port++;
-        size_t digits = strspn(port, "0123456789");
-        if (port[digits] || digits > 5) return 0;
-    }
-    if (name_is(host, name_n, "localhost") || name_is(host, name_n, "127.0.0.1") || name_is(host, name_n, "[::1]"))
-        return 1;
-    for (int i = 0; i < n; i++)
-        if (name_is(host, name_n, allow[i])) return 1;
+    if (!strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD)) return SERVE_GET;
+    if (!strcmp(method, MHD_HTTP_METHOD_POST)) return SERVE_POST;
     return 0;
 }
 
@@ -244,7 +80,6 @@ struct conn {
 
 struct serve_http {
     struct MHD_Daemon *d;
-    struct serve_model *m;
     struct serve_http_opts o;
     pthread_mutex_t lock; /* guards the list and each conn's fields */
     struct conn head;     /* circular list sentinel */
@@ -305,7 +140,7 @@ static void conn_mark(struct serve_http *h, struct MHD_Connection *c, int waitin
     pthread_mutex_unlock(&h->lock);
 }
 
-void serve_http_sweep(struct serve_http *h) {
+void emb__serve_http_sweep(struct serve_http *h) {
     static const char msg[] = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
                               "Content-Type: application/json\r\nContent-Length: 60\r\n\r\n"
                               "{\"error\":\"the request took too long to arrive\",\"status\":408}";
@@ -368,7 +203,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, int status, const ch
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     struct json_object *o = NULL;
-    api_error(&o, status, "%s", msg);
+    emb__serve_error(&o, status, "%s", msg);
     return send_json(c, status, o, allow);
 }
 
@@ -419,8 +254,9 @@ static int body_append(struct serve_req *r, const char *data, size_t n, size_t m
     return 0;
 }
 
-static const struct route *find_route(const char *path, size_t n) {
-    for (size_t i = 0; i < N_ROUTES; i++)
+static const struct serve_route *find_route(const struct serve_http *h, const char *path, size_t n) {
+    const struct serve_route *routes = h->o.routes;
+    for (size_t i = 0; i < h->o.n_routes; i++)
         if (strlen(routes[i].path) == n && !memcmp(routes[i].path, path, n)) return &routes[i];
     return NULL;
 }
@@ -429,13 +265,12 @@ static const struct route *find_route(const char *path, size_t n) {
  * still arriving (no answer queued). */
 static enum MHD_Result handle(struct serve_http *h, struct MHD_Connection *c, const char *method,
                               const char *upload_data, size_t *upload_data_size, struct serve_req *r, int *reading) {
-    struct serve_model *m = h->m;
     if (!r) return send_error(c, 500, NULL, "out of memory");
     /* The path is the raw target up to '?' (or '#', which clients should
      * not send); percent-escapes in paths are not used by any route. */
     const char *uri = r->uri;
     size_t path_n = strcspn(uri, "?#");
-    const struct route *rt = find_route(uri, path_n);
+    const struct serve_route *rt = find_route(h, uri, path_n);
     int mbit = method_bit(method);
 
     if (!r->started) {
@@ -444,17 +279,17 @@ static enum MHD_Result handle(struct serve_http *h, struct MHD_Connection *c, co
             const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
             /* HTTP/1.1 requires Host (libmicrohttpd answers 400 itself);
              * an HTTP/1.0 request without one comes from no browser. */
-            if (host && !serve_host_allowed(host, h->o.allow_host, h->o.n_allow_host))
+            if (host && !emb__serve_host_allowed(host, h->o.allow_host, h->o.n_allow_host))
                 return send_error(c, 403, NULL,
                                   "Host '%.80s' is not this server (use localhost, or start it with --allow-host)",
                                   host);
         }
         if (!rt) return send_error(c, 404, NULL, "no such path");
         if (!(rt->methods & mbit)) {
-            const char *allow = rt->methods & M_POST ? "POST" : "GET, HEAD";
+            const char *allow = rt->methods & SERVE_POST ? "POST" : "GET, HEAD";
             return send_error(c, 405, allow, "method %.20s not allowed here (use %s)", method, allow);
         }
-        if (mbit == M_POST &&
+        if (mbit == SERVE_POST &&
             !is_json_type(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
             return send_error(c, 415, NULL, "a POST body must be sent as Content-Type: application/json");
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -462,8 +297,8 @@ static enum MHD_Result handle(struct serve_http *h, struct MHD_Connection *c, co
             char *end = NULL;
             errno = 0;
             unsigned long long v = strtoull(cl, &end, 10);
-            if (!errno && end != cl && !*end && v > m->max_body)
-                return send_error(c, 413, NULL, "request body over the limit of %zu bytes", m->max_body);
+            if (!errno && end != cl && !*end && v > h->o.max_body)
+                return send_error(c, 413, NULL, "request body over the limit of %zu bytes", h->o.max_body);
         }
         *reading = 1;
         return MHD_YES;
@@ -471,30 +306,26 @@ static enum MHD_Result handle(struct serve_http *h, struct MHD_Connection *c, co
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (body_append(r, upload_data, n, m->max_body) != 0) return MHD_NO;
-        if (r->body_seen > (size_t)DISCARD_FACTOR * m->max_body) return MHD_NO; /* cut it off */
+        if (body_append(r, upload_data, n, h->o.max_body) != 0) return MHD_NO;
+        if (r->body_seen > (size_t)DISCARD_FACTOR * h->o.max_body) return MHD_NO; /* cut it off */
         *reading = 1;
         return MHD_YES;
     }
     /* The whole request is in. */
-    if (r->too_big) return send_error(c, 413, NULL, "request body over the limit of %zu bytes", m->max_body);
+    if (r->too_big) return send_error(c, 413, NULL, "request body over the limit of %zu bytes", h->o.max_body);
     if (!rt->fn) {
-        int page = !strcmp(rt->path, "/");
-        const unsigned char *data = page ? serve_web_index_html : serve_web_app_js;
-        unsigned n = page ? serve_web_index_html_len : serve_web_app_js_len;
-        return send_bytes(c, 200, data, n, MHD_RESPMEM_PERSISTENT,
-                          page ? "text/html; charset=utf-8" : "text/javascript; charset=utf-8", NULL);
+        return send_bytes(c, 200, rt->data, *rt->len, MHD_RESPMEM_PERSISTENT, rt->type, NULL);
     }
     struct serve_params p;
     char msg[160];
     const char *qs = uri[path_n] == '?' ? uri + path_n + 1 : uri + path_n;
     size_t qs_n = strcspn(qs, "#");
-    if (parse_query(qs, qs_n, &p, msg, sizeof msg) != 0) {
+    if (emb__serve_parse_query(qs, qs_n, &p, msg, sizeof msg) != 0) {
         free(p.buf);
         return send_error(c, 400, NULL, "%s", msg);
     }
     struct json_object *out = NULL;
-    int status = rt->fn(m, &p, r, &out);
+    int status = rt->fn(h->o.ctx, &p, r, &out);
     free(p.buf);
     if (!out) return send_error(c, 500, NULL, "out of memory");
     return send_json(c, status, out, NULL);
@@ -519,15 +350,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 /* libmicrohttpd's own messages (bad requests it rejects itself, ...). */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap) {
     const struct serve_http_opts *o = cls;
-    if (o->quiet) return;
-    fprintf(stderr, "emb serve: ");
-    vfprintf(stderr, fmt, ap);
+    if (!o->warn) return;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n') msg[--n] = '\0';
+    o->warn(o->warn_ctx, msg);
 }
 
-struct serve_http *serve_http_start(struct serve_model *m, const struct serve_http_opts *o) {
+struct serve_http *emb__serve_http_start(const struct serve_http_opts *o) {
     struct serve_http *h = calloc(1, sizeof *h);
     if (!h) return NULL;
-    h->m = m;
     h->o = *o;
     h->head.next = h->head.prev = &h->head;
     pthread_mutex_init(&h->lock, NULL);
@@ -555,7 +388,7 @@ struct serve_http *serve_http_start(struct serve_model *m, const struct serve_ht
     return h;
 }
 
-void serve_http_stop(struct serve_http *h) {
+void emb__serve_http_stop(struct serve_http *h) {
     if (!h) return;
     MHD_stop_daemon(h->d); /* closes every connection (notifying each) */
     pthread_mutex_destroy(&h->lock);

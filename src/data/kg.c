@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "emb/io.h"
-#include "emb/kge.h"
+#include "emb/kg.h"
 
 /* Longest entity or relation name we accept (bytes). */
 #define MAX_NAME_BYTES 4096
