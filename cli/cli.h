@@ -2,8 +2,9 @@
  *
  * Each command lives in its own cli/cmd_*.c file as
  *     int cmd_NAME(int argc, char **argv);   // argv[0] is the command name
- * and returns the process exit status. Commands parse options into the
- * library's params structs, call the library, and print. No math here. */
+ * and returns the process exit status. Commands declare their options in
+ * a table (cli/opt.h), parse them with cli_parse into the library's params
+ * structs, call the library, and print. No math here. */
 #ifndef EMB_CLI_H
 #define EMB_CLI_H
 
@@ -25,10 +26,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-
-/* For getopt_long with optstring ":" and opterr = 0: report the option
- * that getopt_long rejected (c is '?' or ':') as a usage error. */
-int cli_getopt_error(const char *cmd, int c, char **argv);
 
 /* Strict number parsing for option values: the whole string must be a
  * number in [lo, hi]. On failure prints a usage error and returns non-zero. */

@@ -210,12 +210,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     return CLI_EXIT_USAGE;
 }
 
-int cli_getopt_error(const char *cmd, int c, char **argv) {
-    const char *opt = argv[optind - 1];
-    if (c == ':') return cli_usage_error(cmd, "option '%s' needs a value", opt);
-    return cli_usage_error(cmd, "unknown option '%s' (see emb %s --help)", opt, cmd);
-}
-
 int cli_parse_ll(const char *cmd, const char *opt, const char *s, long long lo, long long hi, long long *out) {
     char *end = NULL;
     errno = 0;
