@@ -37,7 +37,7 @@ struct qopts {
     enum emb_vec_format format;
     int64_t limit;
     const char *vocab;
-    int method;   /* analogy: an index into method_words */
+    int method;   /* analogy: METHOD_* */
     const char *index; /* neighbors: search this index (emb index build) */
     int ef;            /* its HNSW search breadth (0 = the index's) */
 };
@@ -58,8 +58,16 @@ struct session {
 
 /* ---- options -------------------------------------------------------------- */
 
-static const char *const method_words[] = {"both", "add", "mul", NULL};
 enum { METHOD_BOTH, METHOD_ADD, METHOD_MUL };
+
+/* --method: both, or a method emb_analogy_method_parse knows (add, 3CosMul...). */
+static int parse_method(const char *cmd, const char *opt, const char *arg, void *dst) {
+    enum emb_analogy_method m;
+    if (!strcmp(arg, "both")) *(int *)dst = METHOD_BOTH;
+    else if (emb_analogy_method_parse(arg, &m, NULL) == EMB_OK) *(int *)dst = m == EMB_ANALOGY_ADD ? METHOD_ADD : METHOD_MUL;
+    else return cli_usage_error(cmd, "%s must be add, mul or both, got '%s'", opt, arg);
+    return 0;
+}
 
 #define T struct qopts
 #define Q_TOP_OPT(what) CLI_INT_OPT("top", 'k', T, k, 1, MAX_K, "N", what, "10")
@@ -80,7 +88,7 @@ static const struct cli_opt neighbors_opts[] = {
 };
 static const struct cli_opt analogy_opts[] = {
     Q_TOP_OPT("answers per method"),
-    CLI_ENUM_OPT("method", T, method, method_words, "M", "add, mul or both", "both"),
+    CLI_FN_OPT("method", T, method, parse_method, "M", "add, mul or both", "both"),
     CLI_JSON_OPT(T, json, "one JSON object per query: {\"a\", \"b\", \"c\", \"add\": [...], \"mul\": [...]}"),
     CLI_THREADS_OPT(T, n_threads, "threads for the scan", "all CPUs"),
     Q_LOAD_OPTS,

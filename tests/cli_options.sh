@@ -48,7 +48,8 @@ usage "int out of range" "--top must be between 1 and" neighbors "$T/v.txt" a -k
 usage "int not a number" "--limit expects an integer, got '3x'" convert "$T/v.txt" "$T/o.txt" --limit 3x
 usage "double out of range" "--theta must be between 0 and 1, got 2" project "$T/v.txt" -o "$T/m.tsv" --theta 2
 usage "double not a number" "--perplexity expects a number, got 'abc'" project "$T/v.txt" -o "$T/m.tsv" --perplexity abc
-usage "bad enum word" "--method must be one of both, add or mul, got 'sum'" analogy "$T/v.txt" a b c --method sum
+usage "bad enum word" "--duplicates must be sum or first, got 'max'" train deepwalk --input "$T/v.txt" --output "$T/o.txt" --duplicates max
+usage "bad three-word enum" "--order must be one of 1, 2 or both, got '3'" train line --input "$T/v.txt" --output "$T/o.txt" --order 3
 usage "bad two-word enum" "--init must be pca or random, got 'zero'" project "$T/v.txt" -o "$T/m.tsv" --init zero
 usage "bad seed" "--seed expects a non-negative integer, got '-1'" eval nodes "$T/v.txt" "$T/l.tsv" --seed -1
 usage "too few arguments" "expected INPUT and OUTPUT, got 1 argument" convert "$T/v.txt" --limit 2
