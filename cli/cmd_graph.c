@@ -28,10 +28,7 @@ static const char *const loops_words[] = {"drop", "keep", NULL}; /* enum emb_gra
 
 #define T struct gopts
 static const struct cli_opt graph_opts[] = {
-    CLI_SECTION_OPT("files"),
-    CLI_STR_OPT("input", 0, T, input, "EDGES", "the edge list (required)", NULL),
-    CLI_STR_OPT("output", 0, T, output, "VECTORS", "the vectors to write (required)", NULL),
-    CLI_FORMAT_OPT("format", T, fmt, "text|bin|npy", "output format", "from the extension"),
+    CLI_TRAIN_FILES_OPTS(T, "EDGES", "the edge list (required)"),
     CLI_SECTION_OPT("graph"),
     CLI_FLAG_OPT("directed", T, gp.directed, "edges are arcs u -> v (default: undirected)"),
     CLI_FLAG_OPT("weighted", T, gp.weighted, "three columns; weights must be finite and > 0"),

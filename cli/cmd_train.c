@@ -31,10 +31,7 @@ static const char *const loss_words[] = {"ns", "hs", NULL}; /* enum emb_w2v_loss
 
 #define T struct wopts
 static const struct cli_opt w2v_opts[] = {
-    CLI_SECTION_OPT("files"),
-    CLI_STR_OPT("input", 0, T, input, "CORPUS", "the corpus (required)", NULL),
-    CLI_STR_OPT("output", 0, T, output, "VECTORS", "the vectors to write (required)", NULL),
-    CLI_FORMAT_OPT("format", T, fmt, "text|bin|npy", "output format", "from the extension"),
+    CLI_TRAIN_FILES_OPTS(T, "CORPUS", "the corpus (required)"),
     CLI_SECTION_OPT("model"),
     CLI_FN_OPT("model", T, p.model, parse_model, "sg|cbow", "skip-gram or CBOW", "cbow, as word2vec.c"),
     CLI_ENUM_OPT("loss", T, p.loss, loss_words, "ns|hs", "negative sampling or hierarchical softmax", "ns"),

@@ -10,6 +10,13 @@
 
 extern const char *const cli_w2v_kernel_words[]; /* enum emb_w2v_kernel */
 
+/* The files of a trainer: --input (metavar and help given), --output
+ * VECTORS and its --format, into the fields input, output and fmt of T. */
+#define CLI_TRAIN_FILES_OPTS(T, in_metavar, in_help)                                                               \
+    CLI_SECTION_OPT("files"), CLI_STR_OPT("input", 0, T, input, in_metavar, in_help, NULL),                       \
+        CLI_STR_OPT("output", 0, T, output, "VECTORS", "the vectors to write (required)", NULL),                  \
+        CLI_FORMAT_OPT("format", T, fmt, "text|bin|npy", "output format", "from the extension")
+
 /* The skip-gram options, into the struct emb_w2v_params field P of the
  * options struct T; the D* arguments are the defaults shown in --help. */
 #define CLI_SKIPGRAM_OPTS(T, P, Ddim, Dwindow, Depochs, Dalpha, Dsample)                                           \
