@@ -143,8 +143,9 @@ int cli_parse(const struct cli_spec *s, int argc, char **argv, void *dst, struct
         cli_help(s, stderr);
         return CLI_EXIT_USAGE;
     }
-    /* Positionals are moved to the end of argv, in order, as GNU getopt does. */
-    char *pos[argc > 0 ? argc : 1];
+    /* Positionals are gathered in order at argv[1..]: each is written at or
+     * before the slot being read, whose options were parsed already. */
+    char **pos = argv + 1;
     int n_pos = 0, i = 1;
     for (; i < argc; i++) {
         char *arg = argv[i];
@@ -165,8 +166,7 @@ int cli_parse(const struct cli_spec *s, int argc, char **argv, void *dst, struct
         if (rc > 0) return rc;
     }
     for (; i < argc; i++) pos[n_pos++] = argv[i];
-    for (int j = 0; j < n_pos; j++) argv[argc - n_pos + j] = pos[j];
-    a->v = argv + argc - n_pos;
+    a->v = pos;
     a->n = n_pos;
     if (n_pos < s->min_args)
         return cli_usage_error(s->cmd, "expected %s, got %d argument%s (see emb %s --help)", s->args, n_pos,

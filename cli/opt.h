@@ -88,7 +88,7 @@ struct cli_args {
  * to go on, 0 after printing --help (or --list-options: every long option,
  * one a line, aliases marked "alias") to stdout, or CLI_EXIT_USAGE after
  * printing the error (or the help, to stderr, for a bare command with
- * help_if_bare). argv is reordered: options first. */
+ * help_if_bare). argv is reordered: the positionals end up at argv[1..]. */
 int cli_parse(const struct cli_spec *spec, int argc, char **argv, void *dst, struct cli_args *args);
 /* Print the generated help text. */
 void cli_help(const struct cli_spec *spec, FILE *f);
