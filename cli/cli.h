@@ -94,6 +94,12 @@ void cli_train_progress(void *ctx, const struct emb_train_progress *p);
  * after printing); resume NULL changes nothing. */
 struct emb_train_opts;
 int cli_train_resume(const char *cmd, const char *resume, struct emb_train_opts *o);
+/* A trainer's failure: EMB_EINTR (stopped; the message says what was
+ * saved) is printed as is and gives 130, anything else is cli_fail. */
+int cli_train_failed(const char *cmd, int rc, const struct emb_err *err);
+/* Start bar (cli_progress_init) and hook it, the stop flag (cli_stop_flag)
+ * and the warnings (cli_warn, naming cmd) to o. */
+void cli_train_attach(struct emb_train_opts *o, struct cli_progress *bar, int quiet, const char *cmd);
 
 /* Monotonic clock in seconds. */
 double cli_now(void);

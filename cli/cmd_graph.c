@@ -100,6 +100,45 @@ static const struct option graph_options[] = {
     {0, 0, 0, 0},
 };
 
+/* The summary line on stderr (unless quiet) and the --json object. */
+static void graph_summary(const char *model, const struct emb_graph *g, const struct emb_graph_params *gp,
+                          const struct emb_walk_params *wp, const struct emb_n2v_stats *st, int threads, double t_load,
+                          double t_total, const char *output, int quiet, int json) {
+    const struct emb_walk_stats *ws = &st->walks;
+    const struct emb_w2v_params *mp = &st->trained;
+    if (!quiet)
+        fprintf(stderr, "emb: %s: %lld walks, %lld steps in %.2f s (%.0f steps/s, %d threads); trained skip-gram "
+                        "dim %d x %d epochs in %.2f s, total %.2f s; wrote %s\n",
+                model, (long long)ws->n_walks, (long long)ws->n_steps, ws->seconds, ws->steps_per_sec, threads,
+                mp->dim, mp->epochs, st->train_seconds, t_total, output);
+    if (!json) return;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "model", json_object_new_string(model));
+    json_object_object_add(o, "nodes", json_object_new_int(g->n_nodes));
+    json_object_object_add(o, "arcs", json_object_new_int64(g->n_arcs));
+    json_object_object_add(o, "directed", json_object_new_boolean(gp->directed));
+    json_object_object_add(o, "weighted", json_object_new_boolean(gp->weighted));
+    json_object_object_add(o, "p", json_object_new_double(wp->p));
+    json_object_object_add(o, "q", json_object_new_double(wp->q));
+    json_object_object_add(o, "walk_length", json_object_new_int(wp->walk_length));
+    json_object_object_add(o, "walks_per_node", json_object_new_int(wp->walks_per_node));
+    json_object_object_add(o, "walks", json_object_new_int64(ws->n_walks));
+    json_object_object_add(o, "steps", json_object_new_int64(ws->n_steps));
+    json_object_object_add(o, "proposals", json_object_new_int64(ws->n_proposals));
+    json_object_object_add(o, "fallbacks", json_object_new_int64(ws->n_fallbacks));
+    json_object_object_add(o, "load_seconds", json_object_new_double(t_load));
+    json_object_object_add(o, "walk_seconds", json_object_new_double(ws->seconds));
+    json_object_object_add(o, "steps_per_second", json_object_new_double(ws->steps_per_sec));
+    json_object_object_add(o, "dim", json_object_new_int(mp->dim));
+    json_object_object_add(o, "window", json_object_new_int(mp->window));
+    json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
+    json_object_object_add(o, "threads", json_object_new_int(threads));
+    json_object_object_add(o, "train_seconds", json_object_new_double(st->train_seconds));
+    json_object_object_add(o, "total_seconds", json_object_new_double(t_total));
+    json_object_object_add(o, "output", json_object_new_string(output));
+    cli_json_print(o);
+}
+
 int cmd_train_graph(const char *model, int argc, char **argv) {
     char cmd[32];
     snprintf(cmd, sizeof cmd, "train %s", model);
@@ -184,12 +223,7 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
     if (rc != 0) return rc;
 
     struct cli_progress bar;
-    cli_progress_init(&bar, quiet);
-    to.progress = cli_train_progress;
-    to.progress_ctx = &bar;
-    to.stop = cli_stop_flag();
-    to.warn = cli_warn;
-    to.warn_ctx = cmd;
+    cli_train_attach(&to, &bar, quiet, cmd);
 
     int status = CLI_EXIT_FAIL;
     struct emb_graph *g = NULL;
@@ -206,52 +240,13 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
     rc = emb_n2v_train(g, &wp, &p, &to, &vec, &st, &err);
     cli_progress_done(&bar);
     if (rc != EMB_OK) goto fail;
-    const struct emb_walk_stats ws = st.walks;
-    const struct emb_w2v_params *mp = &st.trained;
-    const double t_train = st.train_seconds;
     if ((rc = emb_vecs_save(g->names, vec, output, fmt, NULL, &err)) != EMB_OK) goto fail;
-    if (!quiet)
-        fprintf(stderr, "emb: %s: %lld walks, %lld steps in %.2f s (%.0f steps/s, %d threads); trained skip-gram "
-                        "dim %d x %d epochs in %.2f s, total %.2f s; wrote %s\n",
-                model, (long long)ws.n_walks, (long long)ws.n_steps, ws.seconds, ws.steps_per_sec, emb_train_threads(&to),
-                mp->dim, mp->epochs, t_train, cli_now() - t0, output);
-    if (json) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "model", json_object_new_string(model));
-        json_object_object_add(o, "nodes", json_object_new_int(g->n_nodes));
-        json_object_object_add(o, "arcs", json_object_new_int64(g->n_arcs));
-        json_object_object_add(o, "directed", json_object_new_boolean(gp.directed));
-        json_object_object_add(o, "weighted", json_object_new_boolean(gp.weighted));
-        json_object_object_add(o, "p", json_object_new_double(wp.p));
-        json_object_object_add(o, "q", json_object_new_double(wp.q));
-        json_object_object_add(o, "walk_length", json_object_new_int(wp.walk_length));
-        json_object_object_add(o, "walks_per_node", json_object_new_int(wp.walks_per_node));
-        json_object_object_add(o, "walks", json_object_new_int64(ws.n_walks));
-        json_object_object_add(o, "steps", json_object_new_int64(ws.n_steps));
-        json_object_object_add(o, "proposals", json_object_new_int64(ws.n_proposals));
-        json_object_object_add(o, "fallbacks", json_object_new_int64(ws.n_fallbacks));
-        json_object_object_add(o, "load_seconds", json_object_new_double(t_load));
-        json_object_object_add(o, "walk_seconds", json_object_new_double(ws.seconds));
-        json_object_object_add(o, "steps_per_second", json_object_new_double(ws.steps_per_sec));
-        json_object_object_add(o, "dim", json_object_new_int(mp->dim));
-        json_object_object_add(o, "window", json_object_new_int(mp->window));
-        json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
-        json_object_object_add(o, "threads", json_object_new_int(emb_train_threads(&to)));
-        json_object_object_add(o, "train_seconds", json_object_new_double(t_train));
-        json_object_object_add(o, "total_seconds", json_object_new_double(cli_now() - t0));
-        json_object_object_add(o, "output", json_object_new_string(output));
-        cli_json_print(o);
-    }
+    graph_summary(model, g, &gp, &wp, &st, emb_train_threads(&to), t_load, cli_now() - t0, output, quiet, json);
     status = 0;
     goto done;
 fail:
     cli_progress_done(&bar);
-    if (rc == EMB_EINTR) {
-        fprintf(stderr, "emb %s: %s\n", cmd, emb_err_msg(&err, rc));
-        status = 130;
-    } else {
-        status = cli_fail(cmd, rc, &err);
-    }
+    status = cli_train_failed(cmd, rc, &err);
 done:
     emb_table_free(vec);
     emb_graph_free(g);

@@ -241,12 +241,7 @@ int cmd_train_line(int argc, char **argv) {
     int st = parse(&o, argc, argv);
     if (st >= 0) return st;
     struct cli_progress bar;
-    cli_progress_init(&bar, o.quiet);
-    o.to.progress = cli_train_progress;
-    o.to.progress_ctx = &bar;
-    o.to.stop = cli_stop_flag();
-    o.to.warn = cli_warn;
-    o.to.warn_ctx = (void *)o.cmd;
+    cli_train_attach(&o.to, &bar, o.quiet, o.cmd);
     struct emb_err err = {0};
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;
@@ -289,12 +284,7 @@ int cmd_eval_links(int argc, char **argv) {
     int st = parse(&o, argc, argv);
     if (st >= 0) return st;
     struct cli_progress bar;
-    cli_progress_init(&bar, o.quiet);
-    o.to.progress = cli_train_progress;
-    o.to.progress_ctx = &bar;
-    o.to.stop = cli_stop_flag();
-    o.to.warn = cli_warn;
-    o.to.warn_ctx = (void *)o.cmd;
+    cli_train_attach(&o.to, &bar, o.quiet, o.cmd);
     struct emb_err err = {0};
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "emb/io.h"
 #include "emb/pool.h"
+#include "emb/simd.h"
 #include "emb/stream.h"
 #include "emb/vecs.h"
 #include "emb/w2v.h"
@@ -93,6 +94,68 @@ static void on_read_progress(void *ctx, double fraction, int64_t n_tokens) {
     cli_progress_draw(ctx, fraction < 0 ? 0 : fraction, 0, "words", -1, extra);
 }
 
+/* The model: new, on the vocabulary of the corpus (or of --read-vocab), or
+ * the checkpoint of --resume, with the corpus read through its vocabulary
+ * (options that shape the vocabulary must then match when given). */
+static int w2v_model(const char *input, const char *read_vocab, const char *resume, uint32_t given, int min_count_set,
+                     int max_vocab_set, struct emb_w2v_params *p, struct emb_train_opts *to,
+                     const struct emb_corpus_params *cp, struct emb_vocab **vocab, struct emb_stream **stream,
+                     struct emb_w2v **m, struct emb_err *err) {
+    int rc;
+    if (resume) {
+        char want[128];
+        int nw = snprintf(want, sizeof want, "trainer=word2vec\n");
+        if (min_count_set) nw += snprintf(want + nw, sizeof want - (size_t)nw, "min_count=%lld\n", (long long)cp->min_count);
+        if (max_vocab_set) snprintf(want + nw, sizeof want - (size_t)nw, "max_vocab=%d\n", (int)cp->max_vocab);
+        if ((rc = cli_w2v_inherit(resume, given, p, to, err)) != EMB_OK) return rc;
+        if ((rc = emb_w2v_new(m, NULL, p, to, err)) != EMB_OK) return rc;
+        if ((rc = emb_kv_require(emb_w2v_settings(*m), want, resume, err)) != EMB_OK) return rc;
+        return emb_stream_read_corpus(input, emb_w2v_vocab(*m), cp, NULL, stream, err);
+    }
+    if (read_vocab) {
+        if ((rc = emb_vocab_load(vocab, read_vocab, err)) != EMB_OK) return rc;
+        if ((rc = emb_vocab_finalize(*vocab, cp->min_count, cp->max_vocab, NULL, err)) != EMB_OK) return rc;
+        if ((rc = emb_stream_read_corpus(input, *vocab, cp, NULL, stream, err)) != EMB_OK) return rc;
+    } else if ((rc = emb_stream_read_corpus(input, NULL, cp, vocab, stream, err)) != EMB_OK) {
+        return rc;
+    }
+    if ((rc = emb_w2v_new(m, *vocab, p, to, err)) != EMB_OK) return rc;
+    char settings[128];
+    snprintf(settings, sizeof settings, "trainer=word2vec\nmin_count=%lld\nmax_vocab=%d\n", (long long)cp->min_count,
+             (int)cp->max_vocab);
+    return emb_w2v_set_settings(*m, settings, err);
+}
+
+static void read_summary(const struct emb_w2v *m, const struct emb_stream *stream, double t_read) {
+    fprintf(stderr, "emb: %d words in the vocabulary, %lld training tokens, read in %.1f s\n",
+            emb_vocab_size(emb_w2v_vocab(m)), (long long)emb_stream_n_tokens(stream), t_read);
+}
+
+/* The summary line on stderr (unless quiet) and the --json object. */
+static void w2v_summary(const struct emb_w2v *m, const struct emb_stream *stream, const struct emb_train_opts *to,
+                        double t_read, double t_train, int64_t words, const char *output, int quiet, int json) {
+    const struct emb_w2v_params *mp = emb_w2v_params(m);
+    double rate = t_train > 0 ? words / t_train : 0;
+    if (!quiet)
+        fprintf(stderr, "emb: trained %s/%s dim %d on %lld tokens x %d epochs in %.1f s (%.0f words/s, %d threads); wrote %s\n",
+                mp->model == EMB_W2V_SG ? "sg" : "cbow", mp->loss == EMB_W2V_NS ? "ns" : "hs", mp->dim,
+                (long long)emb_stream_n_tokens(stream), mp->epochs, t_train, rate, emb_train_threads(to), output);
+    if (!json) return;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "model", json_object_new_string(mp->model == EMB_W2V_SG ? "sg" : "cbow"));
+    json_object_object_add(o, "loss", json_object_new_string(mp->loss == EMB_W2V_NS ? "ns" : "hs"));
+    json_object_object_add(o, "dim", json_object_new_int(mp->dim));
+    json_object_object_add(o, "vocab", json_object_new_int(emb_vocab_size(emb_w2v_vocab(m))));
+    json_object_object_add(o, "tokens", json_object_new_int64(emb_stream_n_tokens(stream)));
+    json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
+    json_object_object_add(o, "threads", json_object_new_int(emb_train_threads(to)));
+    json_object_object_add(o, "read_seconds", json_object_new_double(t_read));
+    json_object_object_add(o, "train_seconds", json_object_new_double(t_train));
+    json_object_object_add(o, "words_per_second", json_object_new_double(rate));
+    json_object_object_add(o, "output", json_object_new_string(output));
+    cli_json_print(o);
+}
+
 static int train_word2vec(int argc, char **argv) {
     const char *cmd = "train word2vec";
     struct emb_w2v_params p = emb_w2v_default_params();
@@ -132,11 +195,7 @@ static int train_word2vec(int argc, char **argv) {
             given |= CLI_W2V_KERNEL;
             break;
         case OPT_SIMD:
-            if (!strcmp(optarg, "auto")) p.simd = EMB_SIMD_AUTO;
-            else if (!strcmp(optarg, "ref")) p.simd = EMB_SIMD_REF;
-            else if (!strcmp(optarg, "avx2")) p.simd = EMB_SIMD_AVX2;
-            else if (!strcmp(optarg, "avx512")) p.simd = EMB_SIMD_AVX512;
-            else return cli_usage_error(cmd, "--simd must be auto, ref, avx2 or avx512, got '%s'", optarg);
+            if (emb_simd_parse(optarg, &p.simd, &err) != EMB_OK) return cli_usage_error(cmd, "--simd: %s", err.msg);
             break;
         case OPT_MIN_COUNT:
             if (cli_parse_ll(cmd, "--min-count", optarg, 1, INT64_MAX, &v)) return CLI_EXIT_USAGE;
@@ -181,91 +240,35 @@ static int train_word2vec(int argc, char **argv) {
     if ((rc = cli_train_resume(cmd, resume, &to)) != 0) return rc;
 
     struct cli_progress bar;
-    cli_progress_init(&bar, quiet);
+    cli_train_attach(&to, &bar, quiet, cmd);
     cp.progress = on_read_progress;
     cp.progress_ctx = &bar;
-    to.progress = cli_train_progress;
-    to.progress_ctx = &bar;
-    to.stop = cli_stop_flag();
-    to.warn = cli_warn;
-    to.warn_ctx = (void *)cmd;
 
     int status = CLI_EXIT_FAIL;
     struct emb_vocab *vocab = NULL;
     struct emb_stream *stream = NULL;
     struct emb_w2v *m = NULL;
     double t0 = cli_now(), t_read = 0;
-    if (resume) {
-        /* Options that shape the vocabulary must match too when given
-         * (the checkpoint's vocabulary is used). */
-        char want[128];
-        int nw = snprintf(want, sizeof want, "trainer=word2vec\n");
-        if (min_count_set) nw += snprintf(want + nw, sizeof want - (size_t)nw, "min_count=%lld\n", (long long)cp.min_count);
-        if (max_vocab_set) snprintf(want + nw, sizeof want - (size_t)nw, "max_vocab=%d\n", (int)cp.max_vocab);
-        if ((rc = cli_w2v_inherit(resume, given, &p, &to, &err)) != EMB_OK) goto fail;
-        if ((rc = emb_w2v_new(&m, NULL, &p, &to, &err)) != EMB_OK) goto fail;
-        if ((rc = emb_kv_require(emb_w2v_settings(m), want, resume, &err)) != EMB_OK) goto fail;
-        if ((rc = emb_stream_read_corpus(input, emb_w2v_vocab(m), &cp, NULL, &stream, &err)) != EMB_OK) goto fail;
-    } else {
-        if (read_vocab) {
-            if ((rc = emb_vocab_load(&vocab, read_vocab, &err)) != EMB_OK) goto fail;
-            if ((rc = emb_vocab_finalize(vocab, cp.min_count, cp.max_vocab, NULL, &err)) != EMB_OK) goto fail;
-            if ((rc = emb_stream_read_corpus(input, vocab, &cp, NULL, &stream, &err)) != EMB_OK) goto fail;
-        } else if ((rc = emb_stream_read_corpus(input, NULL, &cp, &vocab, &stream, &err)) != EMB_OK) {
-            goto fail;
-        }
-        if ((rc = emb_w2v_new(&m, vocab, &p, &to, &err)) != EMB_OK) goto fail;
-        char settings[128];
-        snprintf(settings, sizeof settings, "trainer=word2vec\nmin_count=%lld\nmax_vocab=%d\n", (long long)cp.min_count,
-                 (int)cp.max_vocab);
-        if ((rc = emb_w2v_set_settings(m, settings, &err)) != EMB_OK) goto fail;
-    }
+    if ((rc = w2v_model(input, read_vocab, resume, given, min_count_set, max_vocab_set, &p, &to, &cp, &vocab, &stream,
+                        &m, &err)) != EMB_OK)
+        goto fail;
     t_read = cli_now() - t0;
     const struct emb_vocab *mv = emb_w2v_vocab(m);
     cli_progress_done(&bar);
-    if (!quiet)
-        fprintf(stderr, "emb: %d words in the vocabulary, %lld training tokens, read in %.1f s\n", emb_vocab_size(mv),
-                (long long)emb_stream_n_tokens(stream), t_read);
+    if (!quiet) read_summary(m, stream, t_read);
     if (save_vocab && (rc = emb_vocab_save(mv, save_vocab, &err)) != EMB_OK) goto fail;
     int64_t words_before = emb_w2v_words_done(m);
     double t1 = cli_now();
-    rc = emb_w2v_train(m, stream, &to, &err);
+    if ((rc = emb_w2v_train(m, stream, &to, &err)) != EMB_OK) goto fail;
     cli_progress_done(&bar);
-    if (rc == EMB_EINTR) {
-        fprintf(stderr, "emb %s: %s\n", cmd, emb_err_msg(&err, rc));
-        status = 130;
-        goto done;
-    }
-    if (rc != EMB_OK) goto fail;
     double t_train = cli_now() - t1;
     if ((rc = emb_vecs_save(mv, emb_w2v_vectors(m), output, fmt, NULL, &err)) != EMB_OK) goto fail;
-    const struct emb_w2v_params *mp = emb_w2v_params(m);
-    int64_t words = emb_w2v_words_done(m) - words_before;
-    double rate = t_train > 0 ? words / t_train : 0;
-    if (!quiet)
-        fprintf(stderr, "emb: trained %s/%s dim %d on %lld tokens x %d epochs in %.1f s (%.0f words/s, %d threads); wrote %s\n",
-                mp->model == EMB_W2V_SG ? "sg" : "cbow", mp->loss == EMB_W2V_NS ? "ns" : "hs", mp->dim,
-                (long long)emb_stream_n_tokens(stream), mp->epochs, t_train, rate, emb_train_threads(&to), output);
-    if (json) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "model", json_object_new_string(mp->model == EMB_W2V_SG ? "sg" : "cbow"));
-        json_object_object_add(o, "loss", json_object_new_string(mp->loss == EMB_W2V_NS ? "ns" : "hs"));
-        json_object_object_add(o, "dim", json_object_new_int(mp->dim));
-        json_object_object_add(o, "vocab", json_object_new_int(emb_vocab_size(mv)));
-        json_object_object_add(o, "tokens", json_object_new_int64(emb_stream_n_tokens(stream)));
-        json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
-        json_object_object_add(o, "threads", json_object_new_int(emb_train_threads(&to)));
-        json_object_object_add(o, "read_seconds", json_object_new_double(t_read));
-        json_object_object_add(o, "train_seconds", json_object_new_double(t_train));
-        json_object_object_add(o, "words_per_second", json_object_new_double(rate));
-        json_object_object_add(o, "output", json_object_new_string(output));
-        cli_json_print(o);
-    }
+    w2v_summary(m, stream, &to, t_read, t_train, emb_w2v_words_done(m) - words_before, output, quiet, json);
     status = 0;
     goto done;
 fail:
     cli_progress_done(&bar);
-    status = cli_fail(cmd, rc, &err);
+    status = cli_train_failed(cmd, rc, &err);
 done:
     emb_w2v_free(m);
     emb_stream_free(stream);

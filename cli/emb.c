@@ -274,6 +274,21 @@ void cli_train_progress(void *ctx, const struct emb_train_progress *p) {
                       extra);
 }
 
+int cli_train_failed(const char *cmd, int rc, const struct emb_err *err) {
+    if (rc != EMB_EINTR) return cli_fail(cmd, rc, err);
+    fprintf(stderr, "emb %s: %s\n", cmd, emb_err_msg(err, rc));
+    return 130;
+}
+
+void cli_train_attach(struct emb_train_opts *o, struct cli_progress *bar, int quiet, const char *cmd) {
+    cli_progress_init(bar, quiet);
+    o->progress = cli_train_progress;
+    o->progress_ctx = bar;
+    o->stop = cli_stop_flag();
+    o->warn = cli_warn;
+    o->warn_ctx = (void *)cmd;
+}
+
 int cli_train_resume(const char *cmd, const char *resume, struct emb_train_opts *o) {
     if (!resume) return 0;
     if (o->checkpoint_path && strcmp(o->checkpoint_path, resume))
