@@ -66,6 +66,9 @@ refused "word2vec: --seed 9 refused" "seed=3, this run has seed=9" \
   $EMB train word2vec --quiet --seed 9 --input "$T/c.txt" --output "$T/out.bin" --resume "$T/w.ck"
 refused "word2vec: --min-count 2 refused" "min_count=1.*min_count=2" \
   $EMB train word2vec --quiet --min-count 2 --input "$T/c.txt" --output "$T/out.bin" --resume "$T/w.ck"
+$EMB train word2vec --quiet --input "$T/c.txt" --output "$T/out.bin" --resume "$T/w.ck" --checkpoint "$T/other.ck" 2> "$T/err"
+check "word2vec: --resume with --checkpoint naming another file is a usage error" \
+  test $? -eq 2 -a ! -e "$T/out.bin" -a ! -e "$T/other.ck" -a "$(wc -l < "$T/err")" -eq 1
 refused "word2vec: missing resume file refused" "cannot open.*nope" \
   $EMB train word2vec --quiet --input "$T/c.txt" --output "$T/out.bin" --resume "$T/nope"
 damage "$T/w.ck" "$T/w_bad.ck"

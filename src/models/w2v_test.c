@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emb/pool.h"
 #include "emb/rng.h"
 #include "emb/stream.h"
 #include "emb/vec.h"
@@ -215,6 +216,22 @@ static int test_checkpoint_resume(void) {
         emb_w2v_free(r);
         r = NULL;
     }
+
+    /* A pool passed in is the one used: same bytes with a pool of one. */
+    struct emb_pool *pool = NULL;
+    CHECK_OK(emb_pool_new(&pool, 1, &err));
+    struct emb_train_opts po = res;
+    po.pool = pool;
+    po.n_threads = 7; /* ignored: the pool's size counts */
+    CHECK(emb_train_threads(&po) == 1);
+    CHECK_OK(emb_w2v_new(&r, NULL, &p, &po, &err));
+    po.resume = 0;
+    po.checkpoint_path = NULL;
+    CHECK_OK(emb_w2v_train(r, stream, &po, &err));
+    CHECK(memcmp(emb_w2v_vectors(r)->data, want, n_want) == 0);
+    emb_w2v_free(r);
+    r = NULL;
+    emb_pool_free(pool);
 
     /* Settings that differ are refused, naming the first that differs. */
     struct emb_w2v_params other_p = p;
