@@ -263,13 +263,13 @@ void cli_progress_done(struct cli_progress *p) {
 
 void cli_train_progress(void *ctx, const struct emb_train_progress *p) {
     if (p->event != EMB_TRAIN_TICK) return;
-    char extra[96];
+    char extra[96] = "";
     size_t n = 0;
-    extra[0] = '\0';
-    if (strcmp(p->phase, "train")) n += (size_t)snprintf(extra + n, sizeof extra - n, "%s  ", p->phase);
-    if (!isnan(p->lr) && n < sizeof extra) n += (size_t)snprintf(extra + n, sizeof extra - n, "lr %.6f  ", p->lr);
-    if (!isnan(p->loss) && n < sizeof extra) n += (size_t)snprintf(extra + n, sizeof extra - n, "loss %.4f  ", p->loss);
-    if (p->epoch >= 0 && n < sizeof extra) snprintf(extra + n, sizeof extra - n, "epoch %d", (int)p->epoch);
+    if (strcmp(p->phase, "train")) n += (size_t)snprintf(extra + n, sizeof extra - n, "%s", p->phase);
+    if (!isnan(p->lr) && n < sizeof extra) n += (size_t)snprintf(extra + n, sizeof extra - n, "%slr %.6f", n ? "  " : "", p->lr);
+    if (!isnan(p->loss) && n < sizeof extra)
+        n += (size_t)snprintf(extra + n, sizeof extra - n, "%sloss %.4f", n ? "  " : "", p->loss);
+    if (p->epoch >= 0 && n < sizeof extra) snprintf(extra + n, sizeof extra - n, "%sepoch %d", n ? "  " : "", (int)p->epoch);
     cli_progress_draw(ctx, p->fraction, isnan(p->rate) ? 0 : p->rate, p->unit, isnan(p->eta_sec) ? -1 : p->eta_sec,
                       extra);
 }

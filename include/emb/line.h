@@ -62,7 +62,7 @@ struct emb_line_params emb_line_default_params(void);
 int emb_line_params_check(const struct emb_line_params *p, struct emb_err *err);
 
 /* Train on g under o (train.h: threads or pool, seed, progress in
- * "samples" with epoch = the order being trained for BOTH, stop,
+ * "samples" with phase "order 1" / "order 2" for BOTH, stop,
  * checkpoints, resume) and return the node vectors in *out (n_nodes rows,
  * p->dim columns; caller frees with emb_table_free). Errors: bad params, a
  * graph without arcs, EMB_EINTR when stopped, EMB_ENUMERIC if training

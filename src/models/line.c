@@ -119,7 +119,14 @@ static void line_step(struct line_model *m, struct emb_rng *r, int32_t src, int3
 
 /* ---- train -------------------------------------------------------------- */
 
-/* A progress report (unit "samples", phase "train"). */
+/* The learning rate after `done` samples: linear decay, floored. */
+static float rate_at(const struct line_model *m, double done) {
+    float rho = m->p->rho * (float)(1.0 - done / (double)m->n_samples);
+    return rho < m->p->rho * 1e-4f ? m->p->rho * 1e-4f : rho;
+}
+
+/* A progress report (unit "samples"; phase "train", or for BOTH the order
+ * being trained: "order 1", "order 2"). */
 static void report(const struct line_model *m, float rho) {
     struct emb_train_progress pr = emb_train_progress_init("samples");
     int64_t d = atomic_load(&m->done);
@@ -130,7 +137,7 @@ static void report(const struct line_model *m, float rho) {
     pr.lr = rho;
     pr.step = d;
     pr.n_steps = m->n_samples;
-    if (m->p->order == EMB_LINE_BOTH) pr.epoch = m->order; /* the phase of BOTH */
+    if (m->p->order == EMB_LINE_BOTH) pr.phase = m->order == 1 ? "order 1" : "order 2";
     m->o->progress(m->o->progress_ctx, &pr);
 }
 
@@ -139,7 +146,6 @@ static void report(const struct line_model *m, float rho) {
 static void line_worker(void *ctx, int ith, int nth) {
     (void)nth;
     struct line_model *m = ctx;
-    const struct emb_line_params *p = m->p;
     struct line_thread *th = &m->th[ith];
     struct emb_rng r = th->rng;
     int64_t s = th->pos, pending = 0;
@@ -151,9 +157,7 @@ static void line_worker(void *ctx, int ith, int nth) {
             if (diverged) atomic_store(&m->diverged, 1);
             if (atomic_load(&m->stopped) || atomic_load(&m->pause) || atomic_load(&m->diverged)) break;
         }
-        double done = (double)(atomic_load_explicit(&m->done, memory_order_relaxed) + pending);
-        float rho = p->rho * (float)(1.0 - done / (double)m->n_samples);
-        if (rho < p->rho * 1e-4f) rho = p->rho * 1e-4f;
+        float rho = rate_at(m, (double)(atomic_load_explicit(&m->done, memory_order_relaxed) + pending));
         int64_t a = emb_alias_sample(m->arcs, &r);
         line_step(m, &r, m->arc_src[a], m->g->adj[a], rho, m->grad[ith], &diverged);
         if (++pending == FLUSH_SAMPLES) {
@@ -465,6 +469,7 @@ static int run_workers(struct line_model *m, struct emb_pool *pool, struct emb_e
         atomic_store(&m->pause, 0);
     }
     if (weights_nonfinite(m)) return diverged_error(m, "weights", saved, err);
+    if (o->progress) report(m, rate_at(m, (double)atomic_load(&m->done)));
     return EMB_OK;
 }
 

@@ -135,7 +135,7 @@ static volatile sig_atomic_t stop_flag;
 static int stop_mode; /* 0 never, 1 at the first report, 2 when the second phase reports */
 static void on_progress(void *ctx, const struct emb_train_progress *pr) {
     (void)ctx;
-    if (stop_mode == 1 || (stop_mode == 2 && pr->epoch == 2)) stop_flag = 1;
+    if (stop_mode == 1 || (stop_mode == 2 && !strcmp(pr->phase, "order 2"))) stop_flag = 1;
 }
 
 static int test_checkpoint_resume(void) {

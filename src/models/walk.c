@@ -387,6 +387,7 @@ static int run_rounds(struct walk_job *j, struct emb_pool *pool, int64_t n_slots
                 pr.elapsed_sec = emb_train_clock_elapsed(&clock);
                 pr.fraction = (double)walks_done / (double)total_walks;
                 pr.rate = pr.elapsed_sec > 0 ? st.n_steps / pr.elapsed_sec : 0;
+                pr.eta_sec = pr.elapsed_sec * (double)(total_walks - walks_done) / (double)walks_done;
                 pr.step = walks_done;
                 pr.n_steps = total_walks;
                 o->progress(o->progress_ctx, &pr);
