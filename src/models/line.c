@@ -127,8 +127,9 @@ static float rate_at(const struct line_model *m, double done) {
 
 /* A progress report (unit "samples"; phase "train", or for BOTH the order
  * being trained: "order 1", "order 2"). */
-static void report(const struct line_model *m, float rho) {
+static void report(const struct line_model *m, float rho, enum emb_train_event event) {
     struct emb_train_progress pr = emb_train_progress_init("samples");
+    pr.event = event;
     int64_t d = atomic_load(&m->done);
     pr.elapsed_sec = emb_train_clock_elapsed(&m->clock);
     pr.fraction = (double)d / (double)m->n_samples;
@@ -165,7 +166,7 @@ static void line_worker(void *ctx, int ith, int nth) {
             pending = 0;
             if (ith == 0) {
                 if (emb_train_clock_ckpt_due(&m->clock)) atomic_store(&m->pause, 1);
-                if (m->o->progress && emb_train_clock_tick_due(&m->clock)) report(m, rho);
+                if (m->o->progress && emb_train_clock_tick_due(&m->clock)) report(m, rho, EMB_TRAIN_TICK);
             }
         }
     }
@@ -465,11 +466,14 @@ static int run_workers(struct line_model *m, struct emb_pool *pool, struct emb_e
         struct emb_err ck = {0};
         int ck_rc = ckpt_save(m, &ck);
         if (ck_rc != EMB_OK && o->warn) o->warn(o->warn_ctx, emb_err_msg(&ck, ck_rc));
-        if (ck_rc == EMB_OK) saved = 1;
+        if (ck_rc == EMB_OK) {
+            saved = 1;
+            if (o->progress) report(m, rate_at(m, (double)atomic_load(&m->done)), EMB_TRAIN_CHECKPOINT);
+        }
         atomic_store(&m->pause, 0);
     }
     if (weights_nonfinite(m)) return diverged_error(m, "weights", saved, err);
-    if (o->progress) report(m, rate_at(m, (double)atomic_load(&m->done)));
+    if (o->progress) report(m, rate_at(m, (double)atomic_load(&m->done)), EMB_TRAIN_TICK);
     return EMB_OK;
 }
 

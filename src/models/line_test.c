@@ -133,8 +133,10 @@ static int test_errors(void) {
  * refused. */
 static volatile sig_atomic_t stop_flag;
 static int stop_mode; /* 0 never, 1 at the first report, 2 when the second phase reports */
+static int n_ckpt_reports;
 static void on_progress(void *ctx, const struct emb_train_progress *pr) {
     (void)ctx;
+    if (pr->event == EMB_TRAIN_CHECKPOINT) n_ckpt_reports++;
     if (stop_mode == 1 || (stop_mode == 2 && !strcmp(pr->phase, "order 2"))) stop_flag = 1;
 }
 
@@ -170,8 +172,10 @@ static int test_checkpoint_resume(void) {
     /* Pausing for a checkpoint at every flush changes nothing. */
     o.resume = 0;
     o.checkpoint_every = 1e-9;
+    n_ckpt_reports = 0;
     CHECK_OK(emb_line_train(g, &p, &o, &c, &err));
     CHECK(memcmp(a->data, c->data, n) == 0);
+    CHECK(n_ckpt_reports > 0); /* each checkpoint is reported */
 
     /* The last checkpoint of that run resumes with two threads too, and
      * on a pool passed in. */

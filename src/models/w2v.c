@@ -446,10 +446,11 @@ static float current_alpha(const struct emb_w2v *m, const struct train_job *j, i
     return (float)(a < lo ? lo : a);
 }
 
-static void report(struct emb_w2v *m, struct train_job *j) {
+static void report(struct emb_w2v *m, struct train_job *j, enum emb_train_event event) {
     if (!j->o->progress) return;
     int64_t done = atomic_load(&m->words_done);
     struct emb_train_progress pr = emb_train_progress_init("words");
+    pr.event = event;
     pr.elapsed_sec = emb_train_clock_elapsed(&j->clock);
     pr.fraction = (double)done / (double)(j->total_words ? j->total_words : 1);
     if (pr.fraction > 1) pr.fraction = 1;
@@ -473,7 +474,7 @@ static void flush_words(struct train_job *j, struct w2v_thread *t, int ith) {
     /* The divergence check: every FLUSH_WORDS tokens, one flag per thread. */
     if (t->diverged) atomic_store(&j->diverged, 1);
     if (ith != 0) return;
-    if (emb_train_clock_tick_due(&j->clock)) report(m, j);
+    if (emb_train_clock_tick_due(&j->clock)) report(m, j, EMB_TRAIN_TICK);
     if (emb_train_clock_ckpt_due(&j->clock)) atomic_store(&j->pause, 1);
 }
 
@@ -549,7 +550,10 @@ static int after_pause(struct emb_w2v *m, struct train_job *j, int *saved, struc
         struct emb_err ck = {0};
         int ck_rc = emb_w2v_checkpoint_save(m, o->checkpoint_path, &ck);
         if (ck_rc != EMB_OK && o->warn) o->warn(o->warn_ctx, emb_err_msg(&ck, ck_rc));
-        if (ck_rc == EMB_OK) *saved = 1;
+        if (ck_rc == EMB_OK) {
+            *saved = 1;
+            report(m, j, EMB_TRAIN_CHECKPOINT);
+        }
     }
     return EMB_OK;
 }
@@ -595,7 +599,7 @@ int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, const stru
     }
     emb_pool_free(own_pool);
     if (rc == EMB_OK) {
-        report(m, &j);
+        report(m, &j, EMB_TRAIN_TICK);
         if (weights_nonfinite(m)) rc = diverged_error(m, &j, "weights", saved, err);
     }
     return rc;
