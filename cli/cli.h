@@ -84,6 +84,22 @@ void cli_progress_init(struct cli_progress *p, int quiet);
 void cli_progress_draw(struct cli_progress *p, double fraction, double rate, const char *unit, double eta_s,
                        const char *extra);
 void cli_progress_done(struct cli_progress *p);
+/* The one progress printer of the trainers: an emb_train_progress_fn
+ * (train.h) drawing TICK reports on the struct cli_progress in ctx. */
+struct emb_train_progress;
+void cli_train_progress(void *ctx, const struct emb_train_progress *p);
+/* --resume FILE of the trainers, as train.h's one rule: o->resume with
+ * o->checkpoint_path = FILE, so the resumed run keeps checkpointing into
+ * FILE. A --checkpoint naming another file is a usage error (returned
+ * after printing); resume NULL changes nothing. */
+struct emb_train_opts;
+int cli_train_resume(const char *cmd, const char *resume, struct emb_train_opts *o);
+/* A trainer's failure: EMB_EINTR (stopped; the message says what was
+ * saved) is printed as is and gives 130, anything else is cli_fail. */
+int cli_train_failed(const char *cmd, int rc, const struct emb_err *err);
+/* Start bar (cli_progress_init) and hook it, the stop flag (cli_stop_flag)
+ * and the warnings (cli_warn, naming cmd) to o. */
+void cli_train_attach(struct emb_train_opts *o, struct cli_progress *bar, int quiet, const char *cmd);
 
 /* Monotonic clock in seconds. */
 double cli_now(void);
@@ -97,13 +113,25 @@ void cli_json_print(struct json_object *obj);
 int cmd_train(int argc, char **argv);
 int cmd_train_graph(const char *model, int argc, char **argv);
 /* Parse one of the skip-gram options shared by the trainers (--dim,
- * --window, --negative, --epochs, --alpha, --sample, --threads, --seed,
- * --checkpoint-every; `name` without the dashes) into p. Returns 0, or
- * CLI_EXIT_USAGE after printing the error. */
+ * --window, --negative, --epochs, --alpha, --sample, --kernel into p;
+ * --threads, --seed, --checkpoint-every into o; `name` without the
+ * dashes). Returns 0, or CLI_EXIT_USAGE after printing the error. */
 struct emb_w2v_params;
-int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p);
-/* Its EMB_W2V_CHECK_* bit (the option must match a resumed checkpoint). */
-uint32_t cli_w2v_check_bit(const char *name);
+struct emb_train_opts;
+int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p,
+                   struct emb_train_opts *o);
+/* Skip-gram settings a user gave (bits of cli_w2v_given_bit, 0 for options
+ * that may change on resume). cli_w2v_inherit fills the settings not given
+ * from the checkpoint at path, so a resumed run needs no options repeated;
+ * the library then requires the rest to match (train.h's resume rule). */
+enum {
+    CLI_W2V_MODEL = 1u << 0, CLI_W2V_LOSS = 1u << 1, CLI_W2V_KERNEL = 1u << 2, CLI_W2V_DIM = 1u << 3,
+    CLI_W2V_WINDOW = 1u << 4, CLI_W2V_NEGATIVE = 1u << 5, CLI_W2V_EPOCHS = 1u << 6, CLI_W2V_ALPHA = 1u << 7,
+    CLI_W2V_SAMPLE = 1u << 8, CLI_W2V_SEED = 1u << 9
+};
+uint32_t cli_w2v_given_bit(const char *name);
+int cli_w2v_inherit(const char *path, uint32_t given, struct emb_w2v_params *p, struct emb_train_opts *o,
+                    struct emb_err *err);
 int cmd_neighbors(int argc, char **argv);
 int cmd_analogy(int argc, char **argv);
 int cmd_similarity(int argc, char **argv);

@@ -53,6 +53,7 @@ static const char *GRAPH_USAGE =
     "  --checkpoint FILE     save training state every --checkpoint-every seconds\n"
     "                        (600) and on SIGINT/SIGTERM\n"
     "  --resume FILE         continue from a checkpoint (same input and walk options)\n"
+    "                        and keep checkpointing into it\n"
     "  --quiet               no progress or summary on stderr\n"
     "  --json                print a JSON summary on stdout\n"
     "\n"
@@ -99,14 +100,43 @@ static const struct option graph_options[] = {
     {0, 0, 0, 0},
 };
 
-static void on_walk_progress(void *ctx, double fraction, double steps_per_sec) {
-    cli_progress_draw(ctx, fraction, steps_per_sec, "steps", -1, "walks");
-}
-
-static void on_train_progress(void *ctx, const struct emb_w2v_progress *p) {
-    char extra[64];
-    snprintf(extra, sizeof extra, "alpha %.6f  epoch %d", p->alpha, p->epoch);
-    cli_progress_draw(ctx, p->fraction, p->words_per_sec, "words", p->eta_sec, extra);
+/* The summary line on stderr (unless quiet) and the --json object. */
+static void graph_summary(const char *model, const struct emb_graph *g, const struct emb_graph_params *gp,
+                          const struct emb_walk_params *wp, const struct emb_n2v_stats *st, int threads, double t_load,
+                          double t_total, const char *output, int quiet, int json) {
+    const struct emb_walk_stats *ws = &st->walks;
+    const struct emb_w2v_params *mp = &st->trained;
+    if (!quiet)
+        fprintf(stderr, "emb: %s: %lld walks, %lld steps in %.2f s (%.0f steps/s, %d threads); trained skip-gram "
+                        "dim %d x %d epochs in %.2f s, total %.2f s; wrote %s\n",
+                model, (long long)ws->n_walks, (long long)ws->n_steps, ws->seconds, ws->steps_per_sec, threads,
+                mp->dim, mp->epochs, st->train_seconds, t_total, output);
+    if (!json) return;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "model", json_object_new_string(model));
+    json_object_object_add(o, "nodes", json_object_new_int(g->n_nodes));
+    json_object_object_add(o, "arcs", json_object_new_int64(g->n_arcs));
+    json_object_object_add(o, "directed", json_object_new_boolean(gp->directed));
+    json_object_object_add(o, "weighted", json_object_new_boolean(gp->weighted));
+    json_object_object_add(o, "p", json_object_new_double(wp->p));
+    json_object_object_add(o, "q", json_object_new_double(wp->q));
+    json_object_object_add(o, "walk_length", json_object_new_int(wp->walk_length));
+    json_object_object_add(o, "walks_per_node", json_object_new_int(wp->walks_per_node));
+    json_object_object_add(o, "walks", json_object_new_int64(ws->n_walks));
+    json_object_object_add(o, "steps", json_object_new_int64(ws->n_steps));
+    json_object_object_add(o, "proposals", json_object_new_int64(ws->n_proposals));
+    json_object_object_add(o, "fallbacks", json_object_new_int64(ws->n_fallbacks));
+    json_object_object_add(o, "load_seconds", json_object_new_double(t_load));
+    json_object_object_add(o, "walk_seconds", json_object_new_double(ws->seconds));
+    json_object_object_add(o, "steps_per_second", json_object_new_double(ws->steps_per_sec));
+    json_object_object_add(o, "dim", json_object_new_int(mp->dim));
+    json_object_object_add(o, "window", json_object_new_int(mp->window));
+    json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
+    json_object_object_add(o, "threads", json_object_new_int(threads));
+    json_object_object_add(o, "train_seconds", json_object_new_double(st->train_seconds));
+    json_object_object_add(o, "total_seconds", json_object_new_double(t_total));
+    json_object_object_add(o, "output", json_object_new_string(output));
+    cli_json_print(o);
 }
 
 int cmd_train_graph(const char *model, int argc, char **argv) {
@@ -116,7 +146,9 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
     struct emb_graph_params gp = emb_graph_default_params();
     struct emb_walk_params wp = emb_walk_default_params();
     struct emb_w2v_params p = emb_n2v_default_w2v_params();
-    p.n_threads = emb_cpu_count();
+    struct emb_train_opts to = emb_train_default_opts();
+    to.n_threads = emb_cpu_count();
+    uint32_t given = 0;
     const char *input = NULL, *output = NULL, *resume = NULL;
     enum emb_vec_format fmt = EMB_FMT_AUTO;
     int quiet = 0, json = 0;
@@ -162,14 +194,14 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
         case OPT_FORMAT:
             if (emb_vec_format_parse(optarg, &fmt, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
             break;
-        case OPT_CHECKPOINT: p.checkpoint_path = optarg; break;
+        case OPT_CHECKPOINT: to.checkpoint_path = optarg; break;
         case OPT_RESUME: resume = optarg; break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_DIM: case OPT_WINDOW: case OPT_NEGATIVE: case OPT_EPOCHS: case OPT_ALPHA: case OPT_SAMPLE:
         case OPT_THREADS: case OPT_SEED: case OPT_CHECKPOINT_EVERY: case OPT_KERNEL:
-            if (cli_w2v_option(cmd, graph_options[idx].name, optarg, &p)) return CLI_EXIT_USAGE;
-            p.resume_check |= cli_w2v_check_bit(graph_options[idx].name);
+            if (cli_w2v_option(cmd, graph_options[idx].name, optarg, &p, &to)) return CLI_EXIT_USAGE;
+            given |= cli_w2v_given_bit(graph_options[idx].name);
             break;
         case OPT_HELP: fputs(GRAPH_USAGE, stdout); return 0;
         default: return cli_getopt_error(cmd, c, argv);
@@ -178,90 +210,43 @@ int cmd_train_graph(const char *model, int argc, char **argv) {
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!input) return cli_usage_error(cmd, "--input EDGES is required");
     if (!output) return cli_usage_error(cmd, "--output VECTORS is required");
-    wp.seed = p.seed;
-    wp.n_threads = p.n_threads;
     wp.trainer = node2vec ? "node2vec" : "deepwalk";
     if (emb_walk_params_check(&wp, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     if (emb_w2v_params_check(&p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     const struct cli_path paths[] = {
         {"--input", input, CLI_IN, 0},         {"--resume", resume, CLI_RESUME, 0},
         {"--output", output, CLI_VECS, (int)fmt}, {"--save-walks", wp.save_path, CLI_OUT, 0},
-        {"--checkpoint", p.checkpoint_path, CLI_CKPT, 0},
+        {"--checkpoint", to.checkpoint_path, CLI_CKPT, 0},
     };
     int rc = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0]);
+    if (rc == 0) rc = cli_train_resume(cmd, resume, &to);
     if (rc != 0) return rc;
 
     struct cli_progress bar;
-    cli_progress_init(&bar, quiet);
-    wp.progress = on_walk_progress;
-    wp.progress_ctx = &bar;
-    wp.stop = cli_stop_flag();
-    p.progress = on_train_progress;
-    p.progress_ctx = &bar;
-    p.stop = cli_stop_flag();
-    p.warn = cli_warn;
-    p.warn_ctx = cmd;
+    cli_train_attach(&to, &bar, quiet, cmd);
 
     int status = CLI_EXIT_FAIL;
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;
     struct emb_n2v_stats st;
     double t0 = cli_now();
+    if (resume && (rc = cli_w2v_inherit(resume, given, &p, &to, &err)) != EMB_OK) goto fail;
     if ((rc = emb_graph_load(&g, input, &gp, &err)) != EMB_OK) goto fail;
     double t_load = cli_now() - t0;
     if (!quiet)
         fprintf(stderr, "emb: %s graph: %d nodes, %lld arcs (%lld edge lines), loaded in %.2f s\n",
                 gp.directed ? "directed" : "undirected", g->n_nodes, (long long)g->n_arcs, (long long)g->n_lines,
                 t_load);
-    rc = emb_n2v_train(g, &wp, &p, resume, &vec, &st, &err);
+    rc = emb_n2v_train(g, &wp, &p, &to, &vec, &st, &err);
     cli_progress_done(&bar);
     if (rc != EMB_OK) goto fail;
-    const struct emb_walk_stats ws = st.walks;
-    const struct emb_w2v_params *mp = &st.trained;
-    const double t_train = st.train_seconds;
     if ((rc = emb_vecs_save(g->names, vec, output, fmt, NULL, &err)) != EMB_OK) goto fail;
-    if (!quiet)
-        fprintf(stderr, "emb: %s: %lld walks, %lld steps in %.2f s (%.0f steps/s, %d threads); trained skip-gram "
-                        "dim %d x %d epochs in %.2f s, total %.2f s; wrote %s\n",
-                model, (long long)ws.n_walks, (long long)ws.n_steps, ws.seconds, ws.steps_per_sec, wp.n_threads,
-                mp->dim, mp->epochs, t_train, cli_now() - t0, output);
-    if (json) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "model", json_object_new_string(model));
-        json_object_object_add(o, "nodes", json_object_new_int(g->n_nodes));
-        json_object_object_add(o, "arcs", json_object_new_int64(g->n_arcs));
-        json_object_object_add(o, "directed", json_object_new_boolean(gp.directed));
-        json_object_object_add(o, "weighted", json_object_new_boolean(gp.weighted));
-        json_object_object_add(o, "p", json_object_new_double(wp.p));
-        json_object_object_add(o, "q", json_object_new_double(wp.q));
-        json_object_object_add(o, "walk_length", json_object_new_int(wp.walk_length));
-        json_object_object_add(o, "walks_per_node", json_object_new_int(wp.walks_per_node));
-        json_object_object_add(o, "walks", json_object_new_int64(ws.n_walks));
-        json_object_object_add(o, "steps", json_object_new_int64(ws.n_steps));
-        json_object_object_add(o, "proposals", json_object_new_int64(ws.n_proposals));
-        json_object_object_add(o, "fallbacks", json_object_new_int64(ws.n_fallbacks));
-        json_object_object_add(o, "load_seconds", json_object_new_double(t_load));
-        json_object_object_add(o, "walk_seconds", json_object_new_double(ws.seconds));
-        json_object_object_add(o, "steps_per_second", json_object_new_double(ws.steps_per_sec));
-        json_object_object_add(o, "dim", json_object_new_int(mp->dim));
-        json_object_object_add(o, "window", json_object_new_int(mp->window));
-        json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
-        json_object_object_add(o, "threads", json_object_new_int(mp->n_threads));
-        json_object_object_add(o, "train_seconds", json_object_new_double(t_train));
-        json_object_object_add(o, "total_seconds", json_object_new_double(cli_now() - t0));
-        json_object_object_add(o, "output", json_object_new_string(output));
-        cli_json_print(o);
-    }
+    graph_summary(model, g, &gp, &wp, &st, emb_train_threads(&to), t_load, cli_now() - t0, output, quiet, json);
     status = 0;
     goto done;
 fail:
     cli_progress_done(&bar);
-    if (rc == EMB_EINTR) {
-        fprintf(stderr, "emb %s: %s\n", cmd, emb_err_msg(&err, rc));
-        status = 130;
-    } else {
-        status = cli_fail(cmd, rc, &err);
-    }
+    status = cli_train_failed(cmd, rc, &err);
 done:
     emb_table_free(vec);
     emb_graph_free(g);

@@ -14,12 +14,6 @@
 #include "emb/pool.h"
 #include "emb/vecs.h"
 
-static void on_line_progress(void *ctx, double fraction, double rate, double rho) {
-    char extra[48];
-    snprintf(extra, sizeof extra, "rho %.6f", rho);
-    cli_progress_draw(ctx, fraction, rate, "samples", rate > 0 ? (1 - fraction) * (fraction / rate) : -1, extra);
-}
-
 /* Options shared by both commands; each command accepts the ones that
  * apply to it. */
 enum {
@@ -50,7 +44,8 @@ static const struct option options[] = {
 };
 
 struct opts {
-    const char *cmd, *input, *output, *method;
+    const char *cmd, *input, *output, *method, *resume;
+    struct emb_train_opts to;
     struct emb_graph_params gp;
     struct emb_line_params lp;
     struct emb_walk_params wp;
@@ -79,8 +74,9 @@ static const char *LINE_USAGE =
     "  --threads N, --seed N, --format text|bin|npy, --quiet, --json\n"
     "  --checkpoint FILE  save training state every --checkpoint-every seconds\n"
     "                     (600) and on SIGINT/SIGTERM\n"
-    "  --resume FILE      continue from a checkpoint (same input and options; with\n"
-    "                     --threads 1 the result equals an uninterrupted run)\n"
+    "  --resume FILE      continue from a checkpoint and keep checkpointing into it\n"
+    "                     (same input and options; with --threads 1 the result\n"
+    "                     equals an uninterrupted run)\n"
     "\n"
     "example: emb train line --input edges.tsv --output line.txt --order both\n";
 
@@ -143,11 +139,11 @@ static int parse(struct opts *o, int argc, char **argv) {
             break;
         case OPT_THREADS:
             if (cli_parse_ll(o->cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            o->lp.n_threads = o->sp.n_threads = o->wp.n_threads = (int32_t)v;
+            o->to.n_threads = (int32_t)v;
             break;
         case OPT_SEED:
             if (cli_parse_ll(o->cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            o->lp.seed = o->sp.seed = o->wp.seed = (uint64_t)v;
+            o->to.seed = (uint64_t)v;
             break;
         case OPT_FORMAT:
             if (emb_vec_format_parse(optarg, &o->fmt, &err) != EMB_OK) return cli_usage_error(o->cmd, "%s", err.msg);
@@ -178,20 +174,20 @@ static int parse(struct opts *o, int argc, char **argv) {
             break;
         case OPT_WINDOW:
         case OPT_EPOCHS:
-            if (cli_w2v_option(o->cmd, c == OPT_WINDOW ? "window" : "epochs", optarg, &o->sp)) return CLI_EXIT_USAGE;
+            if (cli_w2v_option(o->cmd, c == OPT_WINDOW ? "window" : "epochs", optarg, &o->sp, &o->to)) return CLI_EXIT_USAGE;
             break;
         case OPT_KERNEL:
             if (!o->is_eval) return cli_usage_error(o->cmd, "--kernel applies to skip-gram (deepwalk, node2vec)");
-            if (cli_w2v_option(o->cmd, "kernel", optarg, &o->sp)) return CLI_EXIT_USAGE;
+            if (cli_w2v_option(o->cmd, "kernel", optarg, &o->sp, &o->to)) return CLI_EXIT_USAGE;
             o->kernel_set = 1;
             break;
         case OPT_CHECKPOINT:
         case OPT_CHECKPOINT_EVERY:
         case OPT_RESUME:
             if (o->is_eval) return cli_usage_error(o->cmd, "%s applies to emb train line only", argv[optind - 1]);
-            if (c == OPT_CHECKPOINT) o->lp.checkpoint_path = optarg;
-            else if (c == OPT_RESUME) o->lp.resume_path = optarg;
-            else if (cli_parse_double(o->cmd, "--checkpoint-every", optarg, 1e-3, 1e9, &o->lp.checkpoint_every))
+            if (c == OPT_CHECKPOINT) o->to.checkpoint_path = optarg;
+            else if (c == OPT_RESUME) o->resume = optarg;
+            else if (cli_parse_double(o->cmd, "--checkpoint-every", optarg, 1e-3, 1e9, &o->to.checkpoint_every))
                 return CLI_EXIT_USAGE;
             break;
         default: return cli_getopt_error(o->cmd, c, argv);
@@ -215,11 +211,12 @@ static int parse(struct opts *o, int argc, char **argv) {
     if (emb_line_params_check(&o->lp, &err) != EMB_OK) return cli_usage_error(o->cmd, "%s", err.msg);
     const struct cli_path paths[] = {
         {"--input", o->input, CLI_IN, 0},
-        {"--resume", o->lp.resume_path, CLI_RESUME, 0},
+        {"--resume", o->resume, CLI_RESUME, 0},
         {"--output", o->output, CLI_VECS, (int)o->fmt},
-        {"--checkpoint", o->lp.checkpoint_path, CLI_CKPT, 0},
+        {"--checkpoint", o->to.checkpoint_path, CLI_CKPT, 0},
     };
     int st = cli_check_paths(o->cmd, paths, sizeof paths / sizeof paths[0]);
+    if (st == 0) st = cli_train_resume(o->cmd, o->resume, &o->to);
     if (st != 0) return st;
     return -1;
 }
@@ -232,7 +229,8 @@ static void init_opts(struct opts *o, const char *cmd, int is_eval) {
     o->lp = emb_line_default_params();
     o->wp = emb_walk_default_params();
     o->sp = emb_n2v_default_w2v_params();
-    o->lp.n_threads = o->sp.n_threads = o->wp.n_threads = emb_cpu_count();
+    o->to = emb_train_default_opts();
+    o->to.n_threads = emb_cpu_count();
     o->remove = 0.5;
     o->C = 1.0;
 }
@@ -243,18 +241,13 @@ int cmd_train_line(int argc, char **argv) {
     int st = parse(&o, argc, argv);
     if (st >= 0) return st;
     struct cli_progress bar;
-    cli_progress_init(&bar, o.quiet);
-    o.lp.progress = on_line_progress;
-    o.lp.progress_ctx = &bar;
-    o.lp.stop = cli_stop_flag();
-    o.lp.warn = cli_warn;
-    o.lp.warn_ctx = (void *)o.cmd;
+    cli_train_attach(&o.to, &bar, o.quiet, o.cmd);
     struct emb_err err = {0};
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;
     double t0 = cli_now();
     int rc = emb_graph_load(&g, o.input, &o.gp, &err);
-    if (rc == EMB_OK) rc = emb_line_train(g, &o.lp, &vec, &err);
+    if (rc == EMB_OK) rc = emb_line_train(g, &o.lp, &o.to, &vec, &err);
     cli_progress_done(&bar);
     double t_train = cli_now() - t0;
     if (rc == EMB_OK) rc = emb_vecs_save(g->names, vec, o.output, o.fmt, NULL, &err);
@@ -291,12 +284,7 @@ int cmd_eval_links(int argc, char **argv) {
     int st = parse(&o, argc, argv);
     if (st >= 0) return st;
     struct cli_progress bar;
-    cli_progress_init(&bar, o.quiet);
-    o.lp.progress = on_line_progress;
-    o.lp.progress_ctx = &bar;
-    o.lp.stop = o.wp.stop = o.sp.stop = cli_stop_flag();
-    o.lp.warn = o.sp.warn = cli_warn;
-    o.lp.warn_ctx = o.sp.warn_ctx = (void *)o.cmd;
+    cli_train_attach(&o.to, &bar, o.quiet, o.cmd);
     struct emb_err err = {0};
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;
@@ -305,11 +293,11 @@ int cmd_eval_links(int argc, char **argv) {
     double auc[EMB_EDGE_N_OPS];
     double t0 = cli_now(), t_train = 0;
     int rc = emb_graph_load(&g, o.input, &o.gp, &err);
-    if (rc == EMB_OK) rc = emb_linkpred_split(g, o.remove, o.wp.seed, &s, &err);
+    if (rc == EMB_OK) rc = emb_linkpred_split(g, o.remove, o.to.seed, &s, &err);
     if (rc == EMB_OK) {
         double t1 = cli_now();
-        if (!strcmp(o.method, "line")) rc = emb_line_train(s.residual, &o.lp, &vec, &err);
-        else rc = emb_n2v_train(s.residual, &o.wp, &o.sp, NULL, &vec, NULL, &err);
+        if (!strcmp(o.method, "line")) rc = emb_line_train(s.residual, &o.lp, &o.to, &vec, &err);
+        else rc = emb_n2v_train(s.residual, &o.wp, &o.sp, &o.to, &vec, NULL, &err);
         t_train = cli_now() - t1;
     }
     cli_progress_done(&bar);

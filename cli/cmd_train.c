@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "emb/io.h"
 #include "emb/pool.h"
+#include "emb/simd.h"
 #include "emb/stream.h"
 #include "emb/vecs.h"
 #include "emb/w2v.h"
@@ -42,7 +43,8 @@ static const char *W2V_USAGE =
     "  --format text|bin|npy output format (default from the extension)\n"
     "  --checkpoint FILE     save state every --checkpoint-every seconds (600) and\n"
     "                        on SIGINT/SIGTERM\n"
-    "  --resume FILE         continue from a checkpoint (give the same --input)\n"
+    "  --resume FILE         continue from a checkpoint (give the same --input) and\n"
+    "                        keep checkpointing into it\n"
     "  --quiet               no progress line\n"
     "  --json                print a JSON summary on stdout\n"
     "\n"
@@ -86,34 +88,86 @@ static const struct option w2v_options[] = {
     {0, 0, 0, 0},
 };
 
-struct progress_ctx {
-    struct cli_progress bar;
-};
-
 static void on_read_progress(void *ctx, double fraction, int64_t n_tokens) {
-    struct progress_ctx *pc = ctx;
     char extra[64];
     snprintf(extra, sizeof extra, "reading, %lld tokens", (long long)n_tokens);
-    cli_progress_draw(&pc->bar, fraction < 0 ? 0 : fraction, 0, "words", -1, extra);
+    cli_progress_draw(ctx, fraction < 0 ? 0 : fraction, 0, "words", -1, extra);
 }
 
-static void on_train_progress(void *ctx, const struct emb_w2v_progress *p) {
-    struct progress_ctx *pc = ctx;
-    char extra[64];
-    snprintf(extra, sizeof extra, "alpha %.6f  epoch %d", p->alpha, p->epoch);
-    cli_progress_draw(&pc->bar, p->fraction, p->words_per_sec, "words", p->eta_sec, extra);
+/* The model: new, on the vocabulary of the corpus (or of --read-vocab), or
+ * the checkpoint of --resume, with the corpus read through its vocabulary
+ * (options that shape the vocabulary must then match when given). */
+static int w2v_model(const char *input, const char *read_vocab, const char *resume, uint32_t given, int min_count_set,
+                     int max_vocab_set, struct emb_w2v_params *p, struct emb_train_opts *to,
+                     const struct emb_corpus_params *cp, struct emb_vocab **vocab, struct emb_stream **stream,
+                     struct emb_w2v **m, struct emb_err *err) {
+    int rc;
+    if (resume) {
+        char want[128];
+        int nw = snprintf(want, sizeof want, "trainer=word2vec\n");
+        if (min_count_set) nw += snprintf(want + nw, sizeof want - (size_t)nw, "min_count=%lld\n", (long long)cp->min_count);
+        if (max_vocab_set) snprintf(want + nw, sizeof want - (size_t)nw, "max_vocab=%d\n", (int)cp->max_vocab);
+        if ((rc = cli_w2v_inherit(resume, given, p, to, err)) != EMB_OK) return rc;
+        if ((rc = emb_w2v_new(m, NULL, p, to, err)) != EMB_OK) return rc;
+        if ((rc = emb_kv_require(emb_w2v_settings(*m), want, resume, err)) != EMB_OK) return rc;
+        return emb_stream_read_corpus(input, emb_w2v_vocab(*m), cp, NULL, stream, err);
+    }
+    if (read_vocab) {
+        if ((rc = emb_vocab_load(vocab, read_vocab, err)) != EMB_OK) return rc;
+        if ((rc = emb_vocab_finalize(*vocab, cp->min_count, cp->max_vocab, NULL, err)) != EMB_OK) return rc;
+        if ((rc = emb_stream_read_corpus(input, *vocab, cp, NULL, stream, err)) != EMB_OK) return rc;
+    } else if ((rc = emb_stream_read_corpus(input, NULL, cp, vocab, stream, err)) != EMB_OK) {
+        return rc;
+    }
+    if ((rc = emb_w2v_new(m, *vocab, p, to, err)) != EMB_OK) return rc;
+    char settings[128];
+    snprintf(settings, sizeof settings, "trainer=word2vec\nmin_count=%lld\nmax_vocab=%d\n", (long long)cp->min_count,
+             (int)cp->max_vocab);
+    return emb_w2v_set_settings(*m, settings, err);
+}
+
+static void read_summary(const struct emb_w2v *m, const struct emb_stream *stream, double t_read) {
+    fprintf(stderr, "emb: %d words in the vocabulary, %lld training tokens, read in %.1f s\n",
+            emb_vocab_size(emb_w2v_vocab(m)), (long long)emb_stream_n_tokens(stream), t_read);
+}
+
+/* The summary line on stderr (unless quiet) and the --json object. */
+static void w2v_summary(const struct emb_w2v *m, const struct emb_stream *stream, const struct emb_train_opts *to,
+                        double t_read, double t_train, int64_t words, const char *output, int quiet, int json) {
+    const struct emb_w2v_params *mp = emb_w2v_params(m);
+    double rate = t_train > 0 ? words / t_train : 0;
+    if (!quiet)
+        fprintf(stderr, "emb: trained %s/%s dim %d on %lld tokens x %d epochs in %.1f s (%.0f words/s, %d threads); wrote %s\n",
+                mp->model == EMB_W2V_SG ? "sg" : "cbow", mp->loss == EMB_W2V_NS ? "ns" : "hs", mp->dim,
+                (long long)emb_stream_n_tokens(stream), mp->epochs, t_train, rate, emb_train_threads(to), output);
+    if (!json) return;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "model", json_object_new_string(mp->model == EMB_W2V_SG ? "sg" : "cbow"));
+    json_object_object_add(o, "loss", json_object_new_string(mp->loss == EMB_W2V_NS ? "ns" : "hs"));
+    json_object_object_add(o, "dim", json_object_new_int(mp->dim));
+    json_object_object_add(o, "vocab", json_object_new_int(emb_vocab_size(emb_w2v_vocab(m))));
+    json_object_object_add(o, "tokens", json_object_new_int64(emb_stream_n_tokens(stream)));
+    json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
+    json_object_object_add(o, "threads", json_object_new_int(emb_train_threads(to)));
+    json_object_object_add(o, "read_seconds", json_object_new_double(t_read));
+    json_object_object_add(o, "train_seconds", json_object_new_double(t_train));
+    json_object_object_add(o, "words_per_second", json_object_new_double(rate));
+    json_object_object_add(o, "output", json_object_new_string(output));
+    cli_json_print(o);
 }
 
 static int train_word2vec(int argc, char **argv) {
     const char *cmd = "train word2vec";
     struct emb_w2v_params p = emb_w2v_default_params();
+    struct emb_train_opts to = emb_train_default_opts();
     struct emb_corpus_params cp = emb_corpus_default_params();
     const char *input = NULL, *output = NULL, *save_vocab = NULL, *read_vocab = NULL, *resume = NULL;
     enum emb_vec_format fmt = EMB_FMT_AUTO;
     int quiet = 0, json = 0, alpha_set = 0, min_count_set = 0, max_vocab_set = 0, rc;
+    uint32_t given = 0;
     long long v;
     struct emb_err err = {0};
-    p.n_threads = emb_cpu_count();
+    to.n_threads = emb_cpu_count();
     optind = 1;
     opterr = 0;
     int c;
@@ -126,26 +180,22 @@ static int train_word2vec(int argc, char **argv) {
             if (!strcmp(optarg, "sg") || !strcmp(optarg, "skipgram")) p.model = EMB_W2V_SG;
             else if (!strcmp(optarg, "cbow")) p.model = EMB_W2V_CBOW;
             else return cli_usage_error(cmd, "--model must be sg or cbow, got '%s'", optarg);
-            p.resume_check |= EMB_W2V_CHECK_MODEL;
+            given |= CLI_W2V_MODEL;
             break;
         case OPT_LOSS:
             if (!strcmp(optarg, "ns")) p.loss = EMB_W2V_NS;
             else if (!strcmp(optarg, "hs")) p.loss = EMB_W2V_HS;
             else return cli_usage_error(cmd, "--loss must be ns or hs, got '%s'", optarg);
-            p.resume_check |= EMB_W2V_CHECK_LOSS;
+            given |= CLI_W2V_LOSS;
             break;
         case OPT_KERNEL:
             if (!strcmp(optarg, "batch")) p.kernel = EMB_W2V_KERNEL_BATCH;
             else if (!strcmp(optarg, "plain")) p.kernel = EMB_W2V_KERNEL_PLAIN;
             else return cli_usage_error(cmd, "--kernel must be batch or plain, got '%s'", optarg);
-            p.resume_check |= EMB_W2V_CHECK_KERNEL;
+            given |= CLI_W2V_KERNEL;
             break;
         case OPT_SIMD:
-            if (!strcmp(optarg, "auto")) p.simd = EMB_SIMD_AUTO;
-            else if (!strcmp(optarg, "ref")) p.simd = EMB_SIMD_REF;
-            else if (!strcmp(optarg, "avx2")) p.simd = EMB_SIMD_AVX2;
-            else if (!strcmp(optarg, "avx512")) p.simd = EMB_SIMD_AVX512;
-            else return cli_usage_error(cmd, "--simd must be auto, ref, avx2 or avx512, got '%s'", optarg);
+            if (emb_simd_parse(optarg, &p.simd, &err) != EMB_OK) return cli_usage_error(cmd, "--simd: %s", err.msg);
             break;
         case OPT_MIN_COUNT:
             if (cli_parse_ll(cmd, "--min-count", optarg, 1, INT64_MAX, &v)) return CLI_EXIT_USAGE;
@@ -162,14 +212,14 @@ static int train_word2vec(int argc, char **argv) {
         case OPT_FORMAT:
             if (emb_vec_format_parse(optarg, &fmt, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
             break;
-        case OPT_CHECKPOINT: p.checkpoint_path = optarg; break;
+        case OPT_CHECKPOINT: to.checkpoint_path = optarg; break;
         case OPT_RESUME: resume = optarg; break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_DIM: case OPT_WINDOW: case OPT_NEGATIVE: case OPT_EPOCHS: case OPT_ALPHA: case OPT_SAMPLE:
         case OPT_THREADS: case OPT_SEED: case OPT_CHECKPOINT_EVERY:
-            if (cli_w2v_option(cmd, w2v_options[idx].name, optarg, &p)) return CLI_EXIT_USAGE;
-            p.resume_check |= cli_w2v_check_bit(w2v_options[idx].name);
+            if (cli_w2v_option(cmd, w2v_options[idx].name, optarg, &p, &to)) return CLI_EXIT_USAGE;
+            given |= cli_w2v_given_bit(w2v_options[idx].name);
             if (c == OPT_ALPHA) alpha_set = 1;
             break;
         case OPT_HELP: fputs(W2V_USAGE, stdout); return 0;
@@ -184,95 +234,41 @@ static int train_word2vec(int argc, char **argv) {
     const struct cli_path paths[] = {
         {"--input", input, CLI_IN, 0},          {"--read-vocab", read_vocab, CLI_IN, 0},
         {"--resume", resume, CLI_RESUME, 0},    {"--output", output, CLI_VECS, (int)fmt},
-        {"--save-vocab", save_vocab, CLI_OUT, 0}, {"--checkpoint", p.checkpoint_path, CLI_CKPT, 0},
+        {"--save-vocab", save_vocab, CLI_OUT, 0}, {"--checkpoint", to.checkpoint_path, CLI_CKPT, 0},
     };
     if ((rc = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0])) != 0) return rc;
+    if ((rc = cli_train_resume(cmd, resume, &to)) != 0) return rc;
 
-    struct progress_ctx pc;
-    cli_progress_init(&pc.bar, quiet);
+    struct cli_progress bar;
+    cli_train_attach(&to, &bar, quiet, cmd);
     cp.progress = on_read_progress;
-    cp.progress_ctx = &pc;
-    p.progress = on_train_progress;
-    p.progress_ctx = &pc;
-    p.stop = cli_stop_flag();
-    p.warn = cli_warn;
-    p.warn_ctx = (void *)cmd;
+    cp.progress_ctx = &bar;
 
     int status = CLI_EXIT_FAIL;
     struct emb_vocab *vocab = NULL;
     struct emb_stream *stream = NULL;
     struct emb_w2v *m = NULL;
     double t0 = cli_now(), t_read = 0;
-    if (resume) {
-        /* Options that shape the vocabulary must match too when given
-         * (the checkpoint's vocabulary is used). */
-        char want[128];
-        int nw = snprintf(want, sizeof want, "trainer=word2vec\n");
-        if (min_count_set) nw += snprintf(want + nw, sizeof want - (size_t)nw, "min_count=%lld\n", (long long)cp.min_count);
-        if (max_vocab_set) snprintf(want + nw, sizeof want - (size_t)nw, "max_vocab=%d\n", (int)cp.max_vocab);
-        if ((rc = emb_w2v_checkpoint_load(&m, resume, &p, &err)) != EMB_OK) goto fail;
-        if ((rc = emb_kv_require(emb_w2v_settings(m), want, resume, &err)) != EMB_OK) goto fail;
-        if ((rc = emb_stream_read_corpus(input, emb_w2v_vocab(m), &cp, NULL, &stream, &err)) != EMB_OK) goto fail;
-    } else {
-        if (read_vocab) {
-            if ((rc = emb_vocab_load(&vocab, read_vocab, &err)) != EMB_OK) goto fail;
-            if ((rc = emb_vocab_finalize(vocab, cp.min_count, cp.max_vocab, NULL, &err)) != EMB_OK) goto fail;
-            if ((rc = emb_stream_read_corpus(input, vocab, &cp, NULL, &stream, &err)) != EMB_OK) goto fail;
-        } else if ((rc = emb_stream_read_corpus(input, NULL, &cp, &vocab, &stream, &err)) != EMB_OK) {
-            goto fail;
-        }
-        if ((rc = emb_w2v_new(&m, vocab, &p, &err)) != EMB_OK) goto fail;
-        char settings[128];
-        snprintf(settings, sizeof settings, "trainer=word2vec\nmin_count=%lld\nmax_vocab=%d\n", (long long)cp.min_count,
-                 (int)cp.max_vocab);
-        if ((rc = emb_w2v_set_settings(m, settings, &err)) != EMB_OK) goto fail;
-    }
+    if ((rc = w2v_model(input, read_vocab, resume, given, min_count_set, max_vocab_set, &p, &to, &cp, &vocab, &stream,
+                        &m, &err)) != EMB_OK)
+        goto fail;
     t_read = cli_now() - t0;
     const struct emb_vocab *mv = emb_w2v_vocab(m);
-    cli_progress_done(&pc.bar);
-    if (!quiet)
-        fprintf(stderr, "emb: %d words in the vocabulary, %lld training tokens, read in %.1f s\n", emb_vocab_size(mv),
-                (long long)emb_stream_n_tokens(stream), t_read);
+    cli_progress_done(&bar);
+    if (!quiet) read_summary(m, stream, t_read);
     if (save_vocab && (rc = emb_vocab_save(mv, save_vocab, &err)) != EMB_OK) goto fail;
     int64_t words_before = emb_w2v_words_done(m);
     double t1 = cli_now();
-    rc = emb_w2v_train(m, stream, &err);
-    cli_progress_done(&pc.bar);
-    if (rc == EMB_EINTR) {
-        fprintf(stderr, "emb %s: %s\n", cmd, emb_err_msg(&err, rc));
-        status = 130;
-        goto done;
-    }
-    if (rc != EMB_OK) goto fail;
+    if ((rc = emb_w2v_train(m, stream, &to, &err)) != EMB_OK) goto fail;
+    cli_progress_done(&bar);
     double t_train = cli_now() - t1;
     if ((rc = emb_vecs_save(mv, emb_w2v_vectors(m), output, fmt, NULL, &err)) != EMB_OK) goto fail;
-    const struct emb_w2v_params *mp = emb_w2v_params(m);
-    int64_t words = emb_w2v_words_done(m) - words_before;
-    double rate = t_train > 0 ? words / t_train : 0;
-    if (!quiet)
-        fprintf(stderr, "emb: trained %s/%s dim %d on %lld tokens x %d epochs in %.1f s (%.0f words/s, %d threads); wrote %s\n",
-                mp->model == EMB_W2V_SG ? "sg" : "cbow", mp->loss == EMB_W2V_NS ? "ns" : "hs", mp->dim,
-                (long long)emb_stream_n_tokens(stream), mp->epochs, t_train, rate, mp->n_threads, output);
-    if (json) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "model", json_object_new_string(mp->model == EMB_W2V_SG ? "sg" : "cbow"));
-        json_object_object_add(o, "loss", json_object_new_string(mp->loss == EMB_W2V_NS ? "ns" : "hs"));
-        json_object_object_add(o, "dim", json_object_new_int(mp->dim));
-        json_object_object_add(o, "vocab", json_object_new_int(emb_vocab_size(mv)));
-        json_object_object_add(o, "tokens", json_object_new_int64(emb_stream_n_tokens(stream)));
-        json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
-        json_object_object_add(o, "threads", json_object_new_int(mp->n_threads));
-        json_object_object_add(o, "read_seconds", json_object_new_double(t_read));
-        json_object_object_add(o, "train_seconds", json_object_new_double(t_train));
-        json_object_object_add(o, "words_per_second", json_object_new_double(rate));
-        json_object_object_add(o, "output", json_object_new_string(output));
-        cli_json_print(o);
-    }
+    w2v_summary(m, stream, &to, t_read, t_train, emb_w2v_words_done(m) - words_before, output, quiet, json);
     status = 0;
     goto done;
 fail:
-    cli_progress_done(&pc.bar);
-    status = cli_fail(cmd, rc, &err);
+    cli_progress_done(&bar);
+    status = cli_train_failed(cmd, rc, &err);
 done:
     emb_w2v_free(m);
     emb_stream_free(stream);
@@ -282,7 +278,8 @@ done:
 
 /* The skip-gram options shared by `train word2vec` and the graph trainers
  * (cmd_graph.c), parsed in one place. */
-int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p) {
+int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p,
+                   struct emb_train_opts *o) {
     long long v;
     double d;
     char opt[64];
@@ -307,35 +304,55 @@ int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct em
         p->sample = d;
     } else if (!strcmp(name, "threads")) {
         if (cli_parse_ll(cmd, opt, arg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-        p->n_threads = (int32_t)v;
+        o->n_threads = (int32_t)v;
     } else if (!strcmp(name, "seed")) {
         if (cli_parse_ll(cmd, opt, arg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-        p->seed = (uint64_t)v;
+        o->seed = (uint64_t)v;
     } else if (!strcmp(name, "kernel")) {
         if (!strcmp(arg, "batch")) p->kernel = EMB_W2V_KERNEL_BATCH;
         else if (!strcmp(arg, "plain")) p->kernel = EMB_W2V_KERNEL_PLAIN;
         else return cli_usage_error(cmd, "--kernel must be batch or plain, got '%s'", arg);
     } else if (!strcmp(name, "checkpoint-every")) {
         if (cli_parse_double(cmd, opt, arg, 0.001, 1e9, &d)) return CLI_EXIT_USAGE;
-        p->checkpoint_every = d;
+        o->checkpoint_every = d;
     } else {
         return cli_usage_error(cmd, "internal: '%s' is not a shared option", opt);
     }
     return 0;
 }
 
-/* The resume_check bit of a shared option (0 for those that may change
+/* The CLI_W2V_* bit of a shared option (0 for those that may change
  * between a run and its resumption: threads, checkpoint-every). */
-uint32_t cli_w2v_check_bit(const char *name) {
+uint32_t cli_w2v_given_bit(const char *name) {
     static const struct { const char *name; uint32_t bit; } bits[] = {
-        {"dim", EMB_W2V_CHECK_DIM},         {"size", EMB_W2V_CHECK_DIM},     {"window", EMB_W2V_CHECK_WINDOW},
-        {"negative", EMB_W2V_CHECK_NEGATIVE}, {"epochs", EMB_W2V_CHECK_EPOCHS}, {"iter", EMB_W2V_CHECK_EPOCHS},
-        {"alpha", EMB_W2V_CHECK_ALPHA},     {"sample", EMB_W2V_CHECK_SAMPLE}, {"seed", EMB_W2V_CHECK_SEED},
-        {"kernel", EMB_W2V_CHECK_KERNEL},
+        {"dim", CLI_W2V_DIM},           {"size", CLI_W2V_DIM},       {"window", CLI_W2V_WINDOW},
+        {"negative", CLI_W2V_NEGATIVE}, {"epochs", CLI_W2V_EPOCHS}, {"iter", CLI_W2V_EPOCHS},
+        {"alpha", CLI_W2V_ALPHA},       {"sample", CLI_W2V_SAMPLE}, {"seed", CLI_W2V_SEED},
+        {"kernel", CLI_W2V_KERNEL},
     };
     for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
         if (!strcmp(name, bits[i].name)) return bits[i].bit;
     return 0;
+}
+
+int cli_w2v_inherit(const char *path, uint32_t given, struct emb_w2v_params *p, struct emb_train_opts *o,
+                    struct emb_err *err) {
+    struct emb_w2v_params ck;
+    uint64_t seed;
+    int rc = emb_w2v_checkpoint_params(path, &ck, &seed, err);
+    if (rc != EMB_OK) return rc;
+    if (!(given & CLI_W2V_MODEL)) p->model = ck.model;
+    if (!(given & CLI_W2V_LOSS)) p->loss = ck.loss;
+    if (!(given & CLI_W2V_KERNEL)) p->kernel = ck.kernel;
+    if (!(given & CLI_W2V_DIM)) p->dim = ck.dim;
+    if (!(given & CLI_W2V_WINDOW)) p->window = ck.window;
+    if (!(given & CLI_W2V_NEGATIVE)) p->negative = ck.negative;
+    if (!(given & CLI_W2V_EPOCHS)) p->epochs = ck.epochs;
+    if (!(given & CLI_W2V_ALPHA)) p->alpha = ck.alpha;
+    if (!(given & CLI_W2V_SAMPLE)) p->sample = ck.sample;
+    if (!(given & CLI_W2V_SEED)) o->seed = seed;
+    p->max_sentence = ck.max_sentence;
+    return EMB_OK;
 }
 
 int cmd_train(int argc, char **argv) {

@@ -88,8 +88,8 @@ static int load_w2v(const char *path) {
 static struct emb_graph *graph;
 static volatile sig_atomic_t stop_flag;
 
-static void line_stop_cb(void *ctx, double fraction, double rate, double rho) {
-    (void)ctx, (void)fraction, (void)rate, (void)rho;
+static void line_stop_cb(void *ctx, const struct emb_train_progress *pr) {
+    (void)ctx, (void)pr;
     stop_flag = 1;
 }
 
@@ -98,8 +98,15 @@ static struct emb_line_params line_params(void) {
     p.order = EMB_LINE_BOTH;
     p.dim = 8;
     p.n_samples = 20000;
-    p.seed = 3;
     return p;
+}
+
+static struct emb_train_opts line_opts(const char *path) {
+    struct emb_train_opts o = emb_train_default_opts();
+    o.seed = 3;
+    o.checkpoint_path = path;
+    o.stop = &stop_flag;
+    return o;
 }
 
 /* A LINE checkpoint loads inside emb_line_train; stopped at once, a loaded
@@ -107,11 +114,11 @@ static struct emb_line_params line_params(void) {
 static int load_line(const char *path) {
     struct emb_err err = {0};
     struct emb_line_params p = line_params();
-    p.resume_path = path;
-    p.stop = &stop_flag;
+    struct emb_train_opts o = line_opts(path);
+    o.resume = 1;
     stop_flag = 1;
     struct emb_table *t = NULL;
-    int rc = emb_line_train(graph, &p, &t, &err);
+    int rc = emb_line_train(graph, &p, &o, &t, &err);
     emb_table_free(t);
     if (rc == EMB_EINTR || rc == EMB_OK) return 1;
     return t == NULL ? clean_error(rc, &err) : -1;
@@ -228,11 +235,12 @@ static int make_w2v_ckpt(const char *path) {
     p.dim = 8;
     p.epochs = 1;
     p.model = EMB_W2V_SG;
-    p.checkpoint_path = path; /* the stream's CRC is taken */
+    struct emb_train_opts o = emb_train_default_opts();
+    o.checkpoint_path = path; /* the stream's CRC is taken */
     struct emb_w2v *m = NULL;
-    CHECK_OK(emb_w2v_new(&m, v, &p, &err));
+    CHECK_OK(emb_w2v_new(&m, v, &p, &o, &err));
     CHECK_OK(emb_w2v_set_settings(m, "trainer=word2vec\nmin_count=5\n", &err));
-    CHECK_OK(emb_w2v_train(m, st, &err));
+    CHECK_OK(emb_w2v_train(m, st, &o, &err));
     CHECK_OK(emb_w2v_checkpoint_save(m, path, &err));
     emb_w2v_free(m);
     emb_stream_free(st);
@@ -243,12 +251,11 @@ static int make_w2v_ckpt(const char *path) {
 static int make_line_ckpt(const char *path) {
     struct emb_err err = {0};
     struct emb_line_params p = line_params();
-    p.checkpoint_path = path;
-    p.stop = &stop_flag;
-    p.progress = line_stop_cb;
+    struct emb_train_opts o = line_opts(path);
+    o.progress = line_stop_cb;
     stop_flag = 0;
     struct emb_table *t = NULL;
-    CHECK(emb_line_train(graph, &p, &t, &err) == EMB_EINTR && t == NULL);
+    CHECK(emb_line_train(graph, &p, &o, &t, &err) == EMB_EINTR && t == NULL);
     CHECK(test_exists(path));
     return 0;
 }
