@@ -285,7 +285,7 @@ static int select_heuristic(const struct emb_index *ix, int64_t a, uint32_t *ids
 /* Per-thread build scratch: a search context plus candidate arrays. */
 struct build_scratch {
     struct ix_ctx *c;
-    uint32_t *ids, *sel; /* (max(ef_construction, M0 + 1)) */
+    uint32_t *ids, *sel; /* (max(ef_construction, M0 + M)) */
     uint32_t *mine;      /* (M) the new node's chosen neighbours */
     float *sims;
 };
@@ -319,11 +319,49 @@ static void link_back(struct emb_index *ix, struct build_scratch *b, int64_t e, 
     unlock_node(ix, e);
 }
 
-/* Insert row q (vector stored, level set, lists empty) into the graph.
- * Also re-links a row already in the graph whose vector changed
- * (emb__hnsw_relink): q itself is never its own neighbour, and its lists
- * are replaced level by level. */
-static int insert_one(struct emb_index *ix, struct build_scratch *b, int64_t q) {
+/* Write q's list at lev: its kept neighbours b->mine[0..kept). A new node
+ * (merge) can be reached by other inserting threads through its upper
+ * levels before this list is written, and they may already have linked
+ * themselves into it (link_back); overwriting would drop those back-links
+ * and leave such a node reachable from nowhere. So the links found in the
+ * list are merged with ours under the node's lock, and pruned by the same
+ * heuristic as link_back when there are too many. A re-link (not merge)
+ * replaces the old list; it runs with no other writer. */
+static void set_links(struct emb_index *ix, struct build_scratch *b, int64_t q, int lev, int kept, int merge) {
+    int mmax = lev == 0 ? ix->M0 : ix->M;
+    lock_node(ix, q);
+    uint32_t *l = ix_node_links(ix, q, lev);
+    uint32_t cnt = merge ? l[0] : 0;
+    if (cnt == 0) {
+        memcpy(l + 1, b->mine, (size_t)kept * sizeof *l);
+        l[0] = (uint32_t)kept;
+    } else {
+        int n = kept;
+        memcpy(b->ids, b->mine, (size_t)kept * sizeof *b->ids);
+        for (uint32_t t = 1; t <= cnt; t++) {
+            int dup = 0;
+            for (int i = 0; i < kept && !dup; i++) dup = b->mine[i] == l[t];
+            if (!dup) b->ids[n++] = l[t];
+        }
+        if (n <= mmax) {
+            memcpy(l + 1, b->ids, (size_t)n * sizeof *l);
+            l[0] = (uint32_t)n;
+        } else {
+            const float *qv = ix_node_vec(ix, q);
+            for (int i = 0; i < n; i++) b->sims[i] = sim_to(ix, qv, b->ids[i]);
+            int k = select_heuristic(ix, q, b->ids, b->sims, n, mmax, b->sel);
+            memcpy(l + 1, b->sel, (size_t)k * sizeof *l);
+            l[0] = (uint32_t)k;
+        }
+    }
+    unlock_node(ix, q);
+}
+
+/* Insert row q (vector stored, level set, lists empty) into the graph
+ * (merge = 1). Also re-links a row already in the graph whose vector
+ * changed (emb__hnsw_relink, merge = 0): q itself is never its own
+ * neighbour, and its lists are replaced level by level. */
+static int insert_one(struct emb_index *ix, struct build_scratch *b, int64_t q, int merge) {
     struct ix_ctx *c = b->c;
     int L = ix->levels[q];
     pthread_mutex_lock(&ix->global);
@@ -353,11 +391,7 @@ static int insert_one(struct emb_index *ix, struct build_scratch *b, int64_t q) 
             }
         int kept = select_heuristic(ix, q, b->ids, b->sims, n, ix->M, b->mine);
         if (n > 0) cur = b->ids[0];
-        lock_node(ix, q);
-        uint32_t *l = ix_node_links(ix, q, lev);
-        memcpy(l + 1, b->mine, (size_t)kept * sizeof *l);
-        l[0] = (uint32_t)kept;
-        unlock_node(ix, q);
+        set_links(ix, b, q, lev, kept, merge);
         for (int i = 0; i < kept; i++) {
             int64_t e = b->mine[i];
             /* b->ids/sims are reused by link_back: recompute the sim. */
@@ -384,7 +418,9 @@ struct build_job {
 
 /* Allocate b for inserting into ix; EMB_ENOMEM (b freed by scratch_free). */
 static int scratch_alloc(struct emb_index *ix, struct build_scratch *b) {
-    int64_t need = ix->ef_construction > ix->M0 + 1 ? ix->ef_construction : ix->M0 + 1;
+    /* Room for a search's kept set, a full list plus one (link_back), and
+     * a full list plus a new node's own M (set_links). */
+    int64_t need = ix->ef_construction > ix->M0 + ix->M ? ix->ef_construction : ix->M0 + ix->M;
     memset(b, 0, sizeof *b);
     b->c = emb__ix_ctx_acquire(ix, (int64_t)ix->ef_construction + 2 * ix->M0 + 2);
     b->ids = emb_alloc((size_t)need * sizeof *b->ids);
@@ -419,7 +455,7 @@ static void build_slice(void *ctx, int ith, int nth) {
         }
         int64_t q = atomic_fetch_add(&j->next, 1);
         if (q >= j->hi) break;
-        int rc = insert_one(ix, &b, q);
+        int rc = insert_one(ix, &b, q, 1);
         if (rc != EMB_OK) {
             atomic_store(&j->rc, rc);
             break;
@@ -435,7 +471,7 @@ int emb__hnsw_relink(struct emb_index *ix, int64_t q, struct emb_err *err) {
     if (ix->n < 2) return EMB_OK; /* alone: no links to make */
     struct build_scratch b;
     int rc = scratch_alloc(ix, &b);
-    if (rc == EMB_OK) rc = insert_one(ix, &b, q);
+    if (rc == EMB_OK) rc = insert_one(ix, &b, q, 0);
     scratch_free(ix, &b);
     return rc == EMB_OK ? EMB_OK : emb_err_set(err, rc, "out of memory re-linking row %lld", (long long)q);
 }
