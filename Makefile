@@ -107,7 +107,7 @@ PLOT_OBJ := $(PLOT_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(TEST_SRC)))
 
-.PHONY: all check check-data check-all asan fuzz clean tests mutate
+.PHONY: all check check-data check-all asan fuzz clean tests mutate bench-kernels
 all: $(BUILD)/libemb.a $(BUILD)/libemb.so $(BUILD)/emb
 
 $(BUILD)/obj/%.o: %.c
@@ -279,6 +279,12 @@ check-all: tests
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" check
+
+# bench/kernels.c: our SIMD kernels against OpenBLAS (docs/benchmarks.md).
+bench-kernels: $(BUILD)/bench/kernels
+$(BUILD)/bench/kernels: bench/kernels.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 
 # Mutation testing: apply each deliberate bug of tests/mutations.txt in a
 # copy of the tree, run the tests it names, report which survived.

@@ -4,8 +4,8 @@
  * Rows and queries hold small integers, so every dot product is exact in
  * float whatever order a kernel sums in: ids and scores must then match the
  * reference exactly, ties included (many: lower id first). Covered: one
- * query and batches (5, 40 queries; the blocked AVX-512 path and the
- * ROWWISE one), L2-style scores (2 q.x - |x|^2), skipped rows, an id list,
+ * query and batches (5 and 70 queries: dot_many per query, the blocked
+ * AVX-512 kernel, cblas_sgemm without AVX-512, and ROWWISE), L2-style scores (2 q.x - |x|^2), skipped rows, an id list,
  * each query's own row, and a sub-range of rows. On random floats a
  * ROWWISE batch must give the bits of one query at a time. */
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 #define N_ROWS 1000
 #define DIM 37
 #define STRIDE 48
-#define MAX_Q 40
+#define MAX_Q 70
 #define K 25
 
 static float rows_buf[N_ROWS * STRIDE], sq[N_ROWS], qbuf[MAX_Q * STRIDE];
