@@ -157,19 +157,21 @@ static int cand_room(struct ix_ctx *c, int64_t n) {
 /* ---- search on one level: hnsw_level.h, compiled twice ------------------------- */
 
 #define HL_NAME(x) x##_any
+#define HL_ATTR
 #define HL_SIM(ix, a, j) sim_to(ix, a, j)
 #include "hnsw_level.h"
 #undef HL_NAME
+#undef HL_ATTR
 #undef HL_SIM
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HAVE_HL512 1
-#pragma GCC push_options
-#pragma GCC target("avx512f")
+#if EMB_X86
 #include <immintrin.h>
 
-/* x . y for n a multiple of 16 (the stride), two accumulators. */
-static inline float dot512(const float *x, const float *y, int32_t n) {
+/* x . y for n a multiple of 16 (the stride), two accumulators: the sum
+ * order of vec.c's dot_avx512 on padded rows, so the scores are the ones
+ * ix->ops.dot gives. Written here, not called through ops, so that it
+ * inlines into the innermost loop of the search. */
+EMB_TARGET_AVX512 static inline float dot512(const float *x, const float *y, int32_t n) {
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     int32_t i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -180,30 +182,31 @@ static inline float dot512(const float *x, const float *y, int32_t n) {
     return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
 }
 
-static inline float sim_to_512(const struct emb_index *ix, const float *a, int64_t j) {
+EMB_TARGET_AVX512 static inline float sim_to_512(const struct emb_index *ix, const float *a, int64_t j) {
     float d = dot512(a, ix_node_vec(ix, j), ix->stride);
     return ix->metric == EMB_METRIC_L2 ? 2.0f * d - *ix_node_sqnorm(ix, j) : d;
 }
 
 #define HL_NAME(x) x##_512
+#define HL_ATTR EMB_TARGET_AVX512
 #define HL_SIM(ix, a, j) sim_to_512(ix, a, j)
 #include "hnsw_level.h"
 #undef HL_NAME
+#undef HL_ATTR
 #undef HL_SIM
-#pragma GCC pop_options
 #endif
 
 /* The AVX-512 loops when the index's kernels are AVX-512 (the CPU has it). */
 static int search_level(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t ep, int ef, int lev,
                         int64_t *n_top) {
-#ifdef HAVE_HL512
+#if EMB_X86
     if (ix->ops.kind == EMB_SIMD_AVX512) return search_level_512(ix, c, q, ep, ef, lev, n_top);
 #endif
     return search_level_any(ix, c, q, ep, ef, lev, n_top);
 }
 
 static int64_t greedy(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t cur, float *cur_s, int lev) {
-#ifdef HAVE_HL512
+#if EMB_X86
     if (ix->ops.kind == EMB_SIMD_AVX512) return greedy_512(ix, c, q, cur, cur_s, lev);
 #endif
     return greedy_any(ix, c, q, cur, cur_s, lev);

@@ -551,11 +551,12 @@ static void attract_ref(int64_t m, const int32_t *col, const float *p, const flo
     out[0] = 0, out[1] = fx, out[2] = fy;
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* The model's own kernels (the Barnes-Hut forces), compiled with simd.h's
+ * target attributes and chosen in emb__tsne_grad_new by emb_simd_resolve. */
+#if EMB_X86
 #include <immintrin.h>
-#define TSNE_X86 1
-#define AVX2 __attribute__((target("avx2,fma")))
-#define AVX512 __attribute__((target("avx512f")))
+#define AVX2 EMB_TARGET_AVX2
+#define AVX512 EMB_TARGET_AVX512
 
 AVX2 static double hsum256(__m256 v) {
     __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
@@ -802,8 +803,8 @@ int emb__tsne_grad_new(struct emb__tsne_grad **out, const struct emb__tsne_p *P,
     for (int64_t a = 0; a < P->row[n]; a++) g->pval[a] = (float)P->val[a];
     g->repulse = repulse_ref;
     g->attract = attract_ref;
-#ifdef TSNE_X86
-    enum emb_simd kind = emb_vec_ops_get(simd).kind; /* what the CPU has, within what was asked */
+#if EMB_X86
+    enum emb_simd kind = emb_simd_resolve(simd); /* what the CPU has, within what was asked */
     if (kind == EMB_SIMD_AVX512) g->repulse = repulse_avx512, g->attract = attract_avx512;
     else if (kind == EMB_SIMD_AVX2) g->repulse = repulse_avx2, g->attract = attract_avx2;
 #else
