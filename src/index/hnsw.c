@@ -154,6 +154,82 @@ static int cand_room(struct ix_ctx *c, int64_t n) {
     return EMB_OK;
 }
 
+/* ---- search contexts ---------------------------------------------------------- */
+
+static void ctx_release(const struct emb_index *cix, struct ix_ctx *c) {
+    struct emb_index *ix = (struct emb_index *)cix;
+    if (!c) return;
+    pthread_mutex_lock(&ix->global);
+    c->next = ix->free_ctx;
+    ix->free_ctx = c;
+    pthread_mutex_unlock(&ix->global);
+}
+
+/* A search context with room for heap_need heap entries, from the index's
+ * free list or new; NULL on ENOMEM. */
+static struct ix_ctx *ctx_acquire(const struct emb_index *cix, int64_t heap_need) {
+    /* The free list is the one mutable part of a loaded index, guarded by
+     * its mutex, as hnswlib guards its VisitedListPool. */
+    struct emb_index *ix = (struct emb_index *)cix;
+    pthread_mutex_lock(&ix->global);
+    struct ix_ctx *c = ix->free_ctx;
+    if (c) ix->free_ctx = c->next;
+    pthread_mutex_unlock(&ix->global);
+    if (!c) {
+        c = emb_calloc(1, sizeof *c);
+        if (!c) return NULL;
+    }
+    {
+        if (c->cap < ix->n) {
+            int64_t cap = ix->cap > ix->n ? ix->cap : ix->n;
+            emb_free(c->tags);
+            c->tags = emb_calloc((size_t)cap, sizeof *c->tags);
+            c->cap = c->tags ? cap : 0;
+            c->epoch = 0;
+            if (!c->tags) goto fail;
+        }
+        if (!c->links) {
+            c->links = emb_alloc((size_t)(ix->M0 + 1) * sizeof *c->links);
+            if (!c->links) goto fail;
+        }
+        if (c->heap_cap < heap_need) {
+            emb_free(c->cand_s);
+            emb_free(c->top_s);
+            emb_free(c->cand_i);
+            emb_free(c->top_i);
+            /* cand can hold every neighbour of every expanded node; it is
+             * grown on demand (cand_room), top needs ef + 1. */
+            c->cand_s = emb_alloc((size_t)heap_need * sizeof(float));
+            c->top_s = emb_alloc((size_t)heap_need * sizeof(float));
+            c->cand_i = emb_alloc((size_t)heap_need * sizeof(uint32_t));
+            c->top_i = emb_alloc((size_t)heap_need * sizeof(uint32_t));
+            c->heap_cap = heap_need;
+            if (!c->cand_s || !c->top_s || !c->cand_i || !c->top_i) {
+                c->heap_cap = 0;
+                goto fail;
+            }
+        }
+    }
+    return c;
+fail:
+    ctx_release(ix, c);
+    return NULL;
+}
+
+void emb__hnsw_ctx_free_all(struct emb_index *ix) {
+    while (ix->free_ctx) {
+        struct ix_ctx *c = ix->free_ctx;
+        ix->free_ctx = c->next;
+        emb_free(c->tags);
+        emb_free(c->cand_s);
+        emb_free(c->top_s);
+        emb_free(c->cand_i);
+        emb_free(c->top_i);
+        emb_free(c->links);
+        emb_free(c);
+    }
+}
+
 /* ---- search on one level: hnsw_level.h, compiled twice ------------------------- */
 
 #define HL_NAME(x) x##_any
@@ -214,17 +290,13 @@ static int64_t greedy(const struct emb_index *ix, struct ix_ctx *c, const float 
 
 /* ---- searching ------------------------------------------------------------------- */
 
-int emb__hnsw_search(const struct emb_index *ix, const float *query, float qsq, int k, int ef, int64_t *ids,
+int emb__hnsw_search(const struct emb_index *ix, const float *q, float qsq, int k, int ef, int64_t *ids,
                      float *scores, struct emb_err *err) {
-    (void)qsq;
     if (ef <= 0) ef = ix->ef_search;
     if (ef < k) ef = k;
-    struct ix_ctx *c = emb__ix_ctx_acquire(ix, (int64_t)ef + 2 * ix->M0 + 2);
+    struct ix_ctx *c = ctx_acquire(ix, (int64_t)ef + 2 * ix->M0 + 2);
     if (!c) return emb_err_set(err, EMB_ENOMEM, "out of memory for a search");
-    int rc = emb__ix_prepare_query(ix, query, c->query, err);
-    if (rc != EMB_OK) goto done;
-    const float *q = c->query;
-    float qq = ix->metric == EMB_METRIC_L2 ? ix->ops.dot(ix->stride, q, q) : 0;
+    int rc;
     int64_t cur = ix->entry;
     float cur_s = sim_to(ix, q, cur);
     for (int lev = ix->max_level; lev > 0; lev--) cur = greedy(ix, c, q, cur, &cur_s, lev);
@@ -238,12 +310,12 @@ int emb__hnsw_search(const struct emb_index *ix, const float *query, float qsq, 
     int got = (int)nt;
     for (int64_t r = nt - 1; r >= 0; r--) {
         ids[r] = c->top_i[0];
-        scores[r] = ix_report(ix, c->top_s[0], qq);
+        scores[r] = ix_report(ix, c->top_s[0], qsq);
         heap_pop(c->top_s, c->top_i, &nt, 0);
     }
     rc = got;
 done:
-    emb__ix_ctx_release(ix, c);
+    ctx_release(ix, c);
     return rc;
 }
 
@@ -425,7 +497,7 @@ static int scratch_alloc(struct emb_index *ix, struct build_scratch *b) {
      * a full list plus a new node's own M (set_links). */
     int64_t need = ix->ef_construction > ix->M0 + ix->M ? ix->ef_construction : ix->M0 + ix->M;
     memset(b, 0, sizeof *b);
-    b->c = emb__ix_ctx_acquire(ix, (int64_t)ix->ef_construction + 2 * ix->M0 + 2);
+    b->c = ctx_acquire(ix, (int64_t)ix->ef_construction + 2 * ix->M0 + 2);
     b->ids = emb_alloc((size_t)need * sizeof *b->ids);
     b->sel = emb_alloc((size_t)need * sizeof *b->sel);
     b->sims = emb_alloc((size_t)need * sizeof *b->sims);
@@ -434,7 +506,7 @@ static int scratch_alloc(struct emb_index *ix, struct build_scratch *b) {
 }
 
 static void scratch_free(struct emb_index *ix, struct build_scratch *b) {
-    emb__ix_ctx_release(ix, b->c);
+    ctx_release(ix, b->c);
     emb_free(b->ids);
     emb_free(b->sel);
     emb_free(b->sims);
