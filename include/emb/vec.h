@@ -9,7 +9,10 @@
  *
  * Shapes are in comments: x: (n) is a vector of n floats. Pointers marked
  * restrict must not overlap. Kernels accept any n; callers that keep rows
- * padded to a multiple of 16 floats (emb_table) never hit the scalar tail. */
+ * padded to a multiple of 16 floats (emb_table) never hit the scalar tail.
+ *
+ * Below the kernels: top-k selection (emb_topk) and the one exact top-k
+ * search over a block of rows (emb_topk_scan, src/core/topk.c). */
 #ifndef EMB_VEC_H
 #define EMB_VEC_H
 
