@@ -10,6 +10,7 @@
 
 #include "emb/io.h"
 #include "emb/kge.h"
+#include "emb/optim.h"
 #include "emb/pool.h"
 #include "emb/rng.h"
 #include "kge_internal.h"
@@ -24,8 +25,7 @@ struct trainer {
     const struct emb_kge_params *p;
     struct emb_kge *m;
     struct kge_kern kn;
-    /* NULL: the scalar Adam loop in opt_row */
-    void (*adam)(int64_t n, float *w, float *m1, float *m2, const float *g, float lr, float bc1, float bc2);
+    struct emb_optim opt;                /* lazy Adam or Adagrad (optim.h); lr and step set per chunk */
     struct emb_table *e1, *e2, *r1, *r2; /* optimiser state: Adam moments, or Adagrad sums (e1, r1) */
     float *p_head;                       /* (n_relations) Bernoulli: probability of corrupting the head */
     float *wt;                           /* (n_train) subsampling weights, or NULL */
@@ -45,61 +45,6 @@ struct trainer {
     double best_mrr, last_mrr;
     int64_t best_step, bad_evals;
 };
-
-#define ADAM_B1 0.9f
-#define ADAM_B2 0.999f
-#define ADAM_EPS 1e-8f
-#define ADAGRAD_EPS 1e-10f
-
-#if EMB_X86
-/* One lazy-Adam row update (see opt_row), 16 lanes at a time. */
-EMB_TARGET_AVX512 static void adam_avx512(int64_t n, float *w, float *m1, float *m2, const float *g, float lr, float bc1,
-                               float bc2) {
-    const __m512 b1 = _mm512_set1_ps(0.9f), b2 = _mm512_set1_ps(0.999f), c1 = _mm512_set1_ps(1.0f - 0.9f),
-                 c2 = _mm512_set1_ps(1.0f - 0.999f), ib1 = _mm512_set1_ps(1.0f / bc1), ib2 = _mm512_set1_ps(1.0f / bc2),
-                 eps = _mm512_set1_ps(1e-8f), nlr = _mm512_set1_ps(-lr);
-    for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 k = kge_mask16(n, i);
-        __m512 gv = _mm512_maskz_loadu_ps(k, g + i);
-        __m512 a = _mm512_fmadd_ps(b1, _mm512_maskz_loadu_ps(k, m1 + i), _mm512_mul_ps(c1, gv));
-        __m512 b = _mm512_fmadd_ps(b2, _mm512_maskz_loadu_ps(k, m2 + i), _mm512_mul_ps(c2, _mm512_mul_ps(gv, gv)));
-        _mm512_mask_storeu_ps(m1 + i, k, a);
-        _mm512_mask_storeu_ps(m2 + i, k, b);
-        __m512 den = _mm512_add_ps(_mm512_sqrt_ps(_mm512_mul_ps(b, ib2)), eps);
-        __m512 step = _mm512_div_ps(_mm512_mul_ps(a, ib1), den);
-        _mm512_mask_storeu_ps(w + i, k, _mm512_fmadd_ps(nlr, step, _mm512_maskz_loadu_ps(k, w + i)));
-    }
-}
-
-#endif
-
-/* Adam's bias corrections 1 - beta^t, t the number of updates so far. */
-struct adam_bc {
-    float bc1, bc2;
-};
-
-/* Update the row w (n floats) with gradient g; s1, s2: optimiser state rows. */
-static void opt_row(const struct trainer *tr, struct adam_bc bc, float *w, float *s1, float *s2, const float *g, int n,
-                    float lr) {
-    if (tr->p->optimizer == EMB_KGE_OPT_ADAGRAD) {
-        for (int k = 0; k < n; k++) {
-            s1[k] += g[k] * g[k];
-            w[k] -= lr * g[k] / (sqrtf(s1[k]) + ADAGRAD_EPS);
-        }
-        return;
-    }
-    /* Lazy Adam: only rows the chunk touched move; bias corrections use the
-     * global count of updates (as PyTorch's SparseAdam does). */
-    if (tr->adam) {
-        tr->adam(n, w, s1, s2, g, lr, bc.bc1, bc.bc2);
-        return;
-    }
-    for (int k = 0; k < n; k++) {
-        s1[k] = ADAM_B1 * s1[k] + (1 - ADAM_B1) * g[k];
-        s2[k] = ADAM_B2 * s2[k] + (1 - ADAM_B2) * g[k] * g[k];
-        w[k] -= lr * (s1[k] / bc.bc1) / (sqrtf(s2[k] / bc.bc2) + ADAM_EPS);
-    }
-}
 
 /* Epoch e's order of the training triples: a Fisher-Yates shuffle from
  * its own stream, so resuming reproduces it. */
@@ -156,20 +101,25 @@ static void train_worker(void *ctx, int ith, int nth) {
         loss += emb__kge_chunk_grad(m, p, &tr->kn, c, n_pos, c->bh, c->br, c->bt, c->bhead, tr->wt ? c->bw : NULL,
                            p->negatives, c->bneg, tr->filter.by_head ? c->bmask : NULL) *
                 n_pos;
-        /* Each chunk is one optimiser update: the t of Adam's bias
-         * corrections counts chunks (step * chunks of a full batch + k + 1),
-         * as a framework stepping its optimiser once per chunk would. */
-        double t = (double)tr->step * (double)tr->chunks_per_step + (double)k + 1.0;
-        struct adam_bc bc = {(float)(1.0 - pow(ADAM_B1, t)), (float)(1.0 - pow(ADAM_B2, t))};
+        /* Each chunk is one optimiser update of the rows it touched (lazy:
+         * bias corrections use the global count, as PyTorch's SparseAdam
+         * does); that count is the chunk's number (step * chunks of a full
+         * batch + k + 1), as a framework stepping its optimiser once per
+         * chunk would. */
+        struct emb_optim o = tr->opt;
+        o.step = tr->step * tr->chunks_per_step + k + 1;
+        const struct emb_optim_bc bc = emb_optim_corrections(&o);
+        o.lr = tr->lr;
         for (int32_t s = 0; s < c->n_eu; s++) {
             int64_t e = c->euniq[s];
-            opt_row(tr, bc, emb_table_row(m->ent, e), emb_table_row(tr->e1, e), tr->e2 ? emb_table_row(tr->e2, e) : NULL,
-                    c->ge + s * wep, m->ent->dim, tr->lr);
+            emb_optim_step_row(&o, bc, emb_table_row(m->ent, e), c->ge + s * wep, emb_table_row(tr->e1, e),
+                               tr->e2 ? emb_table_row(tr->e2, e) : NULL, m->ent->dim);
         }
+        o.lr = tr->lr * tr->rel_lr_scale;
         for (int32_t s = 0; s < c->n_ru; s++) {
             int64_t r = c->runiq[s];
-            opt_row(tr, bc, emb_table_row(m->rel, r), emb_table_row(tr->r1, r), tr->r2 ? emb_table_row(tr->r2, r) : NULL,
-                    c->gr + s * wrp, m->rel->dim, tr->lr * tr->rel_lr_scale);
+            emb_optim_step_row(&o, bc, emb_table_row(m->rel, r), c->gr + s * wrp, emb_table_row(tr->r1, r),
+                               tr->r2 ? emb_table_row(tr->r2, r) : NULL, m->rel->dim);
         }
         emb__kge_slots_clear(c);
     }
@@ -405,9 +355,8 @@ int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struc
     tr.p = p;
     tr.nth = p->n_threads;
     tr.kn = emb__kge_kern_get(p->model, p->simd);
-#if EMB_X86
-    if (emb_simd_resolve(p->simd) == EMB_SIMD_AVX512) tr.adam = adam_avx512;
-#endif
+    tr.opt = p->optimizer == EMB_KGE_OPT_ADAGRAD ? emb_optim_adagrad(p->lr) : emb_optim_adam(p->lr);
+    tr.opt.simd = emb_simd_resolve(p->simd);
     tr.best_mrr = -1;
     tr.last_mrr = -1;
     tr.best_step = -1;
