@@ -46,8 +46,8 @@ static const char *USAGE =
     "  --valid-every N     filtered MRR on valid every N steps (0 = off); the best\n"
     "                      model is kept; --valid-max N triples (1000), --patience N\n"
     "                      validations without improvement before stopping (0 = never)\n"
-    "  --checkpoint FILE   write training state there every --checkpoint-every N\n"
-    "                      steps and when interrupted; --resume continues from it\n"
+    "  --checkpoint FILE   write training state there every --checkpoint-every\n"
+    "                      seconds (600) and when interrupted; --resume continues from it\n"
     "  --export-vectors FILE   also write entity vectors (word2vec text/bin, npy)\n"
     "  --eval-test         after training, filtered MRR and Hits@1/3/10 on test\n"
     "                      (a quick evaluator; emb eval kge has the full one)\n"
@@ -112,15 +112,15 @@ struct progress_ctx {
     struct json_object *curve; /* validations for --json: [{step, mrr, seconds}] */
 };
 
-static void on_progress(void *ctx, const struct emb_kge_progress *pr) {
+static void on_progress(void *ctx, const struct emb_train_progress *pr) {
     struct progress_ctx *pc = ctx;
     char extra[96];
     if (pr->step > pc->last_step) pc->last_step = pr->step;
-    if (pr->event == 1) {
+    if (pr->event == EMB_TRAIN_VALID) {
         if (pc->curve) {
             struct json_object *v = json_object_new_object();
             json_object_object_add(v, "step", json_object_new_int64(pr->step));
-            json_object_object_add(v, "mrr", json_object_new_double(pr->valid_mrr));
+            json_object_object_add(v, "mrr", json_object_new_double(pr->metric));
             json_object_object_add(v, "seconds", json_object_new_double(cli_now() - pc->t0));
             json_object_array_add(pc->curve, v);
         }
@@ -128,20 +128,21 @@ static void on_progress(void *ctx, const struct emb_kge_progress *pr) {
         if (!pc->quiet) {
             cli_progress_done(&pc->bar);
             fprintf(stderr, "emb: step %lld: valid MRR %.4f (best %.4f at step %lld), %.0f s\n", (long long)pr->step,
-                    pr->valid_mrr, pr->best_mrr, (long long)pr->best_step, cli_now() - pc->t0);
+                    pr->metric, pr->best_metric, (long long)pr->best_step, cli_now() - pc->t0);
         }
         return;
     }
-    if (pr->event != 0) return;
+    if (pr->event != EMB_TRAIN_TICK) return;
     double f = (double)pr->step / (double)pr->n_steps, el = cli_now() - pc->t0;
     snprintf(extra, sizeof extra, "step %lld loss %.4f", (long long)pr->step, pr->loss);
-    cli_progress_draw(&pc->bar, f, pr->triples_per_sec, "triples", f > 0 ? el * (1 - f) / f : -1, extra);
+    cli_progress_draw(&pc->bar, f, pr->rate, "triples", f > 0 ? el * (1 - f) / f : -1, extra);
 }
 
 int cmd_train_kge(int argc, char **argv) {
     const char *cmd = "train kge";
     struct emb_kge_params p = emb_kge_default_params();
-    p.n_threads = emb_cpu_count();
+    struct emb_train_opts o = emb_train_default_opts();
+    o.n_threads = emb_cpu_count();
     const char *data = NULL, *output = NULL, *export_path = NULL, *model = NULL;
     int quiet = 0, json = 0, eval_test = 0;
     long long v;
@@ -156,8 +157,8 @@ int cmd_train_kge(int argc, char **argv) {
         case OPT_DATA: data = optarg; break;
         case OPT_OUTPUT: output = optarg; break;
         case OPT_EXPORT: export_path = optarg; break;
-        case OPT_CKPT: p.checkpoint_path = optarg; break;
-        case OPT_RESUME: p.resume = 1; break;
+        case OPT_CKPT: o.checkpoint_path = optarg; break;
+        case OPT_RESUME: o.resume = 1; break;
         case OPT_QUIET: quiet = 1; break;
         case OPT_EVAL_TEST: eval_test = 1; break;
         case OPT_JSON: json = 1; break;
@@ -248,16 +249,16 @@ int cmd_train_kge(int argc, char **argv) {
             p.patience = (int32_t)v;
             break;
         case OPT_CKPT_EVERY:
-            if (cli_parse_ll(cmd, "--checkpoint-every", optarg, 0, (long long)1e15, &v)) return CLI_EXIT_USAGE;
-            p.checkpoint_every = v;
+            if (cli_parse_double(cmd, "--checkpoint-every", optarg, 0.001, 1e9, &d)) return CLI_EXIT_USAGE;
+            o.checkpoint_every = d;
             break;
         case OPT_THREADS:
             if (cli_parse_ll(cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            p.n_threads = (int32_t)v;
+            o.n_threads = (int32_t)v;
             break;
         case OPT_SEED:
             if (cli_parse_ll(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            p.seed = (uint64_t)v;
+            o.seed = (uint64_t)v;
             break;
         default: return cli_getopt_error(cmd, c, argv);
         }
@@ -267,14 +268,14 @@ int cmd_train_kge(int argc, char **argv) {
     if (emb_kge_model_parse(model, &p.model, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     if (!data) return cli_usage_error(cmd, "--data DIR is required");
     if (!output) return cli_usage_error(cmd, "--output MODEL is required");
-    if (p.resume && !p.checkpoint_path) return cli_usage_error(cmd, "--resume needs --checkpoint FILE");
+    if (o.resume && !o.checkpoint_path) return cli_usage_error(cmd, "--resume needs --checkpoint FILE");
     if (p.chunk > p.batch) return cli_usage_error(cmd, "--chunk must not exceed --batch");
     if (emb_kge_params_check(&p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     const struct cli_path paths[] = {
         {"--data", data, CLI_IN, 0},
         {"--output", output, CLI_OUT, 0},
         {"--export-vectors", export_path, CLI_VECS, 0},
-        {"--checkpoint", p.checkpoint_path, CLI_CKPT, 0},
+        {"--checkpoint", o.checkpoint_path, CLI_CKPT, 0},
     };
     int path_st = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0]);
     if (path_st != 0) return path_st;
@@ -284,11 +285,11 @@ int cmd_train_kge(int argc, char **argv) {
     pc.quiet = quiet;
     pc.last_step = 0;
     pc.curve = json ? json_object_new_array() : NULL;
-    p.progress = on_progress;
-    p.progress_ctx = &pc;
-    p.stop = cli_stop_flag();
-    p.warn = cli_warn;
-    p.warn_ctx = (void *)cmd;
+    o.progress = on_progress;
+    o.progress_ctx = &pc;
+    o.stop = cli_stop_flag();
+    o.warn = cli_warn;
+    o.warn_ctx = (void *)cmd;
     struct emb_kg *kg = NULL;
     struct emb_kge *m = NULL;
     int rc = emb_kg_load(&kg, data, &err), st = 0;
@@ -308,26 +309,26 @@ int cmd_train_kge(int argc, char **argv) {
         return cli_usage_error(cmd, "--valid-every needs a valid split in %s", data);
     }
     pc.t0 = cli_now();
-    rc = emb_kge_train(kg, &p, &m, &err);
+    rc = emb_kge_train(kg, &p, &o, &m, &err);
     cli_progress_done(&pc.bar);
     double secs = cli_now() - pc.t0;
     if (rc == EMB_OK) rc = emb_kge_save(m, output, &err);
     if (rc == EMB_OK && export_path) rc = emb_kge_export_entities(m, export_path, &err);
     if (rc == EMB_EINTR) {
         fprintf(stderr, "emb %s: interrupted%s%s, no model written\n", cmd,
-                p.checkpoint_path ? "; state saved in " : "", p.checkpoint_path ? p.checkpoint_path : "");
+                o.checkpoint_path ? "; state saved in " : "", o.checkpoint_path ? o.checkpoint_path : "");
         st = 130;
     } else if (rc != EMB_OK) {
         st = cli_fail(cmd, rc, &err);
     } else {
         double mrr = -1;
-        if (kg->valid.n > 0) mrr = emb_kge_quick_mrr(m, kg, &kg->valid, p.valid_max ? p.valid_max : 1000, p.n_threads);
+        if (kg->valid.n > 0) mrr = emb_kge_quick_mrr(m, kg, &kg->valid, p.valid_max ? p.valid_max : 1000, o.n_threads);
         /* Positive triples seen: whole epochs, then the batches of the last. */
         int64_t spe = (kg->train.n + p.batch - 1) / p.batch, rem = pc.last_step % spe;
         int64_t seen = pc.last_step / spe * kg->train.n + (rem * p.batch < kg->train.n ? rem * p.batch : kg->train.n);
         struct emb_kge_rank_stats ts;
         memset(&ts, 0, sizeof ts);
-        if (eval_test && kg->test.n > 0 && (rc = emb_kge_quick_eval(m, kg, &kg->test, 0, p.n_threads, &ts, &err)) != EMB_OK)
+        if (eval_test && kg->test.n > 0 && (rc = emb_kge_quick_eval(m, kg, &kg->test, 0, o.n_threads, &ts, &err)) != EMB_OK)
             st = cli_fail(cmd, rc, &err);
         if (!quiet) {
             fprintf(stderr, "emb: %s dim %d trained in %.1f s (%lld steps, %.0f triples/s)", emb_kge_model_name(p.model),

@@ -174,7 +174,8 @@ static int kge_alloc(struct emb_kge **out, enum emb_kge_model model, int32_t dim
     return EMB_OK;
 }
 
-int emb_kge_new(struct emb_kge **out, const struct emb_kg *kg, const struct emb_kge_params *p, struct emb_err *err) {
+int emb_kge_new(struct emb_kge **out, const struct emb_kg *kg, const struct emb_kge_params *p, uint64_t seed,
+                struct emb_err *err) {
     *out = NULL;
     int rc = emb_kge_params_check(p, err);
     if (rc != EMB_OK) return rc;
@@ -188,8 +189,8 @@ int emb_kge_new(struct emb_kge **out, const struct emb_kg *kg, const struct emb_
         return rc;
     }
     float s = p->init_scale > 0 ? p->init_scale : (p->gamma + 2.0f) / (float)p->dim;
-    emb_table_init_uniform(m->ent, s, p->seed);
-    emb_table_init_uniform(m->rel, emb__kge_model_get(p->model)->phases ? (float)M_PI : s, p->seed + 0x9e3779b97f4a7c15ull);
+    emb_table_init_uniform(m->ent, s, seed);
+    emb_table_init_uniform(m->rel, emb__kge_model_get(p->model)->phases ? (float)M_PI : s, seed + 0x9e3779b97f4a7c15ull);
     *out = m;
     return EMB_OK;
 }
@@ -440,11 +441,8 @@ struct emb_kge_params emb_kge_default_params(void) {
     p.lr_drop_at = 0.0f;
     p.reg = EMB_KGE_REG_NONE;
     p.epochs = 50;
-    p.seed = 1;
-    p.n_threads = 1;
     p.simd = EMB_SIMD_AUTO;
     p.valid_max = 1000;
-    p.progress_every = 100;
     return p;
 }
 
@@ -470,9 +468,8 @@ int emb_kge_params_check(const struct emb_kge_params *p, struct emb_err *err) {
     if (!(p->init_scale >= 0) || !isfinite(p->init_scale)) return emb_err_set(err, EMB_EINVAL, "init scale must be >= 0");
     if (p->steps < 0 || (p->steps == 0 && (p->epochs < 1 || p->epochs > 1000000)))
         return emb_err_set(err, EMB_EINVAL, "need epochs in 1..1000000 or steps > 0");
-    if (p->n_threads < 1 || p->n_threads > 1024) return emb_err_set(err, EMB_EINVAL, "threads must be in 1..1024");
-    if (p->valid_every < 0 || p->valid_max < 0 || p->patience < 0 || p->checkpoint_every < 0 || p->progress_every < 0)
-        return emb_err_set(err, EMB_EINVAL, "validation, checkpoint and progress intervals must be >= 0");
+    if (p->valid_every < 0 || p->valid_max < 0 || p->patience < 0)
+        return emb_err_set(err, EMB_EINVAL, "validation interval, size and patience must be >= 0");
     return EMB_OK;
 }
 

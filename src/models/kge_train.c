@@ -13,6 +13,7 @@
 #include "emb/optim.h"
 #include "emb/pool.h"
 #include "emb/rng.h"
+#include "emb/train.h"
 #include "kge_internal.h"
 #include "kge_model.h"
 
@@ -23,6 +24,12 @@
 struct trainer {
     const struct emb_kg *kg;
     const struct emb_kge_params *p;
+    const struct emb_train_opts *o;
+    uint64_t seed;
+    struct emb_pool *pool;                 /* o->pool or our own (freed with the trainer) */
+    struct emb_train_clock clock;
+    double loss_acc, t_rate;               /* since the last TICK: sum of step losses, its time */
+    int64_t loss_n, done_since, good_step; /* ... steps and triples; step of the last good checkpoint */
     struct emb_kge *m;
     struct kge_kern kn;
     struct emb_optim opt;                /* lazy Adam or Adagrad (optim.h); lr and step set per chunk */
@@ -52,7 +59,7 @@ static void make_perm(struct trainer *tr, int64_t epoch) {
     int64_t n = tr->kg->train.n;
     for (int64_t i = 0; i < n; i++) tr->perm[i] = (int32_t)i;
     struct emb_rng r;
-    emb_rng_seed(&r, tr->p->seed ^ 0x5851f42d4c957f2dull, (uint64_t)epoch);
+    emb_rng_seed(&r, tr->seed ^ 0x5851f42d4c957f2dull, (uint64_t)epoch);
     for (int64_t i = n - 1; i > 0; i--) {
         int64_t j = (int64_t)emb_rng_below(&r, (uint64_t)i + 1);
         int32_t x = tr->perm[i];
@@ -146,12 +153,12 @@ static void train_settings(char *kv, size_t size, const struct trainer *tr) {
              (unsigned)p->loss < 3 ? loss[p->loss] : "?", (double)p->adv_temp, p->negatives, p->batch, p->chunk,
              (unsigned)p->neg_sampling < 2 ? sampling[p->neg_sampling] : "?", (double)p->lr, (double)p->lr_drop_at,
              (unsigned)p->reg < 3 ? reg[p->reg] : "?", (double)p->reg_weight, (double)p->init_scale,
-             p->subsampling != 0, p->filter_negatives != 0, (unsigned long long)p->seed, (double)p->gamma,
+             p->subsampling != 0, p->filter_negatives != 0, (unsigned long long)tr->seed, (double)p->gamma,
              (long long)t->n, (unsigned)crc);
 }
 
 static int ckpt_write(struct trainer *tr, struct emb_err *err) {
-    const char *path = tr->p->checkpoint_path;
+    const char *path = tr->o->checkpoint_path;
     if (emb_table_find_nonfinite(tr->m->ent) >= 0 || emb_table_find_nonfinite(tr->m->rel) >= 0)
         return emb_err_set(err, EMB_ENUMERIC, "non-finite values at step %lld; checkpoint %s not overwritten",
                            (long long)tr->step, path);
@@ -202,7 +209,7 @@ static int table_like(struct emb_table **out, const struct emb_table *t, struct 
 
 /* Replace tr's model and state with the checkpoint's. */
 static int ckpt_read(struct trainer *tr, struct emb_err *err) {
-    const char *path = tr->p->checkpoint_path;
+    const char *path = tr->o->checkpoint_path;
     struct emb_reader *r = NULL;
     struct emb_kge *m = NULL;
     char *kv = NULL;
@@ -264,7 +271,7 @@ static int ckpt_read(struct trainer *tr, struct emb_err *err) {
     if ((int)n_rng == tr->nth)
         for (int i = 0; i < tr->nth; i++) memcpy(tr->rng[i].s, rs + 4 * i, sizeof tr->rng[i].s);
     else /* another thread count: fresh streams, still a function of the step */
-        for (int i = 0; i < tr->nth; i++) emb_rng_seed(&tr->rng[i], tr->p->seed + (uint64_t)step, (uint64_t)i);
+        for (int i = 0; i < tr->nth; i++) emb_rng_seed(&tr->rng[i], tr->seed + (uint64_t)step, (uint64_t)i);
     tr->step = (int64_t)step;
     tr->best_mrr = strtod(buf, NULL);
     tr->best_step = (int64_t)best_step;
@@ -285,12 +292,6 @@ done:
 
 /* ---- training: the loop -------------------------------------------------- */
 
-static double now_sec(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static void trainer_free(struct trainer *tr) {
     emb_table_free(tr->e1);
     emb_table_free(tr->e2);
@@ -310,6 +311,7 @@ static void trainer_free(struct trainer *tr) {
     emb_free(tr->known.keys);
     emb__kge_score_rows_free(tr->scores, tr->nth);
     emb_kge_free(tr->m);
+    if (tr->pool != tr->o->pool) emb_pool_free(tr->pool);
 }
 
 
@@ -317,10 +319,41 @@ static void snapshot(struct emb_table *dst, const struct emb_table *src) {
     memcpy(dst->data, src->data, (size_t)(src->n_rows * src->dim_padded) * sizeof(float));
 }
 
+/* A progress report of the given event (train.h): TICK carries the mean
+ * loss and the rate since the last one, VALID the new valid MRR. */
+static void report(struct trainer *tr, enum emb_train_event ev, double metric) {
+    if (!tr->o->progress) return;
+    struct emb_train_progress pr = emb_train_progress_init("triples");
+    double now = emb_train_now();
+    pr.event = ev;
+    pr.step = tr->step;
+    pr.n_steps = tr->n_steps;
+    pr.fraction = (double)tr->step / (double)tr->n_steps;
+    pr.elapsed_sec = now - tr->clock.start;
+    if (pr.fraction > 0) pr.eta_sec = pr.elapsed_sec * (1 - pr.fraction) / pr.fraction;
+    pr.lr = tr->lr;
+    pr.epoch = (int32_t)((tr->step > 0 ? tr->step - 1 : 0) / tr->steps_per_epoch) + 1;
+    pr.metric = ev == EMB_TRAIN_VALID ? metric : tr->last_mrr >= 0 ? tr->last_mrr : NAN;
+    if (tr->best_mrr >= 0) {
+        pr.best_metric = tr->best_mrr;
+        pr.best_step = tr->best_step;
+    }
+    if (ev == EMB_TRAIN_TICK) {
+        pr.loss = tr->loss_n ? tr->loss_acc / (double)tr->loss_n : NAN;
+        pr.rate = now > tr->clock.last_tick ? (double)tr->done_since / (now - tr->t_rate) : NAN;
+        tr->t_rate = now;
+        tr->loss_acc = 0;
+        tr->loss_n = 0;
+        tr->done_since = 0;
+    }
+    tr->o->progress(tr->o->progress_ctx, &pr);
+}
+
 /* Validate, keep the best tables; returns 1 when patience ran out. */
-static int validate(struct trainer *tr, struct emb_pool *pool, struct emb_err *err, int *rc) {
+static int validate(struct trainer *tr, struct emb_err *err, int *rc) {
     const struct emb_kge_params *p = tr->p;
-    double mrr = emb__kge_quick_mrr(tr->m, &tr->known, &tr->kg->valid, p->valid_max ? p->valid_max : 1000, pool, tr->scores);
+    double mrr = emb__kge_quick_mrr(tr->m, &tr->known, &tr->kg->valid, p->valid_max ? p->valid_max : 1000, tr->pool,
+                                    tr->scores);
     tr->last_mrr = mrr;
     *rc = EMB_OK;
     if (mrr > tr->best_mrr) {
@@ -335,178 +368,176 @@ static int validate(struct trainer *tr, struct emb_pool *pool, struct emb_err *e
     } else {
         tr->bad_evals++;
     }
-    if (p->progress) {
-        struct emb_kge_progress pr = {1, tr->step, tr->n_steps, 0, 0, mrr, tr->best_mrr, tr->best_step};
-        p->progress(p->progress_ctx, &pr);
-    }
+    report(tr, EMB_TRAIN_VALID, mrr);
     return p->patience > 0 && tr->bad_evals >= p->patience;
 }
 
-int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struct emb_kge **out,
-                  struct emb_err *err) {
+/* Allocate everything a run needs (tr->m is a fresh model). */
+static int trainer_setup(struct trainer *tr, struct emb_err *err) {
+    const struct emb_kge_params *p = tr->p;
+    const struct emb_kg *kg = tr->kg;
+    int rc;
+    if (tr->o->pool) tr->pool = tr->o->pool;
+    else if ((rc = emb_pool_new(&tr->pool, tr->nth, err)) != EMB_OK) return rc;
+    tr->rng = emb_calloc((size_t)tr->nth, sizeof *tr->rng);
+    tr->cs = emb_calloc((size_t)tr->nth, sizeof *tr->cs);
+    tr->loss = emb_calloc((size_t)tr->nth, sizeof *tr->loss);
+    tr->perm = emb_alloc((size_t)kg->train.n * sizeof *tr->perm);
+    tr->p_head = emb_alloc((size_t)kg->n_relations * sizeof *tr->p_head);
+    if (!tr->rng || !tr->cs || !tr->loss || !tr->perm || !tr->p_head) return EMB_ENOMEM;
+    if (p->subsampling && (!(tr->wt = emb_alloc((size_t)kg->train.n * sizeof *tr->wt)) ||
+                           emb__kge_subsampling_weights(&kg->train, kg->n_relations, tr->wt) != EMB_OK))
+        return EMB_ENOMEM;
+    if (p->filter_negatives && emb__kge_filter_build(&tr->filter, &kg->train, kg->n_entities, kg->n_relations) != EMB_OK)
+        return EMB_ENOMEM;
+    for (int i = 0; i < tr->nth; i++) {
+        emb_rng_seed(&tr->rng[i], tr->seed, (uint64_t)i);
+        if (emb__kge_scratch_new(&tr->cs[i], tr->m, tr->chunk, p->negatives) != EMB_OK) {
+            for (int k = 0; k < i; k++) emb__kge_scratch_free(&tr->cs[k]);
+            emb_free(tr->cs);
+            tr->cs = NULL;
+            return EMB_ENOMEM;
+        }
+    }
+    if ((rc = table_like(&tr->e1, tr->m->ent, err)) != EMB_OK || (rc = table_like(&tr->r1, tr->m->rel, err)) != EMB_OK)
+        return rc;
+    if (p->optimizer == EMB_KGE_OPT_ADAM &&
+        ((rc = table_like(&tr->e2, tr->m->ent, err)) != EMB_OK || (rc = table_like(&tr->r2, tr->m->rel, err)) != EMB_OK))
+        return rc;
+    if (p->neg_sampling == EMB_KGE_NEG_BERNOULLI && emb__kge_bernoulli_probs(kg, tr->p_head) != EMB_OK)
+        return EMB_ENOMEM;
+    if (p->valid_every > 0 && kg->valid.n > 0 &&
+        (emb__kge_tri_build(&tr->known, kg) != EMB_OK || !(tr->scores = emb__kge_score_rows_new(tr->nth, kg->n_entities))))
+        return EMB_ENOMEM;
+    return EMB_OK;
+}
+
+/* One step (a batch, its chunks on the pool); its loss must be finite. */
+static int train_step(struct trainer *tr, struct emb_err *err) {
+    const struct emb_kge_params *p = tr->p;
+    const char *ck = tr->o->checkpoint_path;
+    int64_t epoch = tr->step / tr->steps_per_epoch;
+    if (epoch != tr->perm_epoch) make_perm(tr, epoch);
+    tr->lr = p->lr;
+    if (p->lr_drop_at > 0 && tr->step >= (int64_t)(p->lr_drop_at * (double)tr->n_steps)) tr->lr = p->lr * 0.1f;
+    emb_pool_run(tr->pool, train_worker, tr);
+    int64_t lo = tr->step % tr->steps_per_epoch * p->batch;
+    int64_t n_pos = (lo + p->batch < tr->kg->train.n ? lo + p->batch : tr->kg->train.n) - lo;
+    double l = 0;
+    for (int i = 0; i < tr->nth; i++) l += tr->loss[i];
+    l /= (double)n_pos;
+    if (!isfinite(l)) {
+        if (ck && tr->good_step >= 0)
+            return emb_err_set(err, EMB_ENUMERIC,
+                               "training diverged (non-finite loss) at step %lld: lower --lr (now %g); last good "
+                               "checkpoint %s (step %lld) kept",
+                               (long long)tr->step + 1, (double)p->lr, ck, (long long)tr->good_step);
+        return emb_err_set(err, EMB_ENUMERIC, "training diverged (non-finite loss) at step %lld: lower --lr (now %g)%s%s%s",
+                           (long long)tr->step + 1, (double)p->lr, ck ? "; checkpoint " : "", ck ? ck : "",
+                           ck ? " not written" : "");
+    }
+    tr->loss_acc += l;
+    tr->loss_n++;
+    tr->done_since += n_pos;
+    tr->step++;
+    return EMB_OK;
+}
+
+/* A periodic checkpoint: a failure to write is a warning (the run goes
+ * on), non-finite tables are an error. */
+static int periodic_ckpt(struct trainer *tr, struct emb_err *err) {
+    struct emb_err ck = {0};
+    int rc = ckpt_write(tr, &ck);
+    if (rc == EMB_OK) {
+        tr->good_step = tr->step;
+        report(tr, EMB_TRAIN_CHECKPOINT, NAN);
+        return EMB_OK;
+    }
+    if (rc != EMB_EIO) return emb_err_set(err, rc, "%s", ck.msg);
+    if (tr->o->warn) tr->o->warn(tr->o->warn_ctx, emb_err_msg(&ck, rc));
+    return EMB_OK;
+}
+
+/* The loop: steps until done, stopped, out of patience or failed. */
+static int train_loop(struct trainer *tr, struct emb_err *err) {
+    const struct emb_train_opts *o = tr->o;
+    int rc = EMB_OK, stop_early = 0;
+    emb_train_clock_start(&tr->clock, o);
+    tr->t_rate = tr->clock.start;
+    while (tr->step < tr->n_steps && !stop_early) {
+        if (emb_train_stopped(o)) {
+            rc = emb_err_set(err, EMB_EINTR, "interrupted at step %lld", (long long)tr->step);
+            if (o->checkpoint_path) {
+                int wrc = ckpt_write(tr, err);
+                if (wrc != EMB_OK) rc = wrc;
+            }
+            return rc;
+        }
+        if ((rc = train_step(tr, err)) != EMB_OK) return rc;
+        if (o->progress && (emb_train_clock_tick_due(&tr->clock) || tr->step == tr->n_steps))
+            report(tr, EMB_TRAIN_TICK, NAN);
+        if (tr->scores && tr->step % tr->p->valid_every == 0 && tr->step < tr->n_steps) {
+            stop_early = validate(tr, err, &rc);
+            if (rc != EMB_OK) return rc;
+        }
+        if (emb_train_clock_ckpt_due(&tr->clock) && (rc = periodic_ckpt(tr, err)) != EMB_OK) return rc;
+    }
+    if (emb_table_find_nonfinite(tr->m->ent) >= 0 || emb_table_find_nonfinite(tr->m->rel) >= 0)
+        return emb_err_set(err, EMB_ENUMERIC, "training diverged (non-finite weights) after step %lld: lower --lr (now %g)",
+                           (long long)tr->step, (double)tr->p->lr);
+    if (tr->scores) {
+        if (!stop_early) validate(tr, err, &rc);
+        if (rc != EMB_OK) return rc;
+        if (tr->best_ent) {
+            snapshot(tr->m->ent, tr->best_ent);
+            snapshot(tr->m->rel, tr->best_rel);
+        }
+    }
+    return EMB_OK;
+}
+
+int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, const struct emb_train_opts *o,
+                  struct emb_kge **out, struct emb_err *err) {
     *out = NULL;
     int rc = emb_kge_params_check(p, err);
+    if (rc == EMB_OK) rc = emb_train_opts_check(o, err);
     if (rc != EMB_OK) return rc;
     if (kg->train.n == 0) return emb_err_set(err, EMB_EEMPTY, "no training triples");
+    if (emb_train_threads(o) > 1024) return emb_err_set(err, EMB_EINVAL, "threads must be in 1..1024");
     struct trainer tr;
     memset(&tr, 0, sizeof tr);
-    struct emb_pool *pool = NULL;
     tr.kg = kg;
     tr.p = p;
-    tr.nth = p->n_threads;
+    tr.o = o;
+    tr.seed = o->seed;
+    tr.nth = emb_train_threads(o);
     tr.kn = emb__kge_kern_get(p->model, p->simd);
     tr.opt = p->optimizer == EMB_KGE_OPT_ADAGRAD ? emb_optim_adagrad(p->lr) : emb_optim_adam(p->lr);
     tr.opt.simd = emb_simd_resolve(p->simd);
-    tr.best_mrr = -1;
-    tr.last_mrr = -1;
-    tr.best_step = -1;
+    tr.best_mrr = tr.last_mrr = -1;
+    tr.best_step = tr.good_step = -1;
+    tr.perm_epoch = -1;
     tr.steps_per_epoch = (kg->train.n + p->batch - 1) / p->batch;
     tr.n_steps = p->steps > 0 ? p->steps : (int64_t)p->epochs * tr.steps_per_epoch;
     int64_t nb = p->batch < kg->train.n ? p->batch : kg->train.n;
     tr.chunk = p->chunk > 0 ? p->chunk : (int)((nb + tr.nth - 1) / tr.nth);
     tr.chunks_per_step = (int)((nb + tr.chunk - 1) / tr.chunk);
-    if ((rc = emb_kge_new(&tr.m, kg, p, err)) != EMB_OK) return rc;
+    if ((rc = emb_kge_new(&tr.m, kg, p, tr.seed, err)) != EMB_OK) return rc;
     float s0 = p->init_scale > 0 ? p->init_scale : (p->gamma + 2.0f) / (float)p->dim;
     /* RotatE phases: the RotatE code keeps a relation as x in [-s0, s0]
      * and uses phase = x * pi / s0, so its optimiser steps are pi / s0
      * times larger in radians; the same scale here trains the same way. */
     tr.rel_lr_scale = tr.kn.mo->phases ? (float)M_PI / s0 : 1.0f;
-    if ((rc = emb_pool_new(&pool, tr.nth, err)) != EMB_OK) goto done;
-    rc = EMB_ENOMEM;
-    tr.rng = emb_calloc((size_t)tr.nth, sizeof *tr.rng);
-    tr.cs = emb_calloc((size_t)tr.nth, sizeof *tr.cs);
-    tr.loss = emb_calloc((size_t)tr.nth, sizeof *tr.loss);
-    tr.perm = emb_alloc((size_t)kg->train.n * sizeof *tr.perm);
-    tr.p_head = emb_alloc((size_t)kg->n_relations * sizeof *tr.p_head);
-    if (!tr.rng || !tr.cs || !tr.loss || !tr.perm || !tr.p_head) goto nomem;
-    if (p->subsampling && (!(tr.wt = emb_alloc((size_t)kg->train.n * sizeof *tr.wt)) ||
-                           emb__kge_subsampling_weights(&kg->train, kg->n_relations, tr.wt) != EMB_OK))
-        goto nomem;
-    if (p->filter_negatives && emb__kge_filter_build(&tr.filter, &kg->train, kg->n_entities, kg->n_relations) != EMB_OK)
-        goto nomem;
-    for (int i = 0; i < tr.nth; i++) {
-        emb_rng_seed(&tr.rng[i], p->seed, (uint64_t)i);
-        if (emb__kge_scratch_new(&tr.cs[i], tr.m, tr.chunk, p->negatives) != EMB_OK) {
-            for (int k = 0; k < i; k++) emb__kge_scratch_free(&tr.cs[k]);
-            emb_free(tr.cs);
-            tr.cs = NULL;
-            goto nomem;
-        }
+    if ((rc = trainer_setup(&tr, err)) == EMB_ENOMEM)
+        rc = emb_err_set(err, EMB_ENOMEM, "out of memory for training on %d entities", kg->n_entities);
+    if (rc == EMB_OK && o->resume && access(o->checkpoint_path, F_OK) != 0)
+        rc = emb_err_set(err, EMB_EIO, "cannot resume from %s: %s", o->checkpoint_path, strerror(errno));
+    if (rc == EMB_OK && o->resume) rc = ckpt_read(&tr, err);
+    if (rc == EMB_OK) rc = train_loop(&tr, err);
+    if (rc == EMB_OK) {
+        *out = tr.m;
+        tr.m = NULL;
     }
-    if ((rc = table_like(&tr.e1, tr.m->ent, err)) != EMB_OK || (rc = table_like(&tr.r1, tr.m->rel, err)) != EMB_OK)
-        goto done;
-    if (p->optimizer == EMB_KGE_OPT_ADAM &&
-        ((rc = table_like(&tr.e2, tr.m->ent, err)) != EMB_OK || (rc = table_like(&tr.r2, tr.m->rel, err)) != EMB_OK))
-        goto done;
-    rc = EMB_ENOMEM;
-    if (p->neg_sampling == EMB_KGE_NEG_BERNOULLI && emb__kge_bernoulli_probs(kg, tr.p_head) != EMB_OK) goto nomem;
-    if (p->valid_every > 0 && kg->valid.n > 0) {
-        if (emb__kge_tri_build(&tr.known, kg) != EMB_OK || !(tr.scores = emb__kge_score_rows_new(tr.nth, kg->n_entities))) goto nomem;
-    }
-    if (p->resume && !p->checkpoint_path) {
-        rc = emb_err_set(err, EMB_EINVAL, "resume needs a checkpoint path");
-        goto done;
-    }
-    if (p->resume && access(p->checkpoint_path, F_OK) != 0) {
-        rc = emb_err_set(err, EMB_EIO, "cannot resume from %s: %s", p->checkpoint_path, strerror(errno));
-        goto done;
-    }
-    if (p->resume && (rc = ckpt_read(&tr, err)) != EMB_OK) goto done;
-    tr.perm_epoch = -1;
-    double t0 = now_sec(), t_last = t0, loss_acc = 0;
-    int64_t loss_n = 0, done_since = 0, good_step = -1;
-    int stop_early = 0;
-    rc = EMB_OK;
-    while (tr.step < tr.n_steps && !stop_early) {
-        if (p->stop && *p->stop) {
-            rc = emb_err_set(err, EMB_EINTR, "interrupted at step %lld", (long long)tr.step);
-            if (p->checkpoint_path) {
-                int wrc = ckpt_write(&tr, err);
-                if (wrc != EMB_OK) rc = wrc;
-            }
-            goto done;
-        }
-        int64_t epoch = tr.step / tr.steps_per_epoch;
-        if (epoch != tr.perm_epoch) make_perm(&tr, epoch);
-        tr.lr = p->lr;
-        if (p->lr_drop_at > 0 && tr.step >= (int64_t)(p->lr_drop_at * (double)tr.n_steps)) tr.lr = p->lr * 0.1f;
-        emb_pool_run(pool, train_worker, &tr);
-        int64_t b = tr.step % tr.steps_per_epoch, lo = b * p->batch;
-        int64_t n_pos = (lo + p->batch < kg->train.n ? lo + p->batch : kg->train.n) - lo;
-        double l = 0;
-        for (int i = 0; i < tr.nth; i++) l += tr.loss[i];
-        l /= (double)n_pos;
-        if (!isfinite(l)) {
-            if (p->checkpoint_path && good_step >= 0)
-                rc = emb_err_set(err, EMB_ENUMERIC,
-                                 "training diverged (non-finite loss) at step %lld: lower --lr (now %g); last good "
-                                 "checkpoint %s (step %lld) kept",
-                                 (long long)tr.step + 1, (double)p->lr, p->checkpoint_path, (long long)good_step);
-            else
-                rc = emb_err_set(err, EMB_ENUMERIC, "training diverged (non-finite loss) at step %lld: lower --lr (now %g)%s%s%s",
-                                 (long long)tr.step + 1, (double)p->lr, p->checkpoint_path ? "; checkpoint " : "",
-                                 p->checkpoint_path ? p->checkpoint_path : "", p->checkpoint_path ? " not written" : "");
-            goto done;
-        }
-        loss_acc += l;
-        loss_n++;
-        done_since += n_pos;
-        tr.step++;
-        if (p->progress && p->progress_every > 0 && (tr.step % p->progress_every == 0 || tr.step == tr.n_steps)) {
-            double now = now_sec();
-            struct emb_kge_progress pr = {0, tr.step, tr.n_steps, loss_acc / (double)loss_n,
-                                          now > t_last ? (double)done_since / (now - t_last) : 0,
-                                          tr.last_mrr, tr.best_mrr, tr.best_step};
-            p->progress(p->progress_ctx, &pr);
-            t_last = now;
-            loss_acc = 0;
-            loss_n = 0;
-            done_since = 0;
-        }
-        if (tr.scores && tr.step % p->valid_every == 0 && tr.step < tr.n_steps) {
-            stop_early = validate(&tr, pool, err, &rc);
-            if (rc != EMB_OK) goto done;
-        }
-        if (p->checkpoint_path && p->checkpoint_every > 0 && tr.step % p->checkpoint_every == 0) {
-            struct emb_err ck = {0}; /* a failed periodic checkpoint is a warning: the run goes on */
-            int ck_rc = ckpt_write(&tr, &ck);
-            if (ck_rc != EMB_OK) {
-                if (ck_rc != EMB_EIO) {
-                    rc = emb_err_set(err, ck_rc, "%s", ck.msg);
-                    goto done;
-                }
-                if (p->warn) p->warn(p->warn_ctx, emb_err_msg(&ck, ck_rc));
-            } else {
-                good_step = tr.step;
-            }
-            if (ck_rc == EMB_OK && p->progress) {
-                struct emb_kge_progress pr = {2, tr.step, tr.n_steps, 0, 0, tr.last_mrr, tr.best_mrr, tr.best_step};
-                p->progress(p->progress_ctx, &pr);
-            }
-        }
-    }
-    (void)t0;
-    if (emb_table_find_nonfinite(tr.m->ent) >= 0 || emb_table_find_nonfinite(tr.m->rel) >= 0) {
-        rc = emb_err_set(err, EMB_ENUMERIC, "training diverged (non-finite weights) after step %lld: lower --lr (now %g)",
-                         (long long)tr.step, (double)p->lr);
-        goto done;
-    }
-    if (tr.scores) {
-        if (!stop_early) validate(&tr, pool, err, &rc);
-        if (rc != EMB_OK) goto done;
-        if (tr.best_ent) {
-            snapshot(tr.m->ent, tr.best_ent);
-            snapshot(tr.m->rel, tr.best_rel);
-        }
-    }
-    *out = tr.m;
-    tr.m = NULL;
-    rc = EMB_OK;
-    goto done;
-nomem:
-    rc = emb_err_set(err, EMB_ENOMEM, "out of memory for training on %d entities", kg->n_entities);
-done:
     trainer_free(&tr);
-    emb_pool_free(pool);
     return rc;
 }
