@@ -106,6 +106,12 @@ void emb_kge_score_tails(const struct emb_kge *m, int32_t h, int32_t r, float *o
 /* out[e] = score(e, r, t) for every entity e (reciprocal: score(t, r^-1, e)). */
 void emb_kge_score_heads(const struct emb_kge *m, int32_t r, int32_t t, float *out);
 
+/* The query row q (m->ent->dim floats) of (a, r, ?), or of (?, r, a) when
+ * head, such that every candidate e scores F(q, e): h + r, h * r, ... (see
+ * src/models/kge_model.h). Reciprocal models ask (?, r, a) as
+ * (a, r^-1, ?). Used by evaluators that score many candidates at once. */
+void emb_kge_query_row(const struct emb_kge *m, int head, int32_t a, int32_t r, float *q);
+
 /* Native model file (magic "EMBKGE\0\0", versioned header with model kind,
  * dims, counts; names; tables). Written atomically, as format 2, with the
  * CRC-32s of io.h's framing: a damaged file is EMB_EFORMAT ("checksum

@@ -113,41 +113,8 @@ static int model_kern(const struct emb_kge *m, struct kern *k, struct emb_err *e
 /* q: (lde) zero-padded query row for (a, r, ?) when dir is TAIL (a = h)
  * or (?, r, a) when HEAD (a = t). See the table at the top. */
 static void make_query(const struct emb_kge *m, enum emb_kgeval_dir dir, int32_t a, int32_t r, float *q) {
-    if (m->reciprocal && dir == EMB_KGEVAL_HEAD) { /* (?, r, t) as (t, r^-1, ?) */
-        r = emb_kge_head_rel(m, r);
-        dir = EMB_KGEVAL_TAIL;
-    }
-    const float *x = emb_table_row(m->ent, a), *w = emb_table_row(m->rel, r);
-    int64_t d = m->dim;
     memset(q, 0, (size_t)m->ent->dim_padded * sizeof *q);
-    switch (m->model) {
-    case EMB_KGE_TRANSE:
-        for (int64_t i = 0; i < d; i++) q[i] = dir == EMB_KGEVAL_TAIL ? x[i] + w[i] : x[i] - w[i];
-        break;
-    case EMB_KGE_DISTMULT:
-        for (int64_t i = 0; i < d; i++) q[i] = x[i] * w[i];
-        break;
-    case EMB_KGE_COMPLEX:
-        for (int64_t i = 0; i < d; i++) {
-            float xr = x[i], xi = x[d + i], wr = w[i], wi = w[d + i];
-            if (dir == EMB_KGEVAL_TAIL) { /* h o r */
-                q[i] = xr * wr - xi * wi;
-                q[d + i] = xr * wi + xi * wr;
-            } else { /* conj(r o conj t) */
-                q[i] = wr * xr + wi * xi;
-                q[d + i] = wr * xi - wi * xr;
-            }
-        }
-        break;
-    case EMB_KGE_ROTATE:
-        for (int64_t i = 0; i < d; i++) {
-            float c = cosf(w[i]), s = sinf(w[i]), xr = x[i], xi = x[d + i];
-            if (dir == EMB_KGEVAL_HEAD) s = -s; /* rotate back */
-            q[i] = xr * c - xi * s;
-            q[d + i] = xr * s + xi * c;
-        }
-        break;
-    }
+    emb_kge_query_row(m, dir == EMB_KGEVAL_HEAD, a, r, q);
 }
 
 /* ---- name mapping and filter index ------------------------------------- */
@@ -434,46 +401,36 @@ static int group_queries(struct job *j, const uint8_t *keep, int64_t n, int dir,
     return EMB_OK;
 }
 
-int emb_kgeval_run(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_kgeval_params *p,
-                   struct emb_kgeval_result *out, struct emb_err *err) {
-    memset(out, 0, sizeof *out);
-    struct job j;
-    memset(&j, 0, sizeof j);
-    struct emb_pool *pool = NULL;
-    int32_t *ents = NULL, *rels = NULL, *ids = NULL;
-    uint8_t *keep = NULL;
-    struct acc *rel_acc = NULL;
-    int nth = p->n_threads < 1 ? 1 : p->n_threads;
-    int rc;
-    const struct emb_triples *sp = p->split == EMB_KGEVAL_VALID ? &kg->valid : &kg->test;
+/* The split's triples in model ids (j->h, r, t), which of them are
+ * evaluated (keep), and the unseen/dropped counts of out. */
+static int map_split(struct job *j, const struct emb_kge *m, const struct emb_kg *kg, const struct emb_triples *sp,
+                     const struct emb_kgeval_params *p, int32_t **ids, uint8_t **keep, int64_t *n_eval,
+                     struct emb_kgeval_result *out, struct emb_err *err) {
     const char *split_name = p->split == EMB_KGEVAL_VALID ? "valid" : "test";
+    int32_t *ents = NULL, *rels = NULL;
     int64_t n = sp->n;
-    if ((rc = model_kern(m, &j.kern, err)) != EMB_OK) goto done;
-    if (n <= 0) {
-        rc = emb_err_set(err, EMB_EEMPTY, "the dataset has no %s triples", split_name);
+    int rc = map_names(m, kg, &ents, &rels, err);
+    if (rc != EMB_OK) return rc;
+    *ids = emb_alloc((size_t)n * 3 * sizeof **ids);
+    *keep = emb_alloc((size_t)n);
+    if (!*ids || !*keep) {
+        rc = emb_err_set(err, EMB_ENOMEM, "out of memory for the evaluation buffers");
         goto done;
     }
-    if ((rc = map_names(m, kg, &ents, &rels, err)) != EMB_OK) goto done;
-    rc = EMB_ENOMEM;
-    ids = emb_alloc((size_t)n * 3 * sizeof *ids);
-    keep = emb_alloc((size_t)n);
-    out->rank_tail = emb_calloc((size_t)n, sizeof *out->rank_tail);
-    out->rank_head = emb_calloc((size_t)n, sizeof *out->rank_head);
-    if (!ids || !keep || !out->rank_tail || !out->rank_head) goto oom;
-    j.h = ids;
-    j.r = ids + n;
-    j.t = ids + 2 * n;
-    int64_t n_eval = 0;
+    j->h = *ids;
+    j->r = *ids + n;
+    j->t = *ids + 2 * n;
+    *n_eval = 0;
     for (int64_t i = 0; i < n; i++) {
         int32_t h = sp->h[i], r = sp->r[i], t = sp->t[i];
-        ids[i] = ents[h];
-        ids[n + i] = rels[r];
-        ids[2 * n + i] = ents[t];
+        (*ids)[i] = ents[h];
+        (*ids)[n + i] = rels[r];
+        (*ids)[2 * n + i] = ents[t];
         int unseen = !kg->in_train[h] || !kg->in_train[t];
         out->n_unseen += unseen;
-        keep[i] = !(unseen && p->drop_unseen);
-        out->n_dropped += !keep[i];
-        n_eval += keep[i];
+        (*keep)[i] = !(unseen && p->drop_unseen);
+        out->n_dropped += !(*keep)[i];
+        *n_eval += (*keep)[i];
     }
     if (out->n_unseen == n) {
         rc = emb_err_set(err, EMB_EEMPTY,
@@ -482,53 +439,64 @@ int emb_kgeval_run(const struct emb_kge *m, const struct emb_kg *kg, const struc
                          (long long)n, split_name);
         goto done;
     }
-    if ((rc = filter_build(&j.filter, kg, ents, rels, j.kern.n_ent, emb_kge_n_relations(m),
-                           err)) != EMB_OK)
-        goto done;
-    rc = EMB_ENOMEM;
-    j.queries = emb_alloc(((size_t)2 * n_eval + 1) * sizeof *j.queries);
-    j.members = emb_alloc(((size_t)2 * n_eval + 1) * sizeof *j.members);
-    if (!j.queries || !j.members) goto oom;
+    rc = filter_build(&j->filter, kg, ents, rels, j->kern.n_ent, emb_kge_n_relations(m), err);
+done:
+    emb_free(ents);
+    emb_free(rels);
+    return rc;
+}
+
+/* Queries grouped, block size chosen, per-thread buffers allocated. */
+static int job_prepare(struct job *j, const uint8_t *keep, int64_t n, int64_t n_eval, int nth) {
+    j->queries = emb_alloc(((size_t)2 * n_eval + 1) * sizeof *j->queries);
+    j->members = emb_alloc(((size_t)2 * n_eval + 1) * sizeof *j->members);
+    if (!j->queries || !j->members) return EMB_ENOMEM;
     int64_t n_m = 0;
-    if ((rc = group_queries(&j, keep, n, EMB_KGEVAL_TAIL, &j.n_queries, &n_m)) != EMB_OK) goto oom;
-    if ((rc = group_queries(&j, keep, n, EMB_KGEVAL_HEAD, &j.n_queries, &n_m)) != EMB_OK) goto oom;
-
-    j.m = m;
-    j.p = p;
-    j.generic = p->scorer == EMB_KGEVAL_GENERIC;
-    j.block = emb__kgeval_pick_block(&j.kern, p->simd);
-    int64_t qb = SCORE_BUF_BYTES / ((int64_t)sizeof(float) * j.kern.n_ent);
-    j.qb = (int)(qb < 1 ? 1 : qb > QB_MAX ? QB_MAX : qb);
+    if (group_queries(j, keep, n, EMB_KGEVAL_TAIL, &j->n_queries, &n_m) != EMB_OK ||
+        group_queries(j, keep, n, EMB_KGEVAL_HEAD, &j->n_queries, &n_m) != EMB_OK)
+        return EMB_ENOMEM;
+    int64_t qb = SCORE_BUF_BYTES / ((int64_t)sizeof(float) * j->kern.n_ent);
+    j->qb = (int)(qb < 1 ? 1 : qb > QB_MAX ? QB_MAX : qb);
     /* Small query sets: smaller blocks so every thread gets work. */
-    while (j.qb > 4 && (j.n_queries + j.qb - 1) / j.qb < 4 * nth) j.qb /= 2;
-    j.n_blocks = (j.n_queries + j.qb - 1) / j.qb;
-    j.rank_tail = out->rank_tail;
-    j.rank_head = out->rank_head;
-    j.qbuf = emb_calloc((size_t)nth, sizeof *j.qbuf);
-    j.sbuf = emb_calloc((size_t)nth, sizeof *j.sbuf);
-    if (!j.qbuf || !j.sbuf) goto oom;
+    while (j->qb > 4 && (j->n_queries + j->qb - 1) / j->qb < 4 * nth) j->qb /= 2;
+    j->n_blocks = (j->n_queries + j->qb - 1) / j->qb;
+    j->qbuf = emb_calloc((size_t)nth, sizeof *j->qbuf);
+    j->sbuf = emb_calloc((size_t)nth, sizeof *j->sbuf);
+    if (!j->qbuf || !j->sbuf) return EMB_ENOMEM;
     for (int i = 0; i < nth; i++) {
-        j.qbuf[i] = emb_alloc_aligned((size_t)j.qb * (size_t)j.kern.L * sizeof(float));
-        j.sbuf[i] = emb_alloc_aligned((size_t)j.qb * (size_t)j.kern.n_ent * sizeof(float));
-        if (!j.qbuf[i] || !j.sbuf[i]) goto oom;
+        j->qbuf[i] = emb_alloc_aligned((size_t)j->qb * (size_t)j->kern.L * sizeof(float));
+        j->sbuf[i] = emb_alloc_aligned((size_t)j->qb * (size_t)j->kern.n_ent * sizeof(float));
+        if (!j->qbuf[i] || !j->sbuf[i]) return EMB_ENOMEM;
     }
-    if ((rc = emb_pool_new(&pool, nth, err)) != EMB_OK) goto done;
-    emb_pool_run(pool, eval_worker, &j);
-    if (atomic_load(&j.stopped)) {
-        rc = emb_err_set(err, EMB_EINTR, "evaluation interrupted");
-        goto done;
-    }
+    return EMB_OK;
+}
 
-    /* Sum in split order: the same numbers for any thread count. */
-    struct acc both, head, tail;
+static void job_free(struct job *j, int nth) {
+    for (int i = 0; j->qbuf && i < nth; i++) emb_free_aligned(j->qbuf[i]);
+    for (int i = 0; j->sbuf && i < nth; i++) emb_free_aligned(j->sbuf[i]);
+    emb_free(j->qbuf);
+    emb_free(j->sbuf);
+    emb_free(j->queries);
+    emb_free(j->members);
+    emb_kgeval_filter_free(j->filter);
+}
+
+/* Metrics from the ranks, summed in split order: the same numbers for any
+ * thread count. */
+static int sum_ranks(struct emb_kgeval_result *out, const struct emb_kg *kg, const struct emb_triples *sp,
+                     const uint8_t *keep, int per_relation) {
+    struct acc both, head, tail, *rel_acc = NULL;
     memset(&both, 0, sizeof both);
     head = tail = both;
-    if (p->per_relation) {
+    if (per_relation) {
         rel_acc = emb_calloc((size_t)kg->n_relations * 3 + 1, sizeof *rel_acc);
         out->per_rel = emb_calloc((size_t)kg->n_relations + 1, sizeof *out->per_rel);
-        if (!rel_acc || !out->per_rel) goto oom;
+        if (!rel_acc || !out->per_rel) {
+            emb_free(rel_acc);
+            return EMB_ENOMEM;
+        }
     }
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = 0; i < sp->n; i++) {
         if (!keep[i]) continue;
         double rt = out->rank_tail[i], rh = out->rank_head[i];
         acc_add(&tail, rt);
@@ -551,6 +519,44 @@ int emb_kgeval_run(const struct emb_kge *m, const struct emb_kg *kg, const struc
         out->per_rel[r].head = acc_metrics(&rel_acc[(size_t)r * 3 + 1]);
         out->per_rel[r].tail = acc_metrics(&rel_acc[(size_t)r * 3 + 2]);
     }
+    emb_free(rel_acc);
+    return EMB_OK;
+}
+
+int emb_kgeval_run(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_kgeval_params *p,
+                   struct emb_kgeval_result *out, struct emb_err *err) {
+    memset(out, 0, sizeof *out);
+    struct job j;
+    memset(&j, 0, sizeof j);
+    struct emb_pool *pool = NULL;
+    int32_t *ids = NULL;
+    uint8_t *keep = NULL;
+    int nth = p->n_threads < 1 ? 1 : p->n_threads;
+    const struct emb_triples *sp = p->split == EMB_KGEVAL_VALID ? &kg->valid : &kg->test;
+    int64_t n = sp->n, n_eval = 0;
+    int rc = model_kern(m, &j.kern, err);
+    if (rc != EMB_OK) goto done;
+    if (n <= 0) {
+        rc = emb_err_set(err, EMB_EEMPTY, "the dataset has no %s triples", p->split == EMB_KGEVAL_VALID ? "valid" : "test");
+        goto done;
+    }
+    if ((rc = map_split(&j, m, kg, sp, p, &ids, &keep, &n_eval, out, err)) != EMB_OK) goto done;
+    j.m = m;
+    j.p = p;
+    j.generic = p->scorer == EMB_KGEVAL_GENERIC;
+    j.block = emb__kgeval_pick_block(&j.kern, p->simd);
+    out->rank_tail = emb_calloc((size_t)n, sizeof *out->rank_tail);
+    out->rank_head = emb_calloc((size_t)n, sizeof *out->rank_head);
+    j.rank_tail = out->rank_tail;
+    j.rank_head = out->rank_head;
+    if (!out->rank_tail || !out->rank_head || job_prepare(&j, keep, n, n_eval, nth) != EMB_OK) goto oom;
+    if ((rc = emb_pool_new(&pool, nth, err)) != EMB_OK) goto done;
+    emb_pool_run(pool, eval_worker, &j);
+    if (atomic_load(&j.stopped)) {
+        rc = emb_err_set(err, EMB_EINTR, "evaluation interrupted");
+        goto done;
+    }
+    if (sum_ranks(out, kg, sp, keep, p->per_relation) != EMB_OK) goto oom;
     out->n_triples = n_eval;
     out->n_candidates = j.kern.n_ent;
     out->n_queries = j.n_queries;
@@ -561,18 +567,9 @@ oom:
     rc = emb_err_set(err, EMB_ENOMEM, "out of memory for the evaluation buffers");
 done:
     emb_pool_free(pool);
-    for (int i = 0; j.qbuf && i < nth; i++) emb_free_aligned(j.qbuf[i]);
-    for (int i = 0; j.sbuf && i < nth; i++) emb_free_aligned(j.sbuf[i]);
-    emb_free(j.qbuf);
-    emb_free(j.sbuf);
-    emb_free(j.queries);
-    emb_free(j.members);
-    emb_kgeval_filter_free(j.filter);
-    emb_free(rel_acc);
+    job_free(&j, nth);
     emb_free(ids);
     emb_free(keep);
-    emb_free(ents);
-    emb_free(rels);
     if (rc == EMB_OK && !p->keep_ranks) {
         emb_free(out->rank_tail);
         emb_free(out->rank_head);

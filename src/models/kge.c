@@ -118,21 +118,26 @@ float emb_kge_score(const struct emb_kge *m, int32_t h, int32_t r, int32_t t) {
 }
 
 
-static void score_all(const struct emb_kge *m, int head, int32_t a, int32_t r, float *out) {
-    float q[2 * EMB_KGE_MAX_DIM], rc[2 * EMB_KGE_MAX_DIM];
+void emb_kge_query_row(const struct emb_kge *m, int head, int32_t a, int32_t r, float *q) {
+    float rc[2 * EMB_KGE_MAX_DIM];
     assert(m->dim >= 1 && m->dim <= EMB_KGE_MAX_DIM);
+    const struct kge_model_ops *mo = emb__kge_model_get(m->model);
+    if (head && m->reciprocal) {
+        r = emb_kge_head_rel(m, r);
+        head = 0;
+    }
+    mo->query(m->dim, head, emb_table_row(m->ent, a), rel_prepared(mo, m->dim, emb_table_row(m->rel, r), rc), q);
+}
+
+static void score_all(const struct emb_kge *m, int head, int32_t a, int32_t r, float *out) {
+    float q[2 * EMB_KGE_MAX_DIM];
     struct kge_kern kn = emb__kge_kern_get(m->model, EMB_SIMD_AUTO);
-    kn.mo->query(m->dim, head, emb_table_row(m->ent, a), rel_prepared(kn.mo, m->dim, emb_table_row(m->rel, r), rc), q);
+    emb_kge_query_row(m, head, a, r, q);
     for (int64_t e = 0; e < m->ent->n_rows; e++) out[e] = kn.mo->match(m, &kn, q, emb_table_row(m->ent, e));
 }
 
 void emb_kge_score_tails(const struct emb_kge *m, int32_t h, int32_t r, float *out) { score_all(m, 0, h, r, out); }
-void emb_kge_score_heads(const struct emb_kge *m, int32_t r, int32_t t, float *out) {
-    if (m->reciprocal)
-        score_all(m, 0, t, emb_kge_head_rel(m, r), out);
-    else
-        score_all(m, 1, t, r, out);
-}
+void emb_kge_score_heads(const struct emb_kge *m, int32_t r, int32_t t, float *out) { score_all(m, 1, t, r, out); }
 
 /* ---- new / free / save / load ------------------------------------------ */
 
