@@ -3,6 +3,7 @@
  * filters with. `emb eval kge` (src/eval/kgeval.c) has the full evaluator. */
 #include <string.h>
 
+#include "emb/rank.h"
 #include "kge_internal.h"
 
 
@@ -56,30 +57,36 @@ struct mrr_job {
     double *sum;    /* (nth, 4): reciprocal ranks, hits at 1, 3, 10 */
 };
 
+/* Filtered rank (rank.h) of the answer of (h, r, ?) (dir 0) or (?, r, t)
+ * (dir 1) given all scores sc; f: scratch for the known answers, of which
+ * only those scoring at or above the answer can change its rank. */
+static double filtered_rank(const struct mrr_job *j, const float *sc, int32_t *f, int dir, int32_t h, int32_t r,
+                            int32_t t) {
+    const int64_t n = j->m->ent->n_rows;
+    const int32_t truth = dir ? h : t;
+    const float st = sc[truth];
+    int64_t nf = 0;
+    for (int64_t e = 0; e < n; e++) {
+        if (e == truth || !(st != st || sc[e] >= st)) continue;
+        if (dir ? emb__kge_tri_has(j->known, (int32_t)e, r, t) : emb__kge_tri_has(j->known, h, r, (int32_t)e))
+            f[nf++] = (int32_t)e;
+    }
+    return emb_rank_filtered(sc, n, truth, f, nf);
+}
+
 static void mrr_worker(void *ctx, int ith, int nth) {
     struct mrr_job *j = ctx;
     float *sc = j->scores[ith];
+    int32_t *f = (int32_t *)(sc + j->m->ent->n_rows);
     double sum = 0, h1 = 0, h3 = 0, h10 = 0;
     for (int64_t i = ith; i < j->n; i += nth) {
         int32_t h = j->eval->h[i], r = j->eval->r[i], t = j->eval->t[i];
         for (int dir = 0; dir < 2; dir++) {
-            int32_t truth = dir ? h : t;
             if (dir)
                 emb_kge_score_heads(j->m, r, t, sc);
             else
                 emb_kge_score_tails(j->m, h, r, sc);
-            float st = sc[truth];
-            int64_t gt = 0, eq = 0;
-            for (int64_t e = 0; e < j->m->ent->n_rows; e++) {
-                if (e == truth || !(sc[e] >= st)) continue; /* NaN scores rank below */
-                int known = dir ? emb__kge_tri_has(j->known, (int32_t)e, r, t) : emb__kge_tri_has(j->known, h, r, (int32_t)e);
-                if (known) continue;
-                if (sc[e] > st)
-                    gt++;
-                else
-                    eq++;
-            }
-            double rank = 1.0 + (double)gt + 0.5 * (double)eq;
+            double rank = filtered_rank(j, sc, f, dir, h, r, t);
             sum += 1.0 / rank;
             h1 += rank <= 1;
             h3 += rank <= 3;
@@ -120,7 +127,7 @@ float **emb__kge_score_rows_new(int nth, int64_t n) {
     float **s = emb_calloc((size_t)nth, sizeof *s);
     if (!s) return NULL;
     for (int i = 0; i < nth; i++)
-        if (!(s[i] = emb_alloc((size_t)n * sizeof(float)))) {
+        if (!(s[i] = emb_alloc((size_t)n * (sizeof(float) + sizeof(int32_t))))) {
             for (int k = 0; k < i; k++) emb_free(s[k]);
             emb_free(s);
             return NULL;

@@ -34,8 +34,9 @@ int emb__kge_tri_has(const struct tri_set *s, int32_t h, int32_t r, int32_t t);
 void emb__kge_tri_add(struct tri_set *s, int32_t h, int32_t r, int32_t t);
 /* Every triple of train, valid and test. */
 int emb__kge_tri_build(struct tri_set *s, const struct emb_kg *kg);
-/* Filtered MRR of up to max_triples of eval on pool; scores: one row of
- * n_entities floats per thread of the pool. */
+/* Filtered MRR of up to max_triples of eval on pool; scores: one row per
+ * thread of the pool from emb__kge_score_rows_new (n floats, then n int32
+ * of scratch). */
 double emb__kge_quick_mrr(const struct emb_kge *m, const struct tri_set *known, const struct emb_triples *eval,
                           int64_t max_triples, struct emb_pool *pool, float **scores);
 float **emb__kge_score_rows_new(int nth, int64_t n);
