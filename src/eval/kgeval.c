@@ -409,8 +409,8 @@ static int map_split(struct job *j, const struct emb_kge *m, const struct emb_kg
     const char *split_name = p->split == EMB_KGEVAL_VALID ? "valid" : "test";
     int32_t *ents = NULL, *rels = NULL;
     int64_t n = sp->n;
-    int rc = map_names(m, kg, &ents, &rels, err);
-    if (rc != EMB_OK) return rc;
+    int rc = map_names(m, kg, &ents, &rels, err); /* frees nothing on failure */
+    if (rc != EMB_OK) goto done;
     *ids = emb_alloc((size_t)n * 3 * sizeof **ids);
     *keep = emb_alloc((size_t)n);
     if (!*ids || !*keep) {
