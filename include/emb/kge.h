@@ -8,8 +8,9 @@
  *     emb_kg_load(&kg, "data/WN18RR", &err);          // train/valid/test
  *     struct emb_kge_params p = emb_kge_default_params();
  *     p.model = EMB_KGE_ROTATE; p.dim = 500;
+ *     struct emb_train_opts o = emb_train_default_opts(); // threads, seed, checkpoints
  *     struct emb_kge *m = NULL;
- *     emb_kge_train(kg, &p, &m, &err);
+ *     emb_kge_train(kg, &p, &o, &m, &err);
  *     float *s = malloc(kg->n_entities * sizeof *s);
  *     emb_kge_score_tails(m, h, r, s);                // s[t] = score(h, r, t)
  *     emb_kge_save(m, "model.kge", &err);
@@ -19,7 +20,6 @@
 #ifndef EMB_KGE_H
 #define EMB_KGE_H
 
-#include <signal.h>
 #include <stdint.h>
 
 #include "emb/err.h"
@@ -64,7 +64,7 @@ struct emb_kg {
 int emb_kg_load(struct emb_kg **out, const char *dir, struct emb_err *err);
 void emb_kg_free(struct emb_kg *kg);
 
-/* ---- models (src/models/kge.c) ---------------------------------------- */
+/* ---- models (src/models/kge.c, one file per model: kge_<name>.c) ------- */
 
 /* Largest --dim accepted (complex models store 2*dim floats a row). */
 #define EMB_KGE_MAX_DIM 4096
