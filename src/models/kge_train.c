@@ -340,7 +340,7 @@ static void report(struct trainer *tr, enum emb_train_event ev, double metric) {
     }
     if (ev == EMB_TRAIN_TICK) {
         pr.loss = tr->loss_n ? tr->loss_acc / (double)tr->loss_n : NAN;
-        pr.rate = now > tr->clock.last_tick ? (double)tr->done_since / (now - tr->t_rate) : NAN;
+        pr.rate = now > tr->t_rate ? (double)tr->done_since / (now - tr->t_rate) : NAN;
         tr->t_rate = now;
         tr->loss_acc = 0;
         tr->loss_n = 0;
