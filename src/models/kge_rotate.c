@@ -88,7 +88,7 @@ EMB_TARGET_AVX512 static float cmod_avx512(int64_t d, const float *q, const floa
     const __m512 tiny = _mm512_set1_ps(CMOD_EPS);
     __m512 acc = _mm512_setzero_ps();
     for (int64_t i = 0; i < d; i += 16) {
-        __mmask16 k = d - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (d - i)) - 1u);
+        __mmask16 k = kge_mask16(d, i);
         __m512 a = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, q + i), _mm512_maskz_loadu_ps(k, e + i));
         __m512 b = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, q + d + i), _mm512_maskz_loadu_ps(k, e + d + i));
         __m512 x = _mm512_fmadd_ps(a, a, _mm512_fmadd_ps(b, b, tiny));
@@ -100,7 +100,7 @@ EMB_TARGET_AVX512 static float cmod_avx512(int64_t d, const float *q, const floa
 EMB_TARGET_AVX512 static void cmod_grad_avx512(int64_t d, const float *q, const float *e, float c, float *gq, float *ge) {
     const __m512 pc = _mm512_set1_ps(c), tiny = _mm512_set1_ps(CMOD_EPS);
     for (int64_t i = 0; i < d; i += 16) {
-        __mmask16 k = d - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (d - i)) - 1u);
+        __mmask16 k = kge_mask16(d, i);
         __m512 a = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, q + i), _mm512_maskz_loadu_ps(k, e + i));
         __m512 b = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, q + d + i), _mm512_maskz_loadu_ps(k, e + d + i));
         __m512 f = _mm512_mul_ps(pc, rsqrt_nr(_mm512_fmadd_ps(a, a, _mm512_fmadd_ps(b, b, tiny))));
@@ -120,7 +120,7 @@ EMB_TARGET_AVX512 static void cmod_tile_avx512(int64_t d, int n, const float *co
     __m512 acc[TILE];
     for (int t = 0; t < TILE; t++) acc[t] = _mm512_setzero_ps();
     for (int64_t i = 0; i < d; i += 16) {
-        __mmask16 k = d - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (d - i)) - 1u);
+        __mmask16 k = kge_mask16(d, i);
         __m512 er = _mm512_maskz_loadu_ps(k, e + i), ei = _mm512_maskz_loadu_ps(k, e + d + i);
 #pragma GCC unroll 8
         for (int t = 0; t < TILE; t++) {
@@ -141,7 +141,7 @@ EMB_TARGET_AVX512 static void cmod_grad_tile_avx512(int64_t d, int n, const floa
     kge_tile_pad_grad(n, q, gq, c, qq, gg, cv);
     const __m512 tiny = _mm512_set1_ps(CMOD_EPS);
     for (int64_t i = 0; i < d; i += 16) {
-        __mmask16 k = d - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (d - i)) - 1u);
+        __mmask16 k = kge_mask16(d, i);
         __m512 er = _mm512_maskz_loadu_ps(k, e + i), ei = _mm512_maskz_loadu_ps(k, e + d + i);
         __m512 sa = _mm512_setzero_ps(), sb = _mm512_setzero_ps();
 #pragma GCC unroll 8

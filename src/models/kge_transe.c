@@ -72,7 +72,7 @@ EMB_TARGET_AVX512 static float l1_avx512(int64_t n, const float *q, const float 
 EMB_TARGET_AVX512 static void l1_grad_avx512(int64_t n, const float *q, const float *e, float c, float *gq, float *ge) {
     const __m512 zero = _mm512_setzero_ps(), pc = _mm512_set1_ps(c), nc = _mm512_set1_ps(-c);
     for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        __mmask16 k = kge_mask16(n, i);
         __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, q + i), _mm512_maskz_loadu_ps(k, e + i));
         __m512 sg = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(d, zero, _CMP_GT_OQ), zero, pc);
         sg = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(d, zero, _CMP_LT_OQ), sg, nc);
@@ -87,7 +87,7 @@ EMB_TARGET_AVX512 static void l1_tile_avx512(int64_t n_f, int n, const float *co
     __m512 acc[TILE];
     for (int t = 0; t < TILE; t++) acc[t] = _mm512_setzero_ps();
     for (int64_t i = 0; i < n_f; i += 16) {
-        __mmask16 k = n_f - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n_f - i)) - 1u);
+        __mmask16 k = kge_mask16(n_f, i);
         __m512 ev = _mm512_maskz_loadu_ps(k, e + i);
 #pragma GCC unroll 8
         for (int t = 0; t < TILE; t++)
@@ -104,7 +104,7 @@ EMB_TARGET_AVX512 static void l1_grad_tile_avx512(int64_t n_f, int n, const floa
     kge_tile_pad_grad(n, q, gq, c, qq, gg, pc);
     const __m512 zero = _mm512_setzero_ps();
     for (int64_t i = 0; i < n_f; i += 16) {
-        __mmask16 k = n_f - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n_f - i)) - 1u);
+        __mmask16 k = kge_mask16(n_f, i);
         __m512 ev = _mm512_maskz_loadu_ps(k, e + i), s = zero;
 #pragma GCC unroll 8
         for (int t = 0; t < TILE; t++) {
