@@ -46,8 +46,8 @@ static const char *USAGE =
     "  --valid-every N     filtered MRR on valid every N steps (0 = off); the best\n"
     "                      model is kept; --valid-max N triples (1000), --patience N\n"
     "                      validations without improvement before stopping (0 = never)\n"
-    "  --checkpoint FILE   write training state there every --checkpoint-every N\n"
-    "                      steps and when interrupted; --resume continues from it\n"
+    "  --checkpoint FILE   write training state there every --checkpoint-every\n"
+    "                      seconds (600) and when interrupted; --resume continues from it\n"
     "  --export-vectors FILE   also write entity vectors (word2vec text/bin, npy)\n"
     "  --eval-test         after training, filtered MRR and Hits@1/3/10 on test\n"
     "                      (a quick evaluator; emb eval kge has the full one)\n"
@@ -112,15 +112,15 @@ struct progress_ctx {
     struct json_object *curve; /* validations for --json: [{step, mrr, seconds}] */
 };
 
-static void on_progress(void *ctx, const struct emb_kge_progress *pr) {
+static void on_progress(void *ctx, const struct emb_train_progress *pr) {
     struct progress_ctx *pc = ctx;
     char extra[96];
     if (pr->step > pc->last_step) pc->last_step = pr->step;
-    if (pr->event == 1) {
+    if (pr->event == EMB_TRAIN_VALID) {
         if (pc->curve) {
             struct json_object *v = json_object_new_object();
             json_object_object_add(v, "step", json_object_new_int64(pr->step));
-            json_object_object_add(v, "mrr", json_object_new_double(pr->valid_mrr));
+            json_object_object_add(v, "mrr", json_object_new_double(pr->metric));
             json_object_object_add(v, "seconds", json_object_new_double(cli_now() - pc->t0));
             json_object_array_add(pc->curve, v);
         }
@@ -128,173 +128,243 @@ static void on_progress(void *ctx, const struct emb_kge_progress *pr) {
         if (!pc->quiet) {
             cli_progress_done(&pc->bar);
             fprintf(stderr, "emb: step %lld: valid MRR %.4f (best %.4f at step %lld), %.0f s\n", (long long)pr->step,
-                    pr->valid_mrr, pr->best_mrr, (long long)pr->best_step, cli_now() - pc->t0);
+                    pr->metric, pr->best_metric, (long long)pr->best_step, cli_now() - pc->t0);
         }
         return;
     }
-    if (pr->event != 0) return;
+    if (pr->event != EMB_TRAIN_TICK) return;
     double f = (double)pr->step / (double)pr->n_steps, el = cli_now() - pc->t0;
     snprintf(extra, sizeof extra, "step %lld loss %.4f", (long long)pr->step, pr->loss);
-    cli_progress_draw(&pc->bar, f, pr->triples_per_sec, "triples", f > 0 ? el * (1 - f) / f : -1, extra);
+    cli_progress_draw(&pc->bar, f, pr->rate, "triples", f > 0 ? el * (1 - f) / f : -1, extra);
 }
 
-int cmd_train_kge(int argc, char **argv) {
-    const char *cmd = "train kge";
-    struct emb_kge_params p = emb_kge_default_params();
-    p.n_threads = emb_cpu_count();
-    const char *data = NULL, *output = NULL, *export_path = NULL, *model = NULL;
-    int quiet = 0, json = 0, eval_test = 0;
+/* What the command line asked for. */
+struct kge_args {
+    struct emb_kge_params p;
+    struct emb_train_opts o;
+    const char *data, *output, *export_path, *model;
+    int quiet, json, eval_test;
+};
+
+/* One option with a value (c from getopt_long); CLI_EXIT_USAGE on a bad value. */
+static int parse_value(const char *cmd, int c, struct kge_args *a) {
     long long v;
     double d;
     struct emb_err err = {0};
+    switch (c) {
+        case OPT_LOSS:
+            if (emb_kge_loss_parse(optarg, &a->p.loss, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+            break;
+        case OPT_SAMPLING:
+            if (emb_kge_neg_parse(optarg, &a->p.neg_sampling, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+            break;
+        case OPT_OPT:
+            if (emb_kge_opt_parse(optarg, &a->p.optimizer, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+            break;
+        case OPT_REG:
+            if (emb_kge_reg_parse(optarg, &a->p.reg, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+            break;
+        case OPT_DIM:
+            if (cli_parse_ll(cmd, "--dim", optarg, 1, EMB_KGE_MAX_DIM, &v)) return CLI_EXIT_USAGE;
+            a->p.dim = (int32_t)v;
+            break;
+        case OPT_NEG:
+            if (cli_parse_ll(cmd, "--negatives", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
+            a->p.negatives = (int32_t)v;
+            break;
+        case OPT_BATCH:
+            if (cli_parse_ll(cmd, "--batch", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            a->p.batch = (int32_t)v;
+            break;
+        case OPT_CHUNK:
+            if (cli_parse_ll(cmd, "--chunk", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            a->p.chunk = (int32_t)v;
+            break;
+        case OPT_PNORM:
+            if (cli_parse_ll(cmd, "--p-norm", optarg, 1, 2, &v)) return CLI_EXIT_USAGE;
+            a->p.p_norm = (int32_t)v;
+            break;
+        case OPT_MARGIN:
+            if (cli_parse_double(cmd, "--margin", optarg, -1e6, 1e6, &d)) return CLI_EXIT_USAGE;
+            a->p.gamma = (float)d;
+            break;
+        case OPT_ADV:
+            if (cli_parse_double(cmd, "--adv-temp", optarg, 0, 100, &d)) return CLI_EXIT_USAGE;
+            a->p.adv_temp = (float)d;
+            break;
+        case OPT_LR:
+            if (cli_parse_double(cmd, "--lr", optarg, 1e-12, 1e30, &d)) return CLI_EXIT_USAGE;
+            a->p.lr = (float)d;
+            break;
+        case OPT_LR_DROP:
+            if (cli_parse_double(cmd, "--lr-drop", optarg, 0, 1, &d)) return CLI_EXIT_USAGE;
+            a->p.lr_drop_at = (float)d;
+            break;
+        case OPT_REG_W:
+            if (cli_parse_double(cmd, "--reg-weight", optarg, 0, 1e6, &d)) return CLI_EXIT_USAGE;
+            a->p.reg_weight = (float)d;
+            break;
+        case OPT_INIT:
+            if (cli_parse_double(cmd, "--init-scale", optarg, 1e-9, 1e3, &d)) return CLI_EXIT_USAGE;
+            a->p.init_scale = (float)d;
+            break;
+        case OPT_EPOCHS:
+            if (cli_parse_ll(cmd, "--epochs", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
+            a->p.epochs = (int32_t)v;
+            break;
+        case OPT_STEPS:
+            if (cli_parse_ll(cmd, "--steps", optarg, 1, (long long)1e15, &v)) return CLI_EXIT_USAGE;
+            a->p.steps = v;
+            break;
+        case OPT_VALID_EVERY:
+            if (cli_parse_ll(cmd, "--valid-every", optarg, 0, (long long)1e15, &v)) return CLI_EXIT_USAGE;
+            a->p.valid_every = v;
+            break;
+        case OPT_VALID_MAX:
+            if (cli_parse_ll(cmd, "--valid-max", optarg, 0, INT32_MAX, &v)) return CLI_EXIT_USAGE;
+            a->p.valid_max = (int32_t)v;
+            break;
+        case OPT_PATIENCE:
+            if (cli_parse_ll(cmd, "--patience", optarg, 0, 1000000, &v)) return CLI_EXIT_USAGE;
+            a->p.patience = (int32_t)v;
+            break;
+        case OPT_CKPT_EVERY:
+            if (cli_parse_double(cmd, "--checkpoint-every", optarg, 0.001, 1e9, &d)) return CLI_EXIT_USAGE;
+            a->o.checkpoint_every = d;
+            break;
+        case OPT_THREADS:
+            if (cli_parse_ll(cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
+            a->o.n_threads = (int32_t)v;
+            break;
+        case OPT_SEED:
+            if (cli_parse_ll(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
+            a->o.seed = (uint64_t)v;
+            break;
+    }
+    return 0;
+}
+
+static int parse_args(const char *cmd, int argc, char **argv, struct kge_args *a) {
     optind = 1;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
         switch (c) {
-        case OPT_MODEL: model = optarg; break;
-        case OPT_DATA: data = optarg; break;
-        case OPT_OUTPUT: output = optarg; break;
-        case OPT_EXPORT: export_path = optarg; break;
-        case OPT_CKPT: p.checkpoint_path = optarg; break;
-        case OPT_RESUME: p.resume = 1; break;
-        case OPT_QUIET: quiet = 1; break;
-        case OPT_EVAL_TEST: eval_test = 1; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_HELP: fputs(USAGE, stdout); return 0;
-        case OPT_LOSS:
-            if (emb_kge_loss_parse(optarg, &p.loss, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-            break;
-        case OPT_SAMPLING:
-            if (emb_kge_neg_parse(optarg, &p.neg_sampling, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-            break;
-        case OPT_OPT:
-            if (emb_kge_opt_parse(optarg, &p.optimizer, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-            break;
-        case OPT_REG:
-            if (emb_kge_reg_parse(optarg, &p.reg, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-            break;
-        case OPT_DIM:
-            if (cli_parse_ll(cmd, "--dim", optarg, 1, EMB_KGE_MAX_DIM, &v)) return CLI_EXIT_USAGE;
-            p.dim = (int32_t)v;
-            break;
-        case OPT_NEG:
-            if (cli_parse_ll(cmd, "--negatives", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
-            p.negatives = (int32_t)v;
-            break;
-        case OPT_BATCH:
-            if (cli_parse_ll(cmd, "--batch", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            p.batch = (int32_t)v;
-            break;
-        case OPT_CHUNK:
-            if (cli_parse_ll(cmd, "--chunk", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            p.chunk = (int32_t)v;
-            break;
-        case OPT_PNORM:
-            if (cli_parse_ll(cmd, "--p-norm", optarg, 1, 2, &v)) return CLI_EXIT_USAGE;
-            p.p_norm = (int32_t)v;
-            break;
-        case OPT_MARGIN:
-            if (cli_parse_double(cmd, "--margin", optarg, -1e6, 1e6, &d)) return CLI_EXIT_USAGE;
-            p.gamma = (float)d;
-            break;
-        case OPT_ADV:
-            if (cli_parse_double(cmd, "--adv-temp", optarg, 0, 100, &d)) return CLI_EXIT_USAGE;
-            p.adv_temp = (float)d;
-            break;
-        case OPT_LR:
-            if (cli_parse_double(cmd, "--lr", optarg, 1e-12, 1e30, &d)) return CLI_EXIT_USAGE;
-            p.lr = (float)d;
-            break;
-        case OPT_LR_DROP:
-            if (cli_parse_double(cmd, "--lr-drop", optarg, 0, 1, &d)) return CLI_EXIT_USAGE;
-            p.lr_drop_at = (float)d;
-            break;
-        case OPT_REG_W:
-            if (cli_parse_double(cmd, "--reg-weight", optarg, 0, 1e6, &d)) return CLI_EXIT_USAGE;
-            p.reg_weight = (float)d;
-            break;
-        case OPT_INIT:
-            if (cli_parse_double(cmd, "--init-scale", optarg, 1e-9, 1e3, &d)) return CLI_EXIT_USAGE;
-            p.init_scale = (float)d;
-            break;
-        case OPT_RECIP:
-            p.reciprocal = 1;
-            break;
-        case OPT_SUBSAMPLING:
-            p.subsampling = 1;
-            break;
-        case OPT_FILTER_NEG:
-            p.filter_negatives = 1;
-            break;
-        case OPT_EPOCHS:
-            if (cli_parse_ll(cmd, "--epochs", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            p.epochs = (int32_t)v;
-            break;
-        case OPT_STEPS:
-            if (cli_parse_ll(cmd, "--steps", optarg, 1, (long long)1e15, &v)) return CLI_EXIT_USAGE;
-            p.steps = v;
-            break;
-        case OPT_VALID_EVERY:
-            if (cli_parse_ll(cmd, "--valid-every", optarg, 0, (long long)1e15, &v)) return CLI_EXIT_USAGE;
-            p.valid_every = v;
-            break;
-        case OPT_VALID_MAX:
-            if (cli_parse_ll(cmd, "--valid-max", optarg, 0, INT32_MAX, &v)) return CLI_EXIT_USAGE;
-            p.valid_max = (int32_t)v;
-            break;
-        case OPT_PATIENCE:
-            if (cli_parse_ll(cmd, "--patience", optarg, 0, 1000000, &v)) return CLI_EXIT_USAGE;
-            p.patience = (int32_t)v;
-            break;
-        case OPT_CKPT_EVERY:
-            if (cli_parse_ll(cmd, "--checkpoint-every", optarg, 0, (long long)1e15, &v)) return CLI_EXIT_USAGE;
-            p.checkpoint_every = v;
-            break;
-        case OPT_THREADS:
-            if (cli_parse_ll(cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            p.n_threads = (int32_t)v;
-            break;
-        case OPT_SEED:
-            if (cli_parse_ll(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            p.seed = (uint64_t)v;
-            break;
-        default: return cli_getopt_error(cmd, c, argv);
+        case OPT_MODEL: a->model = optarg; break;
+        case OPT_DATA: a->data = optarg; break;
+        case OPT_OUTPUT: a->output = optarg; break;
+        case OPT_EXPORT: a->export_path = optarg; break;
+        case OPT_CKPT: a->o.checkpoint_path = optarg; break;
+        case OPT_RESUME: a->o.resume = 1; break;
+        case OPT_QUIET: a->quiet = 1; break;
+        case OPT_EVAL_TEST: a->eval_test = 1; break;
+        case OPT_JSON: a->json = 1; break;
+        case OPT_RECIP: a->p.reciprocal = 1; break;
+        case OPT_SUBSAMPLING: a->p.subsampling = 1; break;
+        case OPT_FILTER_NEG: a->p.filter_negatives = 1; break;
+        case OPT_HELP: fputs(USAGE, stdout); return -1;
+        default:
+            if (c < OPT_MODEL) return cli_getopt_error(cmd, c, argv);
+            if (parse_value(cmd, c, a)) return CLI_EXIT_USAGE;
         }
     }
+    struct emb_err err = {0};
     if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!model) return cli_usage_error(cmd, "--model transe|distmult|complex|rotate is required");
-    if (emb_kge_model_parse(model, &p.model, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-    if (!data) return cli_usage_error(cmd, "--data DIR is required");
-    if (!output) return cli_usage_error(cmd, "--output MODEL is required");
-    if (p.resume && !p.checkpoint_path) return cli_usage_error(cmd, "--resume needs --checkpoint FILE");
-    if (p.chunk > p.batch) return cli_usage_error(cmd, "--chunk must not exceed --batch");
-    if (emb_kge_params_check(&p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+    if (!a->model) return cli_usage_error(cmd, "--model transe|distmult|complex|rotate is required");
+    if (emb_kge_model_parse(a->model, &a->p.model, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+    if (!a->data) return cli_usage_error(cmd, "--data DIR is required");
+    if (!a->output) return cli_usage_error(cmd, "--output MODEL is required");
+    if (a->o.resume && !a->o.checkpoint_path) return cli_usage_error(cmd, "--resume needs --checkpoint FILE");
+    if (a->p.chunk > a->p.batch) return cli_usage_error(cmd, "--chunk must not exceed --batch");
+    if (emb_kge_params_check(&a->p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     const struct cli_path paths[] = {
-        {"--data", data, CLI_IN, 0},
-        {"--output", output, CLI_OUT, 0},
-        {"--export-vectors", export_path, CLI_VECS, 0},
-        {"--checkpoint", p.checkpoint_path, CLI_CKPT, 0},
+        {"--data", a->data, CLI_IN, 0},
+        {"--output", a->output, CLI_OUT, 0},
+        {"--export-vectors", a->export_path, CLI_VECS, 0},
+        {"--checkpoint", a->o.checkpoint_path, CLI_CKPT, 0},
     };
-    int path_st = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0]);
-    if (path_st != 0) return path_st;
+    return cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0]);
+}
 
+/* After training: quick valid/test metrics, the summary line, --json. */
+static int report_result(const char *cmd, const struct kge_args *a, const struct emb_kg *kg, const struct emb_kge *m,
+                         struct progress_ctx *pc, double secs) {
+    struct emb_err err = {0};
+    int rc, st = 0;
+    double mrr = -1;
+    if (kg->valid.n > 0) mrr = emb_kge_quick_mrr(m, kg, &kg->valid, a->p.valid_max ? a->p.valid_max : 1000, a->o.n_threads);
+    /* Positive triples seen: whole epochs, then the batches of the last. */
+    int64_t spe = (kg->train.n + a->p.batch - 1) / a->p.batch, rem = pc->last_step % spe;
+    int64_t seen = pc->last_step / spe * kg->train.n + (rem * a->p.batch < kg->train.n ? rem * a->p.batch : kg->train.n);
+    struct emb_kge_rank_stats ts;
+    memset(&ts, 0, sizeof ts);
+    if (a->eval_test && kg->test.n > 0 && (rc = emb_kge_quick_eval(m, kg, &kg->test, 0, a->o.n_threads, &ts, &err)) != EMB_OK)
+        st = cli_fail(cmd, rc, &err);
+    if (!a->quiet) {
+        fprintf(stderr, "emb: %s dim %d trained in %.1f s (%lld steps, %.0f triples/s)", emb_kge_model_name(a->p.model),
+                a->p.dim, secs, (long long)pc->last_step, secs > 0 ? (double)seen / secs : 0);
+        if (mrr >= 0) fprintf(stderr, "; filtered valid MRR %.4f", mrr);
+        fprintf(stderr, "; wrote %s\n", a->output);
+        if (ts.n_queries)
+            fprintf(stderr, "emb: filtered test: MRR %.4f, Hits@1 %.4f, Hits@3 %.4f, Hits@10 %.4f (%lld queries)\n",
+                    ts.mrr, ts.hits1, ts.hits3, ts.hits10, (long long)ts.n_queries);
+    }
+    if (a->json) {
+        struct json_object *j = json_object_new_object();
+        json_object_object_add(j, "model", json_object_new_string(emb_kge_model_name(a->p.model)));
+        json_object_object_add(j, "entities", json_object_new_int(kg->n_entities));
+        json_object_object_add(j, "relations", json_object_new_int(kg->n_relations));
+        json_object_object_add(j, "train_triples", json_object_new_int64(kg->train.n));
+        json_object_object_add(j, "dim", json_object_new_int(a->p.dim));
+        json_object_object_add(j, "reciprocal", json_object_new_boolean(a->p.reciprocal));
+        json_object_object_add(j, "subsampling", json_object_new_boolean(a->p.subsampling));
+        json_object_object_add(j, "filter_negatives", json_object_new_boolean(a->p.filter_negatives));
+        json_object_object_add(j, "seconds", json_object_new_double(secs));
+        if (mrr >= 0) json_object_object_add(j, "valid_mrr", json_object_new_double(mrr));
+        json_object_object_add(j, "steps", json_object_new_int64(pc->last_step));
+        json_object_object_add(j, "valid_curve", pc->curve);
+        pc->curve = NULL;
+        json_object_object_add(j, "triples_per_sec", json_object_new_double(secs > 0 ? (double)seen / secs : 0));
+        if (ts.n_queries) {
+            struct json_object *t = json_object_new_object();
+            json_object_object_add(t, "mrr", json_object_new_double(ts.mrr));
+            json_object_object_add(t, "hits1", json_object_new_double(ts.hits1));
+            json_object_object_add(t, "hits3", json_object_new_double(ts.hits3));
+            json_object_object_add(t, "hits10", json_object_new_double(ts.hits10));
+            json_object_object_add(j, "test", t);
+        }
+        json_object_object_add(j, "output", json_object_new_string(a->output));
+        cli_json_print(j);
+    }
+    return st;
+}
+
+int cmd_train_kge(int argc, char **argv) {
+    const char *cmd = "train kge";
+    struct kge_args a;
+    memset(&a, 0, sizeof a);
+    a.p = emb_kge_default_params();
+    a.o = emb_train_default_opts();
+    a.o.n_threads = emb_cpu_count();
+    int st = parse_args(cmd, argc, argv, &a);
+    if (st != 0) return st < 0 ? 0 : st;
+    struct emb_err err = {0};
     struct progress_ctx pc;
-    cli_progress_init(&pc.bar, quiet);
-    pc.quiet = quiet;
+    cli_progress_init(&pc.bar, a.quiet);
+    pc.quiet = a.quiet;
     pc.last_step = 0;
-    pc.curve = json ? json_object_new_array() : NULL;
-    p.progress = on_progress;
-    p.progress_ctx = &pc;
-    p.stop = cli_stop_flag();
-    p.warn = cli_warn;
-    p.warn_ctx = (void *)cmd;
+    pc.curve = a.json ? json_object_new_array() : NULL;
+    a.o.progress = on_progress;
+    a.o.progress_ctx = &pc;
+    a.o.stop = cli_stop_flag();
+    a.o.warn = cli_warn;
+    a.o.warn_ctx = (void *)cmd;
     struct emb_kg *kg = NULL;
     struct emb_kge *m = NULL;
-    int rc = emb_kg_load(&kg, data, &err), st = 0;
+    int rc = emb_kg_load(&kg, a.data, &err);
     if (rc != EMB_OK) return cli_fail(cmd, rc, &err);
-    if (!quiet) {
-        fprintf(stderr, "emb: %s: %d entities, %d relations; %lld train, %lld valid, %lld test triples\n", data,
+    if (!a.quiet) {
+        fprintf(stderr, "emb: %s: %d entities, %d relations; %lld train, %lld valid, %lld test triples\n", a.data,
                 kg->n_entities, kg->n_relations, (long long)kg->train.n, (long long)kg->valid.n,
                 (long long)kg->test.n);
         if (kg->valid_unseen || kg->test_unseen || kg->n_unseen_relations)
@@ -303,68 +373,24 @@ int cmd_train_kge(int argc, char **argv) {
                     "only in valid/test; they are kept (standard protocol) and rank with untrained vectors\n",
                     (long long)kg->valid_unseen, (long long)kg->test_unseen, kg->n_unseen_relations);
     }
-    if (p.valid_every > 0 && kg->valid.n == 0) {
+    if (a.p.valid_every > 0 && kg->valid.n == 0) {
         emb_kg_free(kg);
-        return cli_usage_error(cmd, "--valid-every needs a valid split in %s", data);
+        return cli_usage_error(cmd, "--valid-every needs a valid split in %s", a.data);
     }
     pc.t0 = cli_now();
-    rc = emb_kge_train(kg, &p, &m, &err);
+    rc = emb_kge_train(kg, &a.p, &a.o, &m, &err);
     cli_progress_done(&pc.bar);
     double secs = cli_now() - pc.t0;
-    if (rc == EMB_OK) rc = emb_kge_save(m, output, &err);
-    if (rc == EMB_OK && export_path) rc = emb_kge_export_entities(m, export_path, &err);
+    if (rc == EMB_OK) rc = emb_kge_save(m, a.output, &err);
+    if (rc == EMB_OK && a.export_path) rc = emb_kge_export_entities(m, a.export_path, &err);
     if (rc == EMB_EINTR) {
         fprintf(stderr, "emb %s: interrupted%s%s, no model written\n", cmd,
-                p.checkpoint_path ? "; state saved in " : "", p.checkpoint_path ? p.checkpoint_path : "");
+                a.o.checkpoint_path ? "; state saved in " : "", a.o.checkpoint_path ? a.o.checkpoint_path : "");
         st = 130;
     } else if (rc != EMB_OK) {
         st = cli_fail(cmd, rc, &err);
     } else {
-        double mrr = -1;
-        if (kg->valid.n > 0) mrr = emb_kge_quick_mrr(m, kg, &kg->valid, p.valid_max ? p.valid_max : 1000, p.n_threads);
-        /* Positive triples seen: whole epochs, then the batches of the last. */
-        int64_t spe = (kg->train.n + p.batch - 1) / p.batch, rem = pc.last_step % spe;
-        int64_t seen = pc.last_step / spe * kg->train.n + (rem * p.batch < kg->train.n ? rem * p.batch : kg->train.n);
-        struct emb_kge_rank_stats ts;
-        memset(&ts, 0, sizeof ts);
-        if (eval_test && kg->test.n > 0 && (rc = emb_kge_quick_eval(m, kg, &kg->test, 0, p.n_threads, &ts, &err)) != EMB_OK)
-            st = cli_fail(cmd, rc, &err);
-        if (!quiet) {
-            fprintf(stderr, "emb: %s dim %d trained in %.1f s (%lld steps, %.0f triples/s)", emb_kge_model_name(p.model),
-                    p.dim, secs, (long long)pc.last_step, secs > 0 ? (double)seen / secs : 0);
-            if (mrr >= 0) fprintf(stderr, "; filtered valid MRR %.4f", mrr);
-            fprintf(stderr, "; wrote %s\n", output);
-            if (ts.n_queries)
-                fprintf(stderr, "emb: filtered test: MRR %.4f, Hits@1 %.4f, Hits@3 %.4f, Hits@10 %.4f (%lld queries)\n",
-                        ts.mrr, ts.hits1, ts.hits3, ts.hits10, (long long)ts.n_queries);
-        }
-        if (json) {
-            struct json_object *j = json_object_new_object();
-            json_object_object_add(j, "model", json_object_new_string(emb_kge_model_name(p.model)));
-            json_object_object_add(j, "entities", json_object_new_int(kg->n_entities));
-            json_object_object_add(j, "relations", json_object_new_int(kg->n_relations));
-            json_object_object_add(j, "train_triples", json_object_new_int64(kg->train.n));
-            json_object_object_add(j, "dim", json_object_new_int(p.dim));
-            json_object_object_add(j, "reciprocal", json_object_new_boolean(p.reciprocal));
-            json_object_object_add(j, "subsampling", json_object_new_boolean(p.subsampling));
-            json_object_object_add(j, "filter_negatives", json_object_new_boolean(p.filter_negatives));
-            json_object_object_add(j, "seconds", json_object_new_double(secs));
-            if (mrr >= 0) json_object_object_add(j, "valid_mrr", json_object_new_double(mrr));
-            json_object_object_add(j, "steps", json_object_new_int64(pc.last_step));
-            json_object_object_add(j, "valid_curve", pc.curve);
-            pc.curve = NULL;
-            json_object_object_add(j, "triples_per_sec", json_object_new_double(secs > 0 ? (double)seen / secs : 0));
-            if (ts.n_queries) {
-                struct json_object *t = json_object_new_object();
-                json_object_object_add(t, "mrr", json_object_new_double(ts.mrr));
-                json_object_object_add(t, "hits1", json_object_new_double(ts.hits1));
-                json_object_object_add(t, "hits3", json_object_new_double(ts.hits3));
-                json_object_object_add(t, "hits10", json_object_new_double(ts.hits10));
-                json_object_object_add(j, "test", t);
-            }
-            json_object_object_add(j, "output", json_object_new_string(output));
-            cli_json_print(j);
-        }
+        st = report_result(cmd, &a, kg, m, &pc, secs);
     }
     if (pc.curve) json_object_put(pc.curve);
     emb_kge_free(m);

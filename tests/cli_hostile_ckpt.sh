@@ -121,13 +121,16 @@ refused "line: a damaged checkpoint is refused by its checksum" "checksum" \
 
 # ---- KGE ----------------------------------------------------------------
 G="--model transe --data $TD/nations --dim 8 --negatives 8 --batch 32 --threads 1 --quiet"
-$EMB train kge $G --steps 60 --output "$T/k_full.kge"
+$EMB train kge $G --steps 6000 --output "$T/k_full.kge"
 check "kge: uninterrupted run" test $? -eq 0 -a -s "$T/k_full.kge"
-$EMB train kge $G --steps 30 --output "$T/k_half.kge" --checkpoint "$T/k.ck" --checkpoint-every 30
-check "kge: a checkpoint at step 30" test $? -eq 0 -a -s "$T/k.ck"
+# Checkpoints every millisecond in the first half: the last one is at some
+# step of 1..3000 (its header names it); resumed to 6000 = uninterrupted.
+$EMB train kge $G --steps 3000 --output "$T/k_half.kge" --checkpoint "$T/k.ck" --checkpoint-every 0.001
+step=$(head -c 2000 "$T/k.ck" 2>/dev/null | grep -a -m1 '^step=' | cut -d= -f2)
+check "kge: a checkpoint in the first half (step ${step:-none})" test -s "$T/k.ck" -a "${step:-0}" -gt 0 -a "${step:-0}" -le 3000
 cp "$T/k.ck" "$T/k30.ck"
-$EMB train kge $G --steps 60 --output "$T/out.kge" --checkpoint "$T/k.ck" --resume
-check "kge: resume from step 30 = uninterrupted run" cmp -s "$T/k_full.kge" "$T/out.kge"
+$EMB train kge $G --steps 6000 --output "$T/out.kge" --checkpoint "$T/k.ck" --resume
+check "kge: resume from that step = uninterrupted run" cmp -s "$T/k_full.kge" "$T/out.kge"
 cp "$T/k30.ck" "$T/k.ck"
 refused "kge: missing resume file refused" "cannot resume from .*nope" \
   $EMB train kge $G --steps 60 --output "$T/out.kge" --checkpoint "$T/nope" --resume

@@ -133,16 +133,15 @@ static struct emb_kge_params kge_params(void) {
     p.negatives = 4;
     p.batch = 8;
     p.steps = 40;
-    p.n_threads = 1;
     return p;
 }
 
 struct kge_stop {
     int64_t step;
 };
-static void kge_stop_cb(void *ctx, const struct emb_kge_progress *pr) {
+static void kge_stop_cb(void *ctx, const struct emb_train_progress *pr) {
     struct kge_stop *s = ctx;
-    if (pr->event == 0 && pr->step == s->step) stop_flag = 1;
+    if (pr->event == EMB_TRAIN_TICK && pr->step == s->step) stop_flag = 1;
 }
 
 /* A KGE checkpoint loads inside emb_kge_train (resume); stopped at once, a
@@ -150,12 +149,13 @@ static void kge_stop_cb(void *ctx, const struct emb_kge_progress *pr) {
 static int load_kge_ckpt(const char *path) {
     struct emb_err err = {0};
     struct emb_kge_params p = kge_params();
-    p.checkpoint_path = path;
-    p.resume = 1;
-    p.stop = &stop_flag;
+    struct emb_train_opts o = emb_train_default_opts();
+    o.checkpoint_path = path;
+    o.resume = 1;
+    o.stop = &stop_flag;
     stop_flag = 1;
     struct emb_kge *m = NULL;
-    int rc = emb_kge_train(kg, &p, &m, &err);
+    int rc = emb_kge_train(kg, &p, &o, &m, &err);
     emb_kge_free(m);
     if (rc == EMB_EINTR || rc == EMB_OK) return 1;
     return m == NULL ? clean_error(rc, &err) : -1;
@@ -264,14 +264,15 @@ static int make_kge_ckpt(const char *path) {
     struct emb_err err = {0};
     struct emb_kge_params p = kge_params();
     struct kge_stop ks = {10};
-    p.checkpoint_path = path;
-    p.stop = &stop_flag;
-    p.progress = kge_stop_cb;
-    p.progress_ctx = &ks;
-    p.progress_every = 1;
+    struct emb_train_opts o = emb_train_default_opts();
+    o.checkpoint_path = path;
+    o.stop = &stop_flag;
+    o.progress = kge_stop_cb;
+    o.progress_ctx = &ks;
+    o.progress_every = 0; /* a TICK every step */
     stop_flag = 0;
     struct emb_kge *m = NULL;
-    CHECK(emb_kge_train(kg, &p, &m, &err) == EMB_EINTR && m == NULL);
+    CHECK(emb_kge_train(kg, &p, &o, &m, &err) == EMB_EINTR && m == NULL);
     CHECK(test_exists(path));
     return 0;
 }
@@ -280,8 +281,9 @@ static int make_kge_models(const char *path, const char *path_v1) {
     struct emb_err err = {0};
     struct emb_kge_params p = kge_params();
     p.steps = 5;
+    struct emb_train_opts o = emb_train_default_opts();
     struct emb_kge *m = NULL;
-    CHECK_OK(emb_kge_train(kg, &p, &m, &err));
+    CHECK_OK(emb_kge_train(kg, &p, &o, &m, &err));
     CHECK_OK(emb_kge_save(m, path, &err));
     emb_kge_free(m);
     /* The same model as format 1 wrote it: version 1, no CRCs. */
