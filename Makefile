@@ -125,7 +125,7 @@ SERVE_PIC += $(BUILD)/pic/gen/serve_web.o
 SERVE_TARGETS := $(BUILD)/libemb_serve.a $(BUILD)/libemb_serve.so
 endif
 
-.PHONY: all check check-data check-all asan fuzz clean tests mutate
+.PHONY: all check check-data check-all asan fuzz clean tests mutate bench-kernels
 all: $(BUILD)/libemb.a $(BUILD)/libemb.so $(SERVE_TARGETS) $(BUILD)/emb
 
 $(BUILD)/obj/%.o: %.c
@@ -346,6 +346,12 @@ check-all: tests
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" check
+
+# bench/kernels.c: our SIMD kernels against OpenBLAS (docs/benchmarks.md).
+bench-kernels: $(BUILD)/bench/kernels
+$(BUILD)/bench/kernels: bench/kernels.c $(BUILD)/libemb.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libemb.a $(LDLIBS)
 
 # Mutation testing: apply each deliberate bug of tests/mutations.txt in a
 # copy of the tree, run the tests it names, report which survived.

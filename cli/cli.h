@@ -81,6 +81,22 @@ void cli_progress_init(struct cli_progress *p, int quiet);
 void cli_progress_draw(struct cli_progress *p, double fraction, double rate, const char *unit, double eta_s,
                        const char *extra);
 void cli_progress_done(struct cli_progress *p);
+/* The one progress printer of the trainers: an emb_train_progress_fn
+ * (train.h) drawing TICK reports on the struct cli_progress in ctx. */
+struct emb_train_progress;
+void cli_train_progress(void *ctx, const struct emb_train_progress *p);
+/* --resume FILE of the trainers, as train.h's one rule: o->resume with
+ * o->checkpoint_path = FILE, so the resumed run keeps checkpointing into
+ * FILE. A --checkpoint naming another file is a usage error (returned
+ * after printing); resume NULL changes nothing. */
+struct emb_train_opts;
+int cli_train_resume(const char *cmd, const char *resume, struct emb_train_opts *o);
+/* A trainer's failure: EMB_EINTR (stopped; the message says what was
+ * saved) is printed as is and gives 130, anything else is cli_fail. */
+int cli_train_failed(const char *cmd, int rc, const struct emb_err *err);
+/* Start bar (cli_progress_init) and hook it, the stop flag (cli_stop_flag)
+ * and the warnings (cli_warn, naming cmd) to o. */
+void cli_train_attach(struct emb_train_opts *o, struct cli_progress *bar, int quiet, const char *cmd);
 
 /* Monotonic clock in seconds. */
 double cli_now(void);

@@ -18,6 +18,7 @@ struct gopts {
     struct emb_graph_params gp;
     struct emb_walk_params wp;
     struct emb_w2v_params p;
+    struct emb_train_opts to;
     const char *input, *output, *resume;
     enum emb_vec_format fmt;
     int quiet, json;
@@ -44,8 +45,9 @@ static const struct cli_opt graph_opts[] = {
     CLI_SECTION_OPT("skip-gram"),
     CLI_SKIPGRAM_OPTS(T, p, "128", "10", "3", "0.025", "0 = off"),
     CLI_SECTION_OPT("run"),
-    CLI_W2V_RUN_OPTS(T, p),
-    CLI_RESUME_OPT(T, resume, "continue from a checkpoint (same input and walk options)"),
+    CLI_W2V_RUN_OPTS(T, to, p),
+    CLI_RESUME_OPT(T, resume, "continue from a checkpoint (same input and walk options)\nand keep checkpointing into "
+                              "it"),
     CLI_QUIET_OPT(T, quiet, "no progress or summary on stderr"),
     CLI_JSON_OPT(T, json, "print a JSON summary on stdout"),
 };
@@ -81,7 +83,7 @@ static const struct cli_spec node2vec_spec = {
 };
 
 /* Parse and check the options; returns -1 to go on, else an exit status. */
-static int parse(const struct cli_spec *spec, struct gopts *o, int argc, char **argv) {
+static int parse(const struct cli_spec *spec, struct gopts *o, int argc, char **argv, uint32_t *given) {
     const char *cmd = spec->cmd;
     const int node2vec = spec == &node2vec_spec;
     struct emb_err err = {0};
@@ -90,122 +92,107 @@ static int parse(const struct cli_spec *spec, struct gopts *o, int argc, char **
     o->gp = emb_graph_default_params();
     o->wp = emb_walk_default_params();
     o->p = emb_n2v_default_w2v_params();
-    o->p.n_threads = emb_cpu_count();
+    o->to = emb_train_default_opts();
+    o->to.n_threads = emb_cpu_count();
     int st = cli_parse(spec, argc, argv, o, &a);
     if (st >= 0) return st;
     if (!node2vec && (cli_given(spec, &a, "p") || cli_given(spec, &a, "q")))
         return cli_usage_error(cmd, "--p and --q apply to node2vec only");
-    o->p.resume_check |= cli_w2v_resume_check(spec, &a);
+    *given = cli_w2v_given(spec, &a);
     if (!o->input) return cli_usage_error(cmd, "--input EDGES is required");
     if (!o->output) return cli_usage_error(cmd, "--output VECTORS is required");
-    o->wp.seed = o->p.seed;
-    o->wp.n_threads = o->p.n_threads;
     o->wp.trainer = node2vec ? "node2vec" : "deepwalk";
     if (emb_walk_params_check(&o->wp, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     if (emb_w2v_params_check(&o->p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     const struct cli_path paths[] = {
         {"--input", o->input, CLI_IN, 0},         {"--resume", o->resume, CLI_RESUME, 0},
         {"--output", o->output, CLI_VECS, (int)o->fmt}, {"--save-walks", o->wp.save_path, CLI_OUT, 0},
-        {"--checkpoint", o->p.checkpoint_path, CLI_CKPT, 0},
+        {"--checkpoint", o->to.checkpoint_path, CLI_CKPT, 0},
     };
     if ((st = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0])) != 0) return st;
+    if ((st = cli_train_resume(cmd, o->resume, &o->to)) != 0) return st;
     return -1;
 }
 
-static void on_walk_progress(void *ctx, double fraction, double steps_per_sec) {
-    cli_progress_draw(ctx, fraction, steps_per_sec, "steps", -1, "walks");
-}
-
-static void on_train_progress(void *ctx, const struct emb_w2v_progress *p) {
-    char extra[64];
-    snprintf(extra, sizeof extra, "alpha %.6f  epoch %d", p->alpha, p->epoch);
-    cli_progress_draw(ctx, p->fraction, p->words_per_sec, "words", p->eta_sec, extra);
+/* The summary line on stderr (unless quiet) and the --json object. */
+static void graph_summary(const char *model, const struct emb_graph *g, const struct emb_graph_params *gp,
+                          const struct emb_walk_params *wp, const struct emb_n2v_stats *st, int threads, double t_load,
+                          double t_total, const char *output, int quiet, int json) {
+    const struct emb_walk_stats *ws = &st->walks;
+    const struct emb_w2v_params *mp = &st->trained;
+    if (!quiet)
+        fprintf(stderr, "emb: %s: %lld walks, %lld steps in %.2f s (%.0f steps/s, %d threads); trained skip-gram "
+                        "dim %d x %d epochs in %.2f s, total %.2f s; wrote %s\n",
+                model, (long long)ws->n_walks, (long long)ws->n_steps, ws->seconds, ws->steps_per_sec, threads,
+                mp->dim, mp->epochs, st->train_seconds, t_total, output);
+    if (!json) return;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "model", json_object_new_string(model));
+    json_object_object_add(o, "nodes", json_object_new_int(g->n_nodes));
+    json_object_object_add(o, "arcs", json_object_new_int64(g->n_arcs));
+    json_object_object_add(o, "directed", json_object_new_boolean(gp->directed));
+    json_object_object_add(o, "weighted", json_object_new_boolean(gp->weighted));
+    json_object_object_add(o, "p", json_object_new_double(wp->p));
+    json_object_object_add(o, "q", json_object_new_double(wp->q));
+    json_object_object_add(o, "walk_length", json_object_new_int(wp->walk_length));
+    json_object_object_add(o, "walks_per_node", json_object_new_int(wp->walks_per_node));
+    json_object_object_add(o, "walks", json_object_new_int64(ws->n_walks));
+    json_object_object_add(o, "steps", json_object_new_int64(ws->n_steps));
+    json_object_object_add(o, "proposals", json_object_new_int64(ws->n_proposals));
+    json_object_object_add(o, "fallbacks", json_object_new_int64(ws->n_fallbacks));
+    json_object_object_add(o, "load_seconds", json_object_new_double(t_load));
+    json_object_object_add(o, "walk_seconds", json_object_new_double(ws->seconds));
+    json_object_object_add(o, "steps_per_second", json_object_new_double(ws->steps_per_sec));
+    json_object_object_add(o, "dim", json_object_new_int(mp->dim));
+    json_object_object_add(o, "window", json_object_new_int(mp->window));
+    json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
+    json_object_object_add(o, "threads", json_object_new_int(threads));
+    json_object_object_add(o, "train_seconds", json_object_new_double(st->train_seconds));
+    json_object_object_add(o, "total_seconds", json_object_new_double(t_total));
+    json_object_object_add(o, "output", json_object_new_string(output));
+    cli_json_print(o);
 }
 
 static int cmd_train_graph(const struct cli_spec *spec, int argc, char **argv) {
     const char *cmd = spec->cmd, *model = spec->cmd + strlen("train ");
     struct gopts o;
+    uint32_t given = 0;
     struct emb_err err = {0};
-    int rc = parse(spec, &o, argc, argv);
+    int rc = parse(spec, &o, argc, argv, &given);
     if (rc >= 0) return rc;
     struct emb_graph_params gp = o.gp;
     struct emb_walk_params wp = o.wp;
     struct emb_w2v_params p = o.p;
+    struct emb_train_opts to = o.to;
     const char *input = o.input, *output = o.output, *resume = o.resume;
     enum emb_vec_format fmt = o.fmt;
     int quiet = o.quiet, json = o.json;
 
     struct cli_progress bar;
-    cli_progress_init(&bar, quiet);
-    wp.progress = on_walk_progress;
-    wp.progress_ctx = &bar;
-    wp.stop = cli_stop_flag();
-    p.progress = on_train_progress;
-    p.progress_ctx = &bar;
-    p.stop = cli_stop_flag();
-    p.warn = cli_warn;
-    p.warn_ctx = (void *)cmd;
+    cli_train_attach(&to, &bar, quiet, cmd);
 
     int status = CLI_EXIT_FAIL;
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;
     struct emb_n2v_stats st;
     double t0 = cli_now();
+    if (resume && (rc = cli_w2v_inherit(resume, given, &p, &to, &err)) != EMB_OK) goto fail;
     if ((rc = emb_graph_load(&g, input, &gp, &err)) != EMB_OK) goto fail;
     double t_load = cli_now() - t0;
     if (!quiet)
         fprintf(stderr, "emb: %s graph: %d nodes, %lld arcs (%lld edge lines), loaded in %.2f s\n",
                 gp.directed ? "directed" : "undirected", g->n_nodes, (long long)g->n_arcs, (long long)g->n_lines,
                 t_load);
-    rc = emb_n2v_train(g, &wp, &p, resume, &vec, &st, &err);
+    rc = emb_n2v_train(g, &wp, &p, &to, &vec, &st, &err);
     cli_progress_done(&bar);
     if (rc != EMB_OK) goto fail;
-    const struct emb_walk_stats ws = st.walks;
-    const struct emb_w2v_params *mp = &st.trained;
-    const double t_train = st.train_seconds;
     if ((rc = emb_vecs_save(g->names, vec, output, fmt, NULL, &err)) != EMB_OK) goto fail;
-    if (!quiet)
-        fprintf(stderr, "emb: %s: %lld walks, %lld steps in %.2f s (%.0f steps/s, %d threads); trained skip-gram "
-                        "dim %d x %d epochs in %.2f s, total %.2f s; wrote %s\n",
-                model, (long long)ws.n_walks, (long long)ws.n_steps, ws.seconds, ws.steps_per_sec, wp.n_threads,
-                mp->dim, mp->epochs, t_train, cli_now() - t0, output);
-    if (json) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "model", json_object_new_string(model));
-        json_object_object_add(o, "nodes", json_object_new_int(g->n_nodes));
-        json_object_object_add(o, "arcs", json_object_new_int64(g->n_arcs));
-        json_object_object_add(o, "directed", json_object_new_boolean(gp.directed));
-        json_object_object_add(o, "weighted", json_object_new_boolean(gp.weighted));
-        json_object_object_add(o, "p", json_object_new_double(wp.p));
-        json_object_object_add(o, "q", json_object_new_double(wp.q));
-        json_object_object_add(o, "walk_length", json_object_new_int(wp.walk_length));
-        json_object_object_add(o, "walks_per_node", json_object_new_int(wp.walks_per_node));
-        json_object_object_add(o, "walks", json_object_new_int64(ws.n_walks));
-        json_object_object_add(o, "steps", json_object_new_int64(ws.n_steps));
-        json_object_object_add(o, "proposals", json_object_new_int64(ws.n_proposals));
-        json_object_object_add(o, "fallbacks", json_object_new_int64(ws.n_fallbacks));
-        json_object_object_add(o, "load_seconds", json_object_new_double(t_load));
-        json_object_object_add(o, "walk_seconds", json_object_new_double(ws.seconds));
-        json_object_object_add(o, "steps_per_second", json_object_new_double(ws.steps_per_sec));
-        json_object_object_add(o, "dim", json_object_new_int(mp->dim));
-        json_object_object_add(o, "window", json_object_new_int(mp->window));
-        json_object_object_add(o, "epochs", json_object_new_int(mp->epochs));
-        json_object_object_add(o, "threads", json_object_new_int(mp->n_threads));
-        json_object_object_add(o, "train_seconds", json_object_new_double(t_train));
-        json_object_object_add(o, "total_seconds", json_object_new_double(cli_now() - t0));
-        json_object_object_add(o, "output", json_object_new_string(output));
-        cli_json_print(o);
-    }
+    graph_summary(model, g, &gp, &wp, &st, emb_train_threads(&to), t_load, cli_now() - t0, output, quiet, json);
     status = 0;
     goto done;
 fail:
     cli_progress_done(&bar);
-    if (rc == EMB_EINTR) {
-        fprintf(stderr, "emb %s: %s\n", cmd, emb_err_msg(&err, rc));
-        status = 130;
-    } else {
-        status = cli_fail(cmd, rc, &err);
-    }
+    status = cli_train_failed(cmd, rc, &err);
 done:
     emb_table_free(vec);
     emb_graph_free(g);

@@ -10,8 +10,44 @@
 #include "emb/pool.h"
 #include "opt.h"
 
-struct kopts {
+struct progress_ctx {
+    struct cli_progress bar;
+    int quiet;
+    double t0;
+    int64_t last_step;
+    struct json_object *curve; /* validations for --json: [{step, mrr, seconds}] */
+};
+
+static void on_progress(void *ctx, const struct emb_train_progress *pr) {
+    struct progress_ctx *pc = ctx;
+    char extra[96];
+    if (pr->step > pc->last_step) pc->last_step = pr->step;
+    if (pr->event == EMB_TRAIN_VALID) {
+        if (pc->curve) {
+            struct json_object *v = json_object_new_object();
+            json_object_object_add(v, "step", json_object_new_int64(pr->step));
+            json_object_object_add(v, "mrr", json_object_new_double(pr->metric));
+            json_object_object_add(v, "seconds", json_object_new_double(cli_now() - pc->t0));
+            json_object_array_add(pc->curve, v);
+        }
+        /* Validations are worth a line of their own in logs. */
+        if (!pc->quiet) {
+            cli_progress_done(&pc->bar);
+            fprintf(stderr, "emb: step %lld: valid MRR %.4f (best %.4f at step %lld), %.0f s\n", (long long)pr->step,
+                    pr->metric, pr->best_metric, (long long)pr->best_step, cli_now() - pc->t0);
+        }
+        return;
+    }
+    if (pr->event != EMB_TRAIN_TICK) return;
+    double f = (double)pr->step / (double)pr->n_steps, el = cli_now() - pc->t0;
+    snprintf(extra, sizeof extra, "step %lld loss %.4f", (long long)pr->step, pr->loss);
+    cli_progress_draw(&pc->bar, f, pr->rate, "triples", f > 0 ? el * (1 - f) / f : -1, extra);
+}
+
+/* What the command line asked for. */
+struct kge_args {
     struct emb_kge_params p;
+    struct emb_train_opts o;
     const char *data, *output, *export_path, *model;
     int quiet, json, eval_test;
 };
@@ -28,7 +64,7 @@ KGE_WORD_PARSER(parse_neg, emb_kge_neg_parse, enum emb_kge_neg)
 KGE_WORD_PARSER(parse_opt, emb_kge_opt_parse, enum emb_kge_opt)
 KGE_WORD_PARSER(parse_reg, emb_kge_reg_parse, enum emb_kge_reg)
 
-#define T struct kopts
+#define T struct kge_args
 static const struct cli_opt kge_opts[] = {
     CLI_STR_OPT("model", 0, T, model, "M", "transe, distmult, complex or rotate (required)", NULL),
     CLI_STR_OPT("data", 0, T, data, "DIR", "dataset folder (required)", NULL),
@@ -70,18 +106,17 @@ static const struct cli_opt kge_opts[] = {
     CLI_INT_OPT("valid-max", 0, T, p.valid_max, 0, INT32_MAX, "N", "valid triples used", "1000"),
     CLI_INT_OPT("patience", 0, T, p.patience, 0, 1000000, "N",
                 "validations without improvement before stopping (0 = never)", "0"),
-    CLI_CHECKPOINT_OPT(T, p.checkpoint_path, "write training state there every --checkpoint-every N\nsteps and when "
+    CLI_CHECKPOINT_OPT(T, o.checkpoint_path, "write training state there every --checkpoint-every\nseconds and when "
                                              "interrupted; --resume continues from it"),
-    CLI_I64_OPT("checkpoint-every", T, p.checkpoint_every, 0, (long long)1e15, "N", "steps between checkpoints",
-                NULL),
-    CLI_FLAG_OPT("resume", T, p.resume, "continue from --checkpoint FILE"),
+    CLI_CHECKPOINT_EVERY_OPT(T, o.checkpoint_every, "600"),
+    CLI_FLAG_OPT("resume", T, o.resume, "continue from --checkpoint FILE"),
     CLI_STR_OPT("export-vectors", 0, T, export_path, "FILE", "also write entity vectors (word2vec text/bin, npy)",
                 NULL),
     CLI_FLAG_OPT("eval-test", T, eval_test,
                  "after training, filtered MRR and Hits@1/3/10 on test\n(a quick evaluator; emb eval kge has the full "
                  "one)"),
-    CLI_THREADS_OPT(T, p.n_threads, "threads", "all CPUs"),
-    CLI_SEED_OPT(T, p.seed, "random seed", "1"),
+    CLI_THREADS_OPT(T, o.n_threads, "threads", "all CPUs"),
+    CLI_SEED_OPT(T, o.seed, "random seed", "1"),
     CLI_QUIET_OPT(T, quiet, "no progress line"),
     CLI_JSON_OPT(T, json, "print a JSON summary on stdout"),
 };
@@ -103,94 +138,107 @@ static const struct cli_spec kge_spec = {
     .max_args = 0,
 };
 
-/* Parse and check the options; returns -1 to go on, else an exit status. */
-static int parse(struct kopts *o, int argc, char **argv) {
-    const char *cmd = kge_spec.cmd;
+/* Parse and check the options: 0 to go on, -1 after --help, else an exit status. */
+static int parse_args(const char *cmd, int argc, char **argv, struct kge_args *a) {
+    struct cli_args ca;
+    int st = cli_parse(&kge_spec, argc, argv, a, &ca);
+    if (st >= 0) return st == 0 ? -1 : st;
     struct emb_err err = {0};
-    struct cli_args a;
-    memset(o, 0, sizeof *o);
-    o->p = emb_kge_default_params();
-    o->p.n_threads = emb_cpu_count();
-    int st = cli_parse(&kge_spec, argc, argv, o, &a);
-    if (st >= 0) return st;
-    struct emb_kge_params *p = &o->p;
-    if (!o->model) return cli_usage_error(cmd, "--model transe|distmult|complex|rotate is required");
-    if (emb_kge_model_parse(o->model, &p->model, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-    if (!o->data) return cli_usage_error(cmd, "--data DIR is required");
-    if (!o->output) return cli_usage_error(cmd, "--output MODEL is required");
-    if (p->resume && !p->checkpoint_path) return cli_usage_error(cmd, "--resume needs --checkpoint FILE");
-    if (p->chunk > p->batch) return cli_usage_error(cmd, "--chunk must not exceed --batch");
-    if (emb_kge_params_check(p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+    if (!a->model) return cli_usage_error(cmd, "--model transe|distmult|complex|rotate is required");
+    if (emb_kge_model_parse(a->model, &a->p.model, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+    if (!a->data) return cli_usage_error(cmd, "--data DIR is required");
+    if (!a->output) return cli_usage_error(cmd, "--output MODEL is required");
+    if (a->o.resume && !a->o.checkpoint_path) return cli_usage_error(cmd, "--resume needs --checkpoint FILE");
+    if (a->p.chunk > a->p.batch) return cli_usage_error(cmd, "--chunk must not exceed --batch");
+    if (emb_kge_params_check(&a->p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     const struct cli_path paths[] = {
-        {"--data", o->data, CLI_IN, 0},
-        {"--output", o->output, CLI_OUT, 0},
-        {"--export-vectors", o->export_path, CLI_VECS, 0},
-        {"--checkpoint", p->checkpoint_path, CLI_CKPT, 0},
+        {"--data", a->data, CLI_IN, 0},
+        {"--output", a->output, CLI_OUT, 0},
+        {"--export-vectors", a->export_path, CLI_VECS, 0},
+        {"--checkpoint", a->o.checkpoint_path, CLI_CKPT, 0},
     };
-    if ((st = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0])) != 0) return st;
-    return -1;
+    return cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0]);
 }
 
-struct progress_ctx {
-    struct cli_progress bar;
-    int quiet;
-    double t0;
-    int64_t last_step;
-    struct json_object *curve; /* validations for --json: [{step, mrr, seconds}] */
-};
-
-static void on_progress(void *ctx, const struct emb_kge_progress *pr) {
-    struct progress_ctx *pc = ctx;
-    char extra[96];
-    if (pr->step > pc->last_step) pc->last_step = pr->step;
-    if (pr->event == 1) {
-        if (pc->curve) {
-            struct json_object *v = json_object_new_object();
-            json_object_object_add(v, "step", json_object_new_int64(pr->step));
-            json_object_object_add(v, "mrr", json_object_new_double(pr->valid_mrr));
-            json_object_object_add(v, "seconds", json_object_new_double(cli_now() - pc->t0));
-            json_object_array_add(pc->curve, v);
-        }
-        /* Validations are worth a line of their own in logs. */
-        if (!pc->quiet) {
-            cli_progress_done(&pc->bar);
-            fprintf(stderr, "emb: step %lld: valid MRR %.4f (best %.4f at step %lld), %.0f s\n", (long long)pr->step,
-                    pr->valid_mrr, pr->best_mrr, (long long)pr->best_step, cli_now() - pc->t0);
-        }
-        return;
+/* After training: quick valid/test metrics, the summary line, --json. */
+static int report_result(const char *cmd, const struct kge_args *a, const struct emb_kg *kg, const struct emb_kge *m,
+                         struct progress_ctx *pc, double secs) {
+    struct emb_err err = {0};
+    int rc, st = 0;
+    double mrr = -1;
+    if (kg->valid.n > 0) mrr = emb_kge_quick_mrr(m, kg, &kg->valid, a->p.valid_max ? a->p.valid_max : 1000, a->o.n_threads);
+    /* Positive triples seen: whole epochs, then the batches of the last. */
+    int64_t spe = (kg->train.n + a->p.batch - 1) / a->p.batch, rem = pc->last_step % spe;
+    int64_t seen = pc->last_step / spe * kg->train.n + (rem * a->p.batch < kg->train.n ? rem * a->p.batch : kg->train.n);
+    struct emb_kge_rank_stats ts;
+    memset(&ts, 0, sizeof ts);
+    if (a->eval_test && kg->test.n > 0 && (rc = emb_kge_quick_eval(m, kg, &kg->test, 0, a->o.n_threads, &ts, &err)) != EMB_OK)
+        st = cli_fail(cmd, rc, &err);
+    if (!a->quiet) {
+        fprintf(stderr, "emb: %s dim %d trained in %.1f s (%lld steps, %.0f triples/s)", emb_kge_model_name(a->p.model),
+                a->p.dim, secs, (long long)pc->last_step, secs > 0 ? (double)seen / secs : 0);
+        if (mrr >= 0) fprintf(stderr, "; filtered valid MRR %.4f", mrr);
+        fprintf(stderr, "; wrote %s\n", a->output);
+        if (ts.n_queries)
+            fprintf(stderr, "emb: filtered test: MRR %.4f, Hits@1 %.4f, Hits@3 %.4f, Hits@10 %.4f (%lld queries)\n",
+                    ts.mrr, ts.hits1, ts.hits3, ts.hits10, (long long)ts.n_queries);
     }
-    if (pr->event != 0) return;
-    double f = (double)pr->step / (double)pr->n_steps, el = cli_now() - pc->t0;
-    snprintf(extra, sizeof extra, "step %lld loss %.4f", (long long)pr->step, pr->loss);
-    cli_progress_draw(&pc->bar, f, pr->triples_per_sec, "triples", f > 0 ? el * (1 - f) / f : -1, extra);
+    if (a->json) {
+        struct json_object *j = json_object_new_object();
+        json_object_object_add(j, "model", json_object_new_string(emb_kge_model_name(a->p.model)));
+        json_object_object_add(j, "entities", json_object_new_int(kg->n_entities));
+        json_object_object_add(j, "relations", json_object_new_int(kg->n_relations));
+        json_object_object_add(j, "train_triples", json_object_new_int64(kg->train.n));
+        json_object_object_add(j, "dim", json_object_new_int(a->p.dim));
+        json_object_object_add(j, "reciprocal", json_object_new_boolean(a->p.reciprocal));
+        json_object_object_add(j, "subsampling", json_object_new_boolean(a->p.subsampling));
+        json_object_object_add(j, "filter_negatives", json_object_new_boolean(a->p.filter_negatives));
+        json_object_object_add(j, "seconds", json_object_new_double(secs));
+        if (mrr >= 0) json_object_object_add(j, "valid_mrr", json_object_new_double(mrr));
+        json_object_object_add(j, "steps", json_object_new_int64(pc->last_step));
+        json_object_object_add(j, "valid_curve", pc->curve);
+        pc->curve = NULL;
+        json_object_object_add(j, "triples_per_sec", json_object_new_double(secs > 0 ? (double)seen / secs : 0));
+        if (ts.n_queries) {
+            struct json_object *t = json_object_new_object();
+            json_object_object_add(t, "mrr", json_object_new_double(ts.mrr));
+            json_object_object_add(t, "hits1", json_object_new_double(ts.hits1));
+            json_object_object_add(t, "hits3", json_object_new_double(ts.hits3));
+            json_object_object_add(t, "hits10", json_object_new_double(ts.hits10));
+            json_object_object_add(j, "test", t);
+        }
+        json_object_object_add(j, "output", json_object_new_string(a->output));
+        cli_json_print(j);
+    }
+    return st;
 }
 
 int cmd_train_kge(int argc, char **argv) {
-    const char *cmd = kge_spec.cmd;
-    struct kopts o;
+    const char *cmd = "train kge";
+    struct kge_args a;
+    memset(&a, 0, sizeof a);
+    a.p = emb_kge_default_params();
+    a.o = emb_train_default_opts();
+    a.o.n_threads = emb_cpu_count();
+    int st = parse_args(cmd, argc, argv, &a);
+    if (st != 0) return st < 0 ? 0 : st;
     struct emb_err err = {0};
-    int path_st = parse(&o, argc, argv);
-    if (path_st >= 0) return path_st;
-    struct emb_kge_params p = o.p;
-    const char *data = o.data, *output = o.output, *export_path = o.export_path;
-    int quiet = o.quiet, json = o.json, eval_test = o.eval_test;
-
     struct progress_ctx pc;
-    cli_progress_init(&pc.bar, quiet);
-    pc.quiet = quiet;
+    cli_progress_init(&pc.bar, a.quiet);
+    pc.quiet = a.quiet;
     pc.last_step = 0;
-    pc.curve = json ? json_object_new_array() : NULL;
-    p.progress = on_progress;
-    p.progress_ctx = &pc;
-    p.stop = cli_stop_flag();
-    p.warn = cli_warn;
-    p.warn_ctx = (void *)cmd;
+    pc.curve = a.json ? json_object_new_array() : NULL;
+    a.o.progress = on_progress;
+    a.o.progress_ctx = &pc;
+    a.o.stop = cli_stop_flag();
+    a.o.warn = cli_warn;
+    a.o.warn_ctx = (void *)cmd;
     struct emb_kg *kg = NULL;
     struct emb_kge *m = NULL;
-    int rc = emb_kg_load(&kg, data, &err), st = 0;
+    int rc = emb_kg_load(&kg, a.data, &err);
     if (rc != EMB_OK) return cli_fail(cmd, rc, &err);
-    if (!quiet) {
-        fprintf(stderr, "emb: %s: %d entities, %d relations; %lld train, %lld valid, %lld test triples\n", data,
+    if (!a.quiet) {
+        fprintf(stderr, "emb: %s: %d entities, %d relations; %lld train, %lld valid, %lld test triples\n", a.data,
                 kg->n_entities, kg->n_relations, (long long)kg->train.n, (long long)kg->valid.n,
                 (long long)kg->test.n);
         if (kg->valid_unseen || kg->test_unseen || kg->n_unseen_relations)
@@ -199,68 +247,24 @@ int cmd_train_kge(int argc, char **argv) {
                     "only in valid/test; they are kept (standard protocol) and rank with untrained vectors\n",
                     (long long)kg->valid_unseen, (long long)kg->test_unseen, kg->n_unseen_relations);
     }
-    if (p.valid_every > 0 && kg->valid.n == 0) {
+    if (a.p.valid_every > 0 && kg->valid.n == 0) {
         emb_kg_free(kg);
-        return cli_usage_error(cmd, "--valid-every needs a valid split in %s", data);
+        return cli_usage_error(cmd, "--valid-every needs a valid split in %s", a.data);
     }
     pc.t0 = cli_now();
-    rc = emb_kge_train(kg, &p, &m, &err);
+    rc = emb_kge_train(kg, &a.p, &a.o, &m, &err);
     cli_progress_done(&pc.bar);
     double secs = cli_now() - pc.t0;
-    if (rc == EMB_OK) rc = emb_kge_save(m, output, &err);
-    if (rc == EMB_OK && export_path) rc = emb_kge_export_entities(m, export_path, &err);
+    if (rc == EMB_OK) rc = emb_kge_save(m, a.output, &err);
+    if (rc == EMB_OK && a.export_path) rc = emb_kge_export_entities(m, a.export_path, &err);
     if (rc == EMB_EINTR) {
         fprintf(stderr, "emb %s: interrupted%s%s, no model written\n", cmd,
-                p.checkpoint_path ? "; state saved in " : "", p.checkpoint_path ? p.checkpoint_path : "");
+                a.o.checkpoint_path ? "; state saved in " : "", a.o.checkpoint_path ? a.o.checkpoint_path : "");
         st = 130;
     } else if (rc != EMB_OK) {
         st = cli_fail(cmd, rc, &err);
     } else {
-        double mrr = -1;
-        if (kg->valid.n > 0) mrr = emb_kge_quick_mrr(m, kg, &kg->valid, p.valid_max ? p.valid_max : 1000, p.n_threads);
-        /* Positive triples seen: whole epochs, then the batches of the last. */
-        int64_t spe = (kg->train.n + p.batch - 1) / p.batch, rem = pc.last_step % spe;
-        int64_t seen = pc.last_step / spe * kg->train.n + (rem * p.batch < kg->train.n ? rem * p.batch : kg->train.n);
-        struct emb_kge_rank_stats ts;
-        memset(&ts, 0, sizeof ts);
-        if (eval_test && kg->test.n > 0 && (rc = emb_kge_quick_eval(m, kg, &kg->test, 0, p.n_threads, &ts, &err)) != EMB_OK)
-            st = cli_fail(cmd, rc, &err);
-        if (!quiet) {
-            fprintf(stderr, "emb: %s dim %d trained in %.1f s (%lld steps, %.0f triples/s)", emb_kge_model_name(p.model),
-                    p.dim, secs, (long long)pc.last_step, secs > 0 ? (double)seen / secs : 0);
-            if (mrr >= 0) fprintf(stderr, "; filtered valid MRR %.4f", mrr);
-            fprintf(stderr, "; wrote %s\n", output);
-            if (ts.n_queries)
-                fprintf(stderr, "emb: filtered test: MRR %.4f, Hits@1 %.4f, Hits@3 %.4f, Hits@10 %.4f (%lld queries)\n",
-                        ts.mrr, ts.hits1, ts.hits3, ts.hits10, (long long)ts.n_queries);
-        }
-        if (json) {
-            struct json_object *j = json_object_new_object();
-            json_object_object_add(j, "model", json_object_new_string(emb_kge_model_name(p.model)));
-            json_object_object_add(j, "entities", json_object_new_int(kg->n_entities));
-            json_object_object_add(j, "relations", json_object_new_int(kg->n_relations));
-            json_object_object_add(j, "train_triples", json_object_new_int64(kg->train.n));
-            json_object_object_add(j, "dim", json_object_new_int(p.dim));
-            json_object_object_add(j, "reciprocal", json_object_new_boolean(p.reciprocal));
-            json_object_object_add(j, "subsampling", json_object_new_boolean(p.subsampling));
-            json_object_object_add(j, "filter_negatives", json_object_new_boolean(p.filter_negatives));
-            json_object_object_add(j, "seconds", json_object_new_double(secs));
-            if (mrr >= 0) json_object_object_add(j, "valid_mrr", json_object_new_double(mrr));
-            json_object_object_add(j, "steps", json_object_new_int64(pc.last_step));
-            json_object_object_add(j, "valid_curve", pc.curve);
-            pc.curve = NULL;
-            json_object_object_add(j, "triples_per_sec", json_object_new_double(secs > 0 ? (double)seen / secs : 0));
-            if (ts.n_queries) {
-                struct json_object *t = json_object_new_object();
-                json_object_object_add(t, "mrr", json_object_new_double(ts.mrr));
-                json_object_object_add(t, "hits1", json_object_new_double(ts.hits1));
-                json_object_object_add(t, "hits3", json_object_new_double(ts.hits3));
-                json_object_object_add(t, "hits10", json_object_new_double(ts.hits10));
-                json_object_object_add(j, "test", t);
-            }
-            json_object_object_add(j, "output", json_object_new_string(output));
-            cli_json_print(j);
-        }
+        st = report_result(cmd, &a, kg, m, &pc, secs);
     }
     if (pc.curve) json_object_put(pc.curve);
     emb_kge_free(m);

@@ -14,23 +14,17 @@
 #include "emb/vecs.h"
 #include "opt.h"
 
-static void on_line_progress(void *ctx, double fraction, double rate, double rho) {
-    char extra[48];
-    snprintf(extra, sizeof extra, "rho %.6f", rho);
-    cli_progress_draw(ctx, fraction, rate, "samples", rate > 0 ? (1 - fraction) * (fraction / rate) : -1, extra);
-}
-
 struct opts {
-    const char *cmd, *input, *output, *method;
+    const char *cmd, *input, *output, *method, *resume;
+    struct emb_train_opts to;
     struct emb_graph_params gp;
     struct emb_line_params lp;
     struct emb_walk_params wp;
     struct emb_w2v_params sp;
     enum emb_vec_format fmt;
     double remove, C, samples;
-    int order, kernel, dim, negative, threads;
+    int order, kernel, dim, negative;
     float alpha;
-    uint64_t seed;
     int quiet, json;
 };
 
@@ -53,7 +47,7 @@ static const char *const kernel_words[] = {"batch", "plain", NULL}; /* enum emb_
         CLI_FLAG_OPT("weighted", T, gp.weighted, "third column is the edge weight (> 0)"),                         \
         CLI_FLAG_OPT("directed", T, gp.directed, "edges are arcs u->v (default: undirected)")
 #define RUN_OPTS(seed_help)                                                                                         \
-    CLI_THREADS_OPT(T, threads, "threads", "all CPUs"), CLI_SEED_OPT(T, seed, seed_help, "1"),                     \
+    CLI_THREADS_OPT(T, to.n_threads, "threads", "all CPUs"), CLI_SEED_OPT(T, to.seed, seed_help, "1"),                     \
         CLI_QUIET_OPT(T, quiet, "no progress line"), CLI_JSON_OPT(T, json, "print a JSON summary on stdout")
 
 static const struct cli_opt line_opts[] = {
@@ -62,11 +56,11 @@ static const struct cli_opt line_opts[] = {
     LINE_OPTS,
     RUN_OPTS("random seed"),
     CLI_FORMAT_OPT("format", T, fmt, "text|bin|npy", "output format", "from the extension"),
-    CLI_CHECKPOINT_OPT(T, lp.checkpoint_path, "save training state every --checkpoint-every seconds\nand on "
+    CLI_CHECKPOINT_OPT(T, to.checkpoint_path, "save training state every --checkpoint-every seconds\nand on "
                                               "SIGINT/SIGTERM"),
-    CLI_CHECKPOINT_EVERY_OPT(T, lp.checkpoint_every, "600"),
-    CLI_RESUME_OPT(T, lp.resume_path, "continue from a checkpoint (same input and options; with\n--threads 1 the "
-                                      "result equals an uninterrupted run)"),
+    CLI_CHECKPOINT_EVERY_OPT(T, to.checkpoint_every, "600"),
+    CLI_RESUME_OPT(T, resume, "continue from a checkpoint and keep checkpointing into it\n(same input and options; "
+                              "with --threads 1 the result\nequals an uninterrupted run)"),
 };
 
 static const struct cli_opt links_opts[] = {
@@ -120,8 +114,6 @@ static const struct cli_spec links_spec = {
 static void apply_shared(struct opts *o, const struct cli_spec *spec, const struct cli_args *a) {
     o->lp.order = (enum emb_line_order)(o->order + 1);
     o->sp.kernel = (enum emb_w2v_kernel)o->kernel;
-    o->lp.n_threads = o->sp.n_threads = o->wp.n_threads = o->threads;
-    if (cli_given(spec, a, "seed")) o->lp.seed = o->sp.seed = o->wp.seed = o->seed;
     if (cli_given(spec, a, "dim")) o->lp.dim = o->sp.dim = o->dim;
     if (cli_given(spec, a, "negative")) o->lp.negative = o->sp.negative = o->negative;
     if (cli_given(spec, a, "alpha")) o->lp.rho = o->sp.alpha = o->alpha;
@@ -153,11 +145,12 @@ static int parse(struct opts *o, const struct cli_spec *spec, int argc, char **a
     if (emb_line_params_check(&o->lp, &err) != EMB_OK) return cli_usage_error(o->cmd, "%s", err.msg);
     const struct cli_path paths[] = {
         {"--input", o->input, CLI_IN, 0},
-        {"--resume", o->lp.resume_path, CLI_RESUME, 0},
+        {"--resume", o->resume, CLI_RESUME, 0},
         {"--output", o->output, CLI_VECS, (int)o->fmt},
-        {"--checkpoint", o->lp.checkpoint_path, CLI_CKPT, 0},
+        {"--checkpoint", o->to.checkpoint_path, CLI_CKPT, 0},
     };
     if ((st = cli_check_paths(o->cmd, paths, sizeof paths / sizeof paths[0])) != 0) return st;
+    if ((st = cli_train_resume(o->cmd, o->resume, &o->to)) != 0) return st;
     return -1;
 }
 
@@ -168,8 +161,8 @@ static void init_opts(struct opts *o, const char *cmd) {
     o->lp = emb_line_default_params();
     o->wp = emb_walk_default_params();
     o->sp = emb_n2v_default_w2v_params();
-    o->threads = emb_cpu_count();
-    o->seed = o->lp.seed;
+    o->to = emb_train_default_opts();
+    o->to.n_threads = emb_cpu_count();
     o->order = (int)o->lp.order - 1;
     o->kernel = (int)o->sp.kernel;
     o->remove = 0.5;
@@ -182,18 +175,13 @@ int cmd_train_line(int argc, char **argv) {
     int st = parse(&o, &line_spec, argc, argv);
     if (st >= 0) return st;
     struct cli_progress bar;
-    cli_progress_init(&bar, o.quiet);
-    o.lp.progress = on_line_progress;
-    o.lp.progress_ctx = &bar;
-    o.lp.stop = cli_stop_flag();
-    o.lp.warn = cli_warn;
-    o.lp.warn_ctx = (void *)o.cmd;
+    cli_train_attach(&o.to, &bar, o.quiet, o.cmd);
     struct emb_err err = {0};
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;
     double t0 = cli_now();
     int rc = emb_graph_load(&g, o.input, &o.gp, &err);
-    if (rc == EMB_OK) rc = emb_line_train(g, &o.lp, &vec, &err);
+    if (rc == EMB_OK) rc = emb_line_train(g, &o.lp, &o.to, &vec, &err);
     cli_progress_done(&bar);
     double t_train = cli_now() - t0;
     if (rc == EMB_OK) rc = emb_vecs_save(g->names, vec, o.output, o.fmt, NULL, &err);
@@ -230,12 +218,7 @@ int cmd_eval_links(int argc, char **argv) {
     int st = parse(&o, &links_spec, argc, argv);
     if (st >= 0) return st;
     struct cli_progress bar;
-    cli_progress_init(&bar, o.quiet);
-    o.lp.progress = on_line_progress;
-    o.lp.progress_ctx = &bar;
-    o.lp.stop = o.wp.stop = o.sp.stop = cli_stop_flag();
-    o.lp.warn = o.sp.warn = cli_warn;
-    o.lp.warn_ctx = o.sp.warn_ctx = (void *)o.cmd;
+    cli_train_attach(&o.to, &bar, o.quiet, o.cmd);
     struct emb_err err = {0};
     struct emb_graph *g = NULL;
     struct emb_table *vec = NULL;
@@ -244,11 +227,11 @@ int cmd_eval_links(int argc, char **argv) {
     double auc[EMB_EDGE_N_OPS];
     double t0 = cli_now(), t_train = 0;
     int rc = emb_graph_load(&g, o.input, &o.gp, &err);
-    if (rc == EMB_OK) rc = emb_linkpred_split(g, o.remove, o.wp.seed, &s, &err);
+    if (rc == EMB_OK) rc = emb_linkpred_split(g, o.remove, o.to.seed, &s, &err);
     if (rc == EMB_OK) {
         double t1 = cli_now();
-        if (!strcmp(o.method, "line")) rc = emb_line_train(s.residual, &o.lp, &vec, &err);
-        else rc = emb_n2v_train(s.residual, &o.wp, &o.sp, NULL, &vec, NULL, &err);
+        if (!strcmp(o.method, "line")) rc = emb_line_train(s.residual, &o.lp, &o.to, &vec, &err);
+        else rc = emb_n2v_train(s.residual, &o.wp, &o.sp, &o.to, &vec, NULL, &err);
         t_train = cli_now() - t1;
     }
     cli_progress_done(&bar);

@@ -33,15 +33,28 @@ extern const char *const cli_w2v_kernel_words[]; /* enum emb_w2v_kernel */
                      "skip-gram NS kernel: shared negatives as small\nmatrix products, or word2vec.c's per-pair loop", \
                      "batch")
 
-/* The run options: threads, SIMD level, seed, checkpoints. */
-#define CLI_W2V_RUN_OPTS(T, P)                                                                                      \
-    CLI_THREADS_OPT(T, P.n_threads, "worker threads", "number of CPUs"), CLI_SIMD_OPT(T, P.simd),                  \
-        CLI_SEED_OPT(T, P.seed, "random seed; with --threads 1 output is reproducible", "1"),                      \
-        CLI_CHECKPOINT_OPT(T, P.checkpoint_path, "save state every --checkpoint-every seconds and\non SIGINT/SIGTERM"), \
-        CLI_CHECKPOINT_EVERY_OPT(T, P.checkpoint_every, "600")
+/* The run options of the trainer contract (train.h), into the struct
+ * emb_train_opts field TO of T: threads, seed, checkpoints; and the SIMD
+ * level of the struct emb_w2v_params field P. */
+#define CLI_W2V_RUN_OPTS(T, TO, P)                                                                                  \
+    CLI_THREADS_OPT(T, TO.n_threads, "worker threads", "number of CPUs"), CLI_SIMD_OPT(T, P.simd),                 \
+        CLI_SEED_OPT(T, TO.seed, "random seed; with --threads 1 output is reproducible", "1"),                     \
+        CLI_CHECKPOINT_OPT(T, TO.checkpoint_path, "save state every --checkpoint-every seconds and\non SIGINT/SIGTERM"), \
+        CLI_CHECKPOINT_EVERY_OPT(T, TO.checkpoint_every, "600")
 
-/* The EMB_W2V_CHECK_* bits of the options given (they must match a resumed
- * checkpoint; threads and checkpoint-every may change). */
-uint32_t cli_w2v_resume_check(const struct cli_spec *spec, const struct cli_args *args);
+/* Skip-gram settings a user gave (CLI_W2V_* bits, from the options given;
+ * none for those that may change on resume: threads, checkpoint-every).
+ * cli_w2v_inherit fills the settings not given from the checkpoint at
+ * path, so a resumed run needs no options repeated; the library then
+ * requires the rest to match (train.h's resume rule). */
+enum {
+    CLI_W2V_MODEL = 1u << 0, CLI_W2V_LOSS = 1u << 1, CLI_W2V_KERNEL = 1u << 2, CLI_W2V_DIM = 1u << 3,
+    CLI_W2V_WINDOW = 1u << 4, CLI_W2V_NEGATIVE = 1u << 5, CLI_W2V_EPOCHS = 1u << 6, CLI_W2V_ALPHA = 1u << 7,
+    CLI_W2V_SAMPLE = 1u << 8, CLI_W2V_SEED = 1u << 9
+};
+uint32_t cli_w2v_given(const struct cli_spec *spec, const struct cli_args *args);
+struct emb_train_opts;
+int cli_w2v_inherit(const char *path, uint32_t given, struct emb_w2v_params *p, struct emb_train_opts *o,
+                    struct emb_err *err);
 
 #endif

@@ -86,11 +86,12 @@ int main(int argc, char **argv) {
     p.window = 3;
     p.epochs = 10;
     p.sample = 0; /* no subsampling: every word is frequent here */
-    p.n_threads = 1;
-    p.seed = 7;
+    struct emb_train_opts o = emb_train_default_opts(); /* train.h: threads, seed, progress, ... */
+    o.n_threads = 1;
+    o.seed = 7;
     struct emb_w2v *model = NULL;
-    CHECK(emb_w2v_new(&model, vocab, &p, &err));
-    CHECK(emb_w2v_train(model, stream, &err));
+    CHECK(emb_w2v_new(&model, vocab, &p, &o, &err));
+    CHECK(emb_w2v_train(model, stream, &o, &err));
     printf("trained on %lld tokens, %d words\n", (long long)emb_stream_n_tokens(stream), emb_vocab_size(vocab));
 
     /* 5. Save (the format follows the extension), then look at "cat" and

@@ -33,13 +33,12 @@ static void load(const char *path) {
     p.negatives = 4;
     p.batch = 8;
     p.steps = 40;
-    p.n_threads = 1;
-    p.checkpoint_path = path;
-    p.resume = 1;
-    p.stop = &g_stop;
-    p.progress_every = 0;
+    struct emb_train_opts o = emb_train_default_opts();
+    o.checkpoint_path = path;
+    o.resume = 1;
+    o.stop = &g_stop;
     struct emb_kge *m = NULL;
-    int rc = emb_kge_train(g_kg, &p, &m, &err);
+    int rc = emb_kge_train(g_kg, &p, &o, &m, &err);
     require_clean(rc, &err, EMB_EINTR);
     if (rc != EMB_OK) REQUIRE(m == NULL);
     emb_kge_free(m);

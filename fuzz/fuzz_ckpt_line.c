@@ -1,5 +1,5 @@
 /* fuzz_ckpt_line.c -- libFuzzer harness for LINE checkpoints (loaded by
- * emb_line_train through resume_path).
+ * emb_line_train with o.resume).
  *
  *     make fuzz && build-fuzz/fuzz_ckpt_line -max_total_time=300 fuzz/corpus/ckpt_line
  *
@@ -31,11 +31,13 @@ static void load(const char *path) {
     p.order = EMB_LINE_BOTH;
     p.dim = 8;
     p.n_samples = 2000000;
-    p.seed = 4;
-    p.resume_path = path;
-    p.stop = &g_stop;
+    struct emb_train_opts o = emb_train_default_opts();
+    o.seed = 4;
+    o.checkpoint_path = path;
+    o.resume = 1;
+    o.stop = &g_stop;
     struct emb_table *t = NULL;
-    int rc = emb_line_train(g_graph, &p, &t, &err);
+    int rc = emb_line_train(g_graph, &p, &o, &t, &err);
     require_clean(rc, &err, EMB_EINTR);
     if (rc == EMB_OK) REQUIRE(t && t->n_rows == g_graph->n_nodes);
     else REQUIRE(t == NULL);

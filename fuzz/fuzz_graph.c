@@ -73,7 +73,8 @@ static void check_walks(const struct emb_graph *g) {
     wp.chunk_tokens = 7;
     struct emb_stream *s = NULL;
     int64_t *visits = NULL;
-    int rc = emb_walk_generate(g, &wp, &s, &visits, NULL, &err);
+    struct emb_train_opts o = emb_train_default_opts();
+    int rc = emb_walk_generate(g, &wp, &o, &s, &visits, NULL, &err);
     REQUIRE(rc == EMB_OK);
     REQUIRE(emb_stream_n_sentences(s) == 2 * (int64_t)g->n_nodes);
     int64_t n = 0, *seen = calloc((size_t)g->n_nodes, sizeof *seen);

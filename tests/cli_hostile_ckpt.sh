@@ -56,16 +56,19 @@ $EMB train word2vec --quiet --threads 1 --input "$T/c.txt" --output "$T/out.bin"
 check "word2vec: resume without repeating the options (they come from the checkpoint)" cmp -s "$T/full.bin" "$T/out.bin"
 refused "word2vec: reversed corpus refused" "input differs" \
   $EMB train word2vec $R --input "$T/rev.txt" --output "$T/out.bin" --resume "$T/w.ck"
-refused "word2vec: --dim 16 refused" "--dim 32.*--dim 16" \
+refused "word2vec: --dim 16 refused" "dim=32, this run has dim=16" \
   $EMB train word2vec --quiet --dim 16 --input "$T/c.txt" --output "$T/out.bin" --resume "$T/w.ck"
-refused "word2vec: --model cbow refused" "--model sg.*--model cbow" \
+refused "word2vec: --model cbow refused" "model=sg, this run has model=cbow" \
   $EMB train word2vec --quiet --model cbow --input "$T/c.txt" --output "$T/out.bin" --resume "$T/w.ck"
-refused "word2vec: --window 2 refused" "--window 4.*--window 2" \
+refused "word2vec: --window 2 refused" "window=4, this run has window=2" \
   $EMB train word2vec --quiet --window 2 --input "$T/c.txt" --output "$T/out.bin" --resume "$T/w.ck"
-refused "word2vec: --seed 9 refused" "--seed 3.*--seed 9" \
+refused "word2vec: --seed 9 refused" "seed=3, this run has seed=9" \
   $EMB train word2vec --quiet --seed 9 --input "$T/c.txt" --output "$T/out.bin" --resume "$T/w.ck"
 refused "word2vec: --min-count 2 refused" "min_count=1.*min_count=2" \
   $EMB train word2vec --quiet --min-count 2 --input "$T/c.txt" --output "$T/out.bin" --resume "$T/w.ck"
+$EMB train word2vec --quiet --input "$T/c.txt" --output "$T/out.bin" --resume "$T/w.ck" --checkpoint "$T/other.ck" 2> "$T/err"
+check "word2vec: --resume with --checkpoint naming another file is a usage error" \
+  test $? -eq 2 -a ! -e "$T/out.bin" -a ! -e "$T/other.ck" -a "$(wc -l < "$T/err")" -eq 1
 refused "word2vec: missing resume file refused" "cannot open.*nope" \
   $EMB train word2vec --quiet --input "$T/c.txt" --output "$T/out.bin" --resume "$T/nope"
 damage "$T/w.ck" "$T/w_bad.ck"
@@ -88,7 +91,7 @@ refused "node2vec: another --seed refused" "seed" \
   $EMB train node2vec $N --seed 4 --p 0.5 --q 2 --output "$T/out.bin" --resume "$T/n.ck"
 refused "node2vec: another --walk-length refused" "walk_length=80.*walk_length=40" \
   $EMB train node2vec $N --seed 3 --p 0.5 --q 2 --walk-length 40 --output "$T/out.bin" --resume "$T/n.ck"
-refused "node2vec: --dim 8 refused" "--dim 16.*--dim 8" \
+refused "node2vec: --dim 8 refused" "dim=16, this run has dim=8" \
   $EMB train node2vec --quiet --dim 8 --threads 1 --input "$K" --seed 3 --p 0.5 --q 2 --output "$T/out.bin" --resume "$T/n.ck"
 refused "node2vec resumed as deepwalk refused" "trainer=node2vec.*trainer=deepwalk" \
   $EMB train deepwalk $N --seed 3 --output "$T/out.bin" --resume "$T/n.ck"
@@ -118,13 +121,16 @@ refused "line: a damaged checkpoint is refused by its checksum" "checksum" \
 
 # ---- KGE ----------------------------------------------------------------
 G="--model transe --data $TD/nations --dim 8 --negatives 8 --batch 32 --threads 1 --quiet"
-$EMB train kge $G --steps 60 --output "$T/k_full.kge"
+$EMB train kge $G --steps 6000 --output "$T/k_full.kge"
 check "kge: uninterrupted run" test $? -eq 0 -a -s "$T/k_full.kge"
-$EMB train kge $G --steps 30 --output "$T/k_half.kge" --checkpoint "$T/k.ck" --checkpoint-every 30
-check "kge: a checkpoint at step 30" test $? -eq 0 -a -s "$T/k.ck"
+# Checkpoints every millisecond in the first half: the last one is at some
+# step of 1..3000 (its header names it); resumed to 6000 = uninterrupted.
+$EMB train kge $G --steps 3000 --output "$T/k_half.kge" --checkpoint "$T/k.ck" --checkpoint-every 0.001
+step=$(head -c 2000 "$T/k.ck" 2>/dev/null | grep -a -m1 '^step=' | cut -d= -f2)
+check "kge: a checkpoint in the first half (step ${step:-none})" test -s "$T/k.ck" -a "${step:-0}" -gt 0 -a "${step:-0}" -le 3000
 cp "$T/k.ck" "$T/k30.ck"
-$EMB train kge $G --steps 60 --output "$T/out.kge" --checkpoint "$T/k.ck" --resume
-check "kge: resume from step 30 = uninterrupted run" cmp -s "$T/k_full.kge" "$T/out.kge"
+$EMB train kge $G --steps 6000 --output "$T/out.kge" --checkpoint "$T/k.ck" --resume
+check "kge: resume from that step = uninterrupted run" cmp -s "$T/k_full.kge" "$T/out.kge"
 cp "$T/k30.ck" "$T/k.ck"
 refused "kge: missing resume file refused" "cannot resume from .*nope" \
   $EMB train kge $G --steps 60 --output "$T/out.kge" --checkpoint "$T/nope" --resume

@@ -168,10 +168,10 @@ check "failed periodic checkpoints: exit 0" test $rc -eq 0
 grep -q "warning: cannot write checkpoint .*full.ck: File too large" "$T/err.log" && pass "... warned with the reason" || { fail "... warned with the reason"; head -3 "$T/err.log"; }
 check "... the vectors are written" test "$(head -1 "$T/full.bin" | cut -d' ' -f1)" = "$n_words"
 check "... no checkpoint file, no temporary" test -z "$(ls -A "$T" | grep -e full.ck -e emb-tmp)"
-# The same for KGE (checkpoints every 5 steps: ~50 KB with the optimiser
+# The same for KGE (checkpoints every millisecond: ~50 KB with the optimiser
 # state, the model ~17 KB) and LINE (~35 KB for two tables, .bin ~17 KB).
-(trap '' XFSZ; ulimit -f 30; exec $EMB train kge --model transe --data "$T/kg" --output "$T/kfull.kge" --dim 200 --steps 20 \
-   --checkpoint "$T/kfull.ck" --checkpoint-every 5 --threads 1 --quiet) > "$T/out.log" 2> "$T/err.log"
+(trap '' XFSZ; ulimit -f 30; exec $EMB train kge --model transe --data "$T/kg" --output "$T/kfull.kge" --dim 200 --steps 500 \
+   --checkpoint "$T/kfull.ck" --checkpoint-every 0.001 --threads 1 --quiet) > "$T/out.log" 2> "$T/err.log"
 check "kge: failed periodic checkpoints: exit 0" test $? -eq 0
 grep -q "warning: cannot write checkpoint .*kfull.ck: File too large" "$T/err.log" && pass "... warned with the reason" || fail "... warned with the reason"
 check "... the model is written" test -s "$T/kfull.kge"

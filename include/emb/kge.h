@@ -8,8 +8,9 @@
  *     emb_kg_load(&kg, "data/WN18RR", &err);          // train/valid/test
  *     struct emb_kge_params p = emb_kge_default_params();
  *     p.model = EMB_KGE_ROTATE; p.dim = 500;
+ *     struct emb_train_opts o = emb_train_default_opts(); // threads, seed, checkpoints
  *     struct emb_kge *m = NULL;
- *     emb_kge_train(kg, &p, &m, &err);
+ *     emb_kge_train(kg, &p, &o, &m, &err);
  *     float *s = malloc(kg->n_entities * sizeof *s);
  *     emb_kge_score_tails(m, h, r, s);                // s[t] = score(h, r, t)
  *     emb_kge_save(m, "model.kge", &err);
@@ -19,12 +20,12 @@
 #ifndef EMB_KGE_H
 #define EMB_KGE_H
 
-#include <signal.h>
 #include <stdint.h>
 
 #include "emb/err.h"
 #include "emb/kg.h"
 #include "emb/table.h"
+#include "emb/train.h"
 #include "emb/vec.h"
 #include "emb/vocab.h"
 
@@ -32,7 +33,7 @@
 extern "C" {
 #endif
 
-/* ---- models (src/models/kge.c) ---------------------------------------- */
+/* ---- models (src/models/kge.c, one file per model: kge_<name>.c) ------- */
 
 /* Largest --dim accepted (complex models store 2*dim floats a row). */
 #define EMB_KGE_MAX_DIM 4096
@@ -74,6 +75,12 @@ void emb_kge_score_tails(const struct emb_kge *m, int32_t h, int32_t r, float *o
 /* out[e] = score(e, r, t) for every entity e (reciprocal: score(t, r^-1, e)). */
 void emb_kge_score_heads(const struct emb_kge *m, int32_t r, int32_t t, float *out);
 
+/* The query row q (m->ent->dim floats) of (a, r, ?), or of (?, r, a) when
+ * head, such that every candidate e scores F(q, e): h + r, h * r, ... (see
+ * src/models/kge_model.h). Reciprocal models ask (?, r, a) as
+ * (a, r^-1, ?). Used by evaluators that score many candidates at once. */
+void emb_kge_query_row(const struct emb_kge *m, int head, int32_t a, int32_t r, float *q);
+
 /* Native model file (magic "EMBKGE\0\0", versioned header with model kind,
  * dims, counts; names; tables). Written atomically, as format 2, with the
  * CRC-32s of io.h's framing: a damaged file is EMB_EFORMAT ("checksum
@@ -93,27 +100,31 @@ float emb_kge_score_rows(const struct emb_kge *m, const float *h, const float *r
 void emb_kge_grad_rows(const struct emb_kge *m, const float *h, const float *r, const float *t, float g, float *gh,
                        float *gr, float *gt);
 
-/* A model with randomly initialised tables for the entities and relations
- * of kg (names copied): entities uniform in [-s, s), s = p->init_scale or
- * (gamma + 2) / dim as in the RotatE code; RotatE phases uniform in
- * [-pi, pi). */
+/* A model with randomly initialised tables (from seed) for the entities
+ * and relations of kg (names copied): entities uniform in [-s, s),
+ * s = p->init_scale or (gamma + 2) / dim as in the RotatE code; RotatE
+ * phases uniform in [-pi, pi). */
 struct emb_kge_params;
-int emb_kge_new(struct emb_kge **out, const struct emb_kg *kg, const struct emb_kge_params *p, struct emb_err *err);
+int emb_kge_new(struct emb_kge **out, const struct emb_kg *kg, const struct emb_kge_params *p, uint64_t seed,
+                struct emb_err *err);
 
 /* Write the entity vectors in a vector format (emb_vecs_save: word2vec
  * text or binary, npy), one row per entity named as in the dataset.
  * Complex models write 2*dim values (real parts, then imaginary). */
 int emb_kge_export_entities(const struct emb_kge *m, const char *path, struct emb_err *err);
 
-/* ---- training (src/models/kge.c) ---------------------------------------
+/* ---- training (src/models/kge_train.c) ---------------------------------
  *
  * Mini-batches of positive triples in shuffled order; each batch is split
  * into chunks (one per thread by default) and every positive of a chunk is
  * scored against the same `negatives` corrupted entities (head or tail),
  * as PyTorch-BigGraph and DGL-KE do, so a chunk costs small dense products
  * instead of one gather per negative. Each chunk updates the rows it
- * touched (lazy Adam or Adagrad) without locks (Hogwild between threads);
- * n_threads == 1 with a fixed seed is deterministic. */
+ * touched (lazy Adam or Adagrad of optim.h) without locks (Hogwild between
+ * threads); one thread with a fixed seed is deterministic. Threads, seed,
+ * progress, stop, checkpoints and resume follow the trainer contract
+ * (train.h): progress reports count steps (unit "triples" for the rate),
+ * VALID reports carry the filtered valid MRR as metric. */
 
 enum emb_kge_loss {
     EMB_KGE_LOSS_ADV = 0,  /* self-adversarial negative sampling (RotatE paper) */
@@ -127,19 +138,6 @@ enum emb_kge_neg {
     EMB_KGE_NEG_BERNOULLI,   /* per relation: corrupt the head w.p. tph / (tph + hpt) */
 };
 
-/* What the progress callback sees. event: 0 periodic progress, 1 after a
- * validation (valid_mrr set), 2 a checkpoint was written. */
-struct emb_kge_progress {
-    int event;
-    int64_t step, n_steps;
-    double loss;            /* mean loss since the last report */
-    double triples_per_sec; /* positive triples per second */
-    double valid_mrr;       /* filtered MRR on (a sample of) valid, -1 if none yet */
-    double best_mrr;
-    int64_t best_step;
-};
-typedef void (*emb_kge_progress_fn)(void *ctx, const struct emb_kge_progress *pr);
-
 struct emb_kge_params {
     enum emb_kge_model model;    /* ROTATE */
     int32_t dim;                 /* 200 (complex models: complex dimensions) */
@@ -149,7 +147,7 @@ struct emb_kge_params {
     float adv_temp;              /* 1.0: self-adversarial temperature alpha */
     int32_t negatives;           /* 256 shared negatives per chunk */
     int32_t batch;               /* 512 positive triples per step */
-    int32_t chunk;               /* positives sharing negatives; 0 = batch / n_threads */
+    int32_t chunk;               /* positives sharing negatives; 0 = batch / threads */
     enum emb_kge_neg neg_sampling; /* UNIFORM */
     enum emb_kge_opt optimizer;  /* ADAM */
     float lr;                    /* 0.001 */
@@ -163,26 +161,10 @@ struct emb_kge_params {
                                     (the RotatE code draws them again) */
     int32_t epochs;              /* 50 (ignored when steps > 0) */
     int64_t steps;               /* 0: epochs * ceil(n_train / batch) */
-    uint64_t seed;               /* 1 */
-    int32_t n_threads;           /* 1 */
     enum emb_simd simd;          /* AUTO */
     int64_t valid_every;         /* steps between validations; 0 = none */
     int32_t valid_max;           /* valid triples used for it; 0 = all (1000) */
     int32_t patience;            /* validations without improvement before stopping; 0 = never */
-    const char *checkpoint_path; /* NULL = no checkpoints */
-    int64_t checkpoint_every;    /* steps (0 = only when stopped) */
-    int resume;                  /* continue from checkpoint_path: it must exist
-                                    (else EMB_EIO), and the dataset (a CRC of the
-                                    train triples) and the settings that shape
-                                    training (all but steps, epochs, threads and
-                                    the intervals) must match (else EMB_EINVAL
-                                    naming the first that differs) */
-    emb_kge_progress_fn progress;
-    void *progress_ctx;
-    emb_warn_fn warn; /* a failed periodic checkpoint: warned, training goes on */
-    void *warn_ctx;
-    int64_t progress_every;      /* steps between progress calls (100) */
-    volatile sig_atomic_t *stop; /* non-zero: checkpoint, stop, return EMB_EINTR */
 };
 
 struct emb_kge_params emb_kge_default_params(void);
@@ -197,12 +179,17 @@ int emb_kge_neg_parse(const char *s, enum emb_kge_neg *out, struct emb_err *err)
 /* Train on kg->train and return the model in *out (caller frees). With
  * validation (valid_every > 0 and a valid split), the returned model is
  * the one with the best valid MRR (checked every valid_every steps and at
- * the end); patience > 0 also stops training early. Errors: bad params; EMB_EINTR when stopped (a checkpoint is
- * written when checkpoint_path is set); EMB_ENUMERIC when the loss or the
- * tables become non-finite: the message names the step, training stops,
- * and the last checkpoint written (always a finite one) is left as it was. */
-int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, struct emb_kge **out,
-                  struct emb_err *err);
+ * the end); patience > 0 also stops training early. A checkpoint holds
+ * the settings that shape training (all of p but steps, epochs and the
+ * validation intervals, and opts' seed) and a CRC of the train triples;
+ * resuming with others is EMB_EINVAL naming the first that differs.
+ * Errors: bad params or opts; EMB_EINTR when stopped (a checkpoint is
+ * written when opts->checkpoint_path is set); EMB_ENUMERIC when the loss
+ * or the tables become non-finite: the message names the step, training
+ * stops, and the last checkpoint written (always a finite one) is left as
+ * it was. */
+int emb_kge_train(const struct emb_kg *kg, const struct emb_kge_params *p, const struct emb_train_opts *opts,
+                  struct emb_kge **out, struct emb_err *err);
 
 /* Filtered MRR of m on up to max_triples triples of `eval` (0 = all; the
  * first ones in file order), both directions, ranking against every

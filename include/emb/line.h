@@ -4,7 +4,8 @@
  *     struct emb_line_params p = emb_line_default_params();
  *     p.order = EMB_LINE_BOTH;          // concatenation, as in the paper
  *     struct emb_table *vec = NULL;
- *     int rc = emb_line_train(g, &p, &vec, &err);   // (n_nodes, dim)
+ *     struct emb_train_opts o = emb_train_default_opts();   // threads, seed, ...
+ *     int rc = emb_line_train(g, &p, &o, &vec, &err);   // (n_nodes, dim)
  *     emb_vecs_save(g->names, vec, "line.txt", EMB_FMT_AUTO, NULL, &err);
  *     emb_table_free(vec);
  *
@@ -18,15 +19,15 @@
  * DESIGN: arcs are drawn from an alias table over arc weights (8 bytes an
  * arc, O(1) a draw), which is LINE's edge sampling: weighted graphs need no
  * gradient scaling. Threads run Hogwild over their share of the samples
- * with their own RNG stream, so n_threads == 1 with a fixed seed is
+ * with their own RNG stream, so one thread with a fixed seed is
  * deterministic. EMB_LINE_BOTH trains a dim/2 first-order and a dim/2
  * second-order model, scales each row of each to unit length and
  * concatenates them (the paper's recipe).
  *
  * Checkpoints ("EMBLINCK") hold the tables, the finished first-order table
  * of BOTH, each thread's position and RNG state and the settings; training
- * pauses its threads to write one every checkpoint_every seconds and on
- * stop. Resuming with resume_path needs the same graph (a CRC of its arcs
+ * pauses its threads to write one on train.h's clock and on stop.
+ * Resuming (o->resume) needs the same graph (a CRC of its arcs
  * and weights) and settings (a mismatch is EMB_EINVAL naming it; a damaged
  * file, caught by the CRCs of io.h's framing, EMB_EFORMAT); with one thread a resumed run gives the same
  * bytes as an uninterrupted one. A different thread count splits the
@@ -34,12 +35,12 @@
 #ifndef EMB_LINE_H
 #define EMB_LINE_H
 
-#include <signal.h>
 #include <stdint.h>
 
 #include "emb/err.h"
 #include "emb/graph.h"
 #include "emb/table.h"
+#include "emb/train.h"
 #include "emb/vec.h"
 
 #ifdef __cplusplus
@@ -48,37 +49,26 @@ extern "C" {
 
 enum emb_line_order { EMB_LINE_FIRST = 1, EMB_LINE_SECOND = 2, EMB_LINE_BOTH = 3 };
 
-/* Progress: fraction of all samples done, samples per second, current rate. */
-typedef void (*emb_line_progress_fn)(void *ctx, double fraction, double samples_per_sec, double rho);
-
 struct emb_line_params {
     enum emb_line_order order; /* SECOND */
     int32_t dim;               /* 128 (for BOTH: dim/2 each, dim must be even) */
     int32_t negative;          /* 5 */
     int64_t n_samples;         /* arcs drawn in all; 0 = 100 per arc (at least 10^6) */
     float rho;                 /* 0.025: starting learning rate */
-    uint64_t seed;             /* 1 */
-    int32_t n_threads;         /* 1 */
     enum emb_simd simd;        /* AUTO */
-    emb_line_progress_fn progress;
-    void *progress_ctx;
-    emb_warn_fn warn; /* a failed periodic checkpoint: warned, training goes on */
-    void *warn_ctx;
-    volatile sig_atomic_t *stop; /* non-zero: stop early (after saving a checkpoint
-                                    when checkpoint_path is set), return EMB_EINTR */
-    const char *checkpoint_path; /* NULL = no checkpoints */
-    double checkpoint_every;     /* seconds between checkpoints (600) */
-    const char *resume_path;     /* continue from this checkpoint (NULL = fresh) */
 };
 
 struct emb_line_params emb_line_default_params(void);
 int emb_line_params_check(const struct emb_line_params *p, struct emb_err *err);
 
-/* Train on g and return the node vectors in *out (n_nodes rows, p->dim
- * columns; caller frees with emb_table_free). Errors: bad params, a graph
- * without arcs, EMB_EINTR when stopped, EMB_ENUMERIC if training diverged. */
-int emb_line_train(const struct emb_graph *g, const struct emb_line_params *p, struct emb_table **out,
-                   struct emb_err *err);
+/* Train on g under o (train.h: threads or pool, seed, progress in
+ * "samples" with phase "order 1" / "order 2" for BOTH, stop,
+ * checkpoints, resume) and return the node vectors in *out (n_nodes rows,
+ * p->dim columns; caller frees with emb_table_free). Errors: bad params, a
+ * graph without arcs, EMB_EINTR when stopped, EMB_ENUMERIC if training
+ * diverged. */
+int emb_line_train(const struct emb_graph *g, const struct emb_line_params *p, const struct emb_train_opts *o,
+                   struct emb_table **out, struct emb_err *err);
 
 #ifdef __cplusplus
 }

@@ -4,7 +4,8 @@
  *     struct emb_walk_params wp = emb_walk_default_params();   // p = q = 1: DeepWalk
  *     struct emb_w2v_params sp = emb_n2v_default_w2v_params();
  *     struct emb_table *vec = NULL;
- *     int rc = emb_n2v_train(g, &wp, &sp, NULL, &vec, NULL, &err);  // (n_nodes, dim)
+ *     struct emb_train_opts o = emb_train_default_opts();
+ *     int rc = emb_n2v_train(g, &wp, &sp, &o, &vec, NULL, &err);  // (n_nodes, dim)
  *     emb_table_free(vec);
  *
  * The skip-gram vocabulary is the graph's nodes in id order, counted by how
@@ -35,14 +36,17 @@ struct emb_n2v_stats {
 };
 
 /* Walk g with wp, train sp (its model must be skip-gram or CBOW, any loss)
- * on the walks, and return the input vectors in *out (caller frees).
- * sp->checkpoint_path makes training write checkpoints (and one on stop);
- * resume_path (NULL = fresh) continues from one: the walks are made again
- * (they depend only on the graph, wp and the seed, not on the thread
- * count) and the checkpoint must have been made on the same nodes
+ * on the walks, and return the input vectors in *out (caller frees). o is
+ * train.h's contract: one pool (o->pool, else one of o->n_threads made
+ * here) runs the walks (progress phase "walks") and the training (phase
+ * "train"); o->checkpoint_path makes training write checkpoints (and one on
+ * stop); o->resume continues from one: the walks are made again (they
+ * depend only on the graph, wp and the seed, not on the thread count) and
+ * the checkpoint must have been made with the same walk settings
+ * (wp->trainer included) and skip-gram settings on the same nodes
  * (EMB_EINVAL otherwise). stats may be NULL. */
 int emb_n2v_train(const struct emb_graph *g, const struct emb_walk_params *wp, const struct emb_w2v_params *sp,
-                  const char *resume_path, struct emb_table **out, struct emb_n2v_stats *stats,
+                  const struct emb_train_opts *o, struct emb_table **out, struct emb_n2v_stats *stats,
                   struct emb_err *err);
 
 #ifdef __cplusplus

@@ -15,11 +15,23 @@
  * Lazy (sparse) updates: emb_optim_step_rows updates only the given rows of
  * a (rows x dim) table -- SparseAdam for Adam, and the plain rule restricted
  * to those rows for the others -- after emb_optim_tick has advanced the step
- * count once for the batch (Adam's bias corrections use the global count). */
+ * count once for the batch (Adam's bias corrections use the global count).
+ * Rows that are not one table (say gradients gathered by slot) are updated
+ * one at a time with emb_optim_step_row and the corrections of the
+ * current count (emb_optim_corrections); a caller that counts its own
+ * updates sets o.step first.
+ *
+ * Adam's update is w -= lr * (m / bc1) / (sqrt(v / bc2) + eps), with the
+ * bias corrections bc = 1 - beta^step. o.simd picks the kernel (the
+ * constructors take emb_simd_resolve(EMB_SIMD_AUTO)): at EMB_SIMD_AVX512,
+ * Adam without weight decay runs 16 lanes at a time (fused multiply-adds,
+ * so its last bits differ from the scalar loop's). */
 #ifndef EMB_OPTIM_H
 #define EMB_OPTIM_H
 
 #include <stdint.h>
+
+#include "emb/simd.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +47,7 @@ struct emb_optim {
     float eps;          /* Adagrad, Adam, AdamW */
     float weight_decay; /* L2 in the gradient (SGD, Adagrad, Adam); decoupled (AdamW) */
     int64_t step;       /* updates so far (Adam's bias corrections) */
+    enum emb_simd simd; /* kernel level, as emb_simd_resolve returns it */
 };
 
 struct emb_optim_param {
@@ -56,6 +69,16 @@ void emb_optim_tick(struct emb_optim *o);
 /* Update rows[0..n_rows) (distinct) of a table of rows of dim floats. */
 void emb_optim_step_rows(const struct emb_optim *o, struct emb_optim_param *p, int64_t dim, const int32_t *rows,
                          int64_t n_rows);
+
+/* Adam's bias corrections 1 - beta1^step, 1 - beta2^step (1 for the others). */
+struct emb_optim_bc {
+    float bc1, bc2;
+};
+struct emb_optim_bc emb_optim_corrections(const struct emb_optim *o);
+/* Update one row: n floats of w with gradient g and state m, v (as in
+ * struct emb_optim_param), with the corrections bc. */
+void emb_optim_step_row(const struct emb_optim *o, struct emb_optim_bc bc, float *w, const float *g, float *m, float *v,
+                        int64_t n);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,8 @@
  *     struct emb_stream *walks = NULL;
  *     int64_t *visits = NULL;
  *     struct emb_walk_stats st;
- *     int rc = emb_walk_generate(g, &wp, &walks, &visits, &st, &err);
+ *     struct emb_train_opts o = emb_train_default_opts();   // threads, seed, progress, stop
+ *     int rc = emb_walk_generate(g, &wp, &o, &walks, &visits, &st, &err);
  *     // walks: one sentence per walk, ids = graph node ids; feed to emb_w2v_train
  *     emb_stream_free(walks);
  *     emb_free(visits);
@@ -50,12 +51,12 @@
 #ifndef EMB_WALK_H
 #define EMB_WALK_H
 
-#include <signal.h>
 #include <stdint.h>
 
 #include "emb/err.h"
 #include "emb/graph.h"
 #include "emb/stream.h"
+#include "emb/train.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,23 +66,14 @@ extern "C" {
  * full row instead (see above). */
 #define EMB_WALK_MAX_TRIALS 64
 
-/* Progress: fraction of all walks done and the step rate so far. Called
- * from the calling thread between batches. */
-typedef void (*emb_walk_progress_fn)(void *ctx, double fraction, double steps_per_sec);
-
 struct emb_walk_params {
     int32_t walk_length;    /* 80: nodes per walk, the start included (1..1000000) */
     int32_t walks_per_node; /* 10: rounds over all nodes */
     double p;               /* 1: return parameter (> 0) */
     double q;               /* 1: in-out parameter (> 0) */
-    uint64_t seed;          /* 1 */
-    int32_t n_threads;      /* 1 */
     int64_t chunk_tokens;   /* 65536: stream chunk size (for parallel training) */
     const char *save_path;  /* NULL; else the walks are also written here, one
                                a line, node names separated by spaces */
-    emb_walk_progress_fn progress;
-    void *progress_ctx;
-    volatile sig_atomic_t *stop; /* when non-zero, stop and return EMB_EINTR */
     const char *trainer;    /* NULL; emb_n2v_train saves it in checkpoints and
                                requires it on resume ("deepwalk", "node2vec") */
 };
@@ -100,14 +92,18 @@ struct emb_walk_stats {
     double steps_per_sec;
 };
 
-/* Generate the walks over g. On success *stream_out (finished, read-only;
+/* Generate the walks over g with the threads (o->pool, else o->n_threads),
+ * seed and stop flag of o (train.h); progress reports carry phase "walks"
+ * and unit "steps". Checkpoint and resume fields of o are not used (walks
+ * are made again on resume). On success *stream_out (finished, read-only;
  * emb_stream_free) holds one sentence per walk, and *visits_out (may be
  * NULL to skip; (g->n_nodes) counts, release with emb_free) how often each
  * node appears in the walks -- every node is at least a start node, so
  * counts are >= walks_per_node. stats may be NULL. Errors: EMB_EINVAL (bad
  * params), EMB_ENOMEM, EMB_EIO (save_path), EMB_EINTR (stopped). */
-int emb_walk_generate(const struct emb_graph *g, const struct emb_walk_params *p, struct emb_stream **stream_out,
-                      int64_t **visits_out, struct emb_walk_stats *stats, struct emb_err *err);
+int emb_walk_generate(const struct emb_graph *g, const struct emb_walk_params *p, const struct emb_train_opts *o,
+                      struct emb_stream **stream_out, int64_t **visits_out, struct emb_walk_stats *stats,
+                      struct emb_err *err);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,7 @@
 #include "emb/kgeval.h"
 #include "emb/pool.h"
 #include "emb/rank.h"
+#include "kgeval_internal.h"
 
 /* Queries scored together; the score buffer is (QB x n_entities) floats
  * per thread, capped at SCORE_BUF_BYTES for very large graphs. */
@@ -75,17 +76,6 @@ struct emb_kgeval_metrics emb_kgeval_metrics_of(const double *ranks, int64_t n) 
 
 /* ---- model shape and query vectors -------------------------------------- */
 
-enum kind { K_DOT, K_L1, K_L2, K_ROT };
-
-/* What a kernel needs: the entity table and how to combine q with a row. */
-struct kern {
-    enum kind kind;
-    const float *E; /* (n_ent, lde) entity rows */
-    int64_t n_ent, lde;
-    int64_t L;      /* floats compared per row: lde (padding is zero) */
-    int64_t half;   /* RotatE: dim (imaginary parts start there) */
-    float gamma;
-};
 
 /* Check the tables have the shape of the model's kind; fill k. */
 static int model_kern(const struct emb_kge *m, struct kern *k, struct emb_err *err) {
@@ -123,416 +113,8 @@ static int model_kern(const struct emb_kge *m, struct kern *k, struct emb_err *e
 /* q: (lde) zero-padded query row for (a, r, ?) when dir is TAIL (a = h)
  * or (?, r, a) when HEAD (a = t). See the table at the top. */
 static void make_query(const struct emb_kge *m, enum emb_kgeval_dir dir, int32_t a, int32_t r, float *q) {
-    if (m->reciprocal && dir == EMB_KGEVAL_HEAD) { /* (?, r, t) as (t, r^-1, ?) */
-        r = emb_kge_head_rel(m, r);
-        dir = EMB_KGEVAL_TAIL;
-    }
-    const float *x = emb_table_row(m->ent, a), *w = emb_table_row(m->rel, r);
-    int64_t d = m->dim;
     memset(q, 0, (size_t)m->ent->dim_padded * sizeof *q);
-    switch (m->model) {
-    case EMB_KGE_TRANSE:
-        for (int64_t i = 0; i < d; i++) q[i] = dir == EMB_KGEVAL_TAIL ? x[i] + w[i] : x[i] - w[i];
-        break;
-    case EMB_KGE_DISTMULT:
-        for (int64_t i = 0; i < d; i++) q[i] = x[i] * w[i];
-        break;
-    case EMB_KGE_COMPLEX:
-        for (int64_t i = 0; i < d; i++) {
-            float xr = x[i], xi = x[d + i], wr = w[i], wi = w[d + i];
-            if (dir == EMB_KGEVAL_TAIL) { /* h o r */
-                q[i] = xr * wr - xi * wi;
-                q[d + i] = xr * wi + xi * wr;
-            } else { /* conj(r o conj t) */
-                q[i] = wr * xr + wi * xi;
-                q[d + i] = wr * xi - wi * xr;
-            }
-        }
-        break;
-    case EMB_KGE_ROTATE:
-        for (int64_t i = 0; i < d; i++) {
-            float c = cosf(w[i]), s = sinf(w[i]), xr = x[i], xi = x[d + i];
-            if (dir == EMB_KGEVAL_HEAD) s = -s; /* rotate back */
-            q[i] = xr * c - xi * s;
-            q[d + i] = xr * s + xi * c;
-        }
-        break;
-    }
-}
-
-/* ---- kernels ------------------------------------------------------------ */
-
-/* out[qi * ldo + e] = score(Q row qi, entity e) for qi < nq, e_lo <= e < e_hi.
- * Q: (nq, k->L). */
-typedef void (*block_fn)(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi, float *out,
-                         int64_t ldo);
-
-/* Scalar reference for one pair. */
-static float pair_ref(const struct kern *k, const float *q, const float *e) {
-    float s = 0.0f;
-    switch (k->kind) {
-    case K_DOT:
-        for (int64_t i = 0; i < k->L; i++) s += q[i] * e[i];
-        return s;
-    case K_L1:
-        for (int64_t i = 0; i < k->L; i++) s += fabsf(q[i] - e[i]);
-        return k->gamma - s;
-    case K_L2:
-        for (int64_t i = 0; i < k->L; i++) s += (q[i] - e[i]) * (q[i] - e[i]);
-        return k->gamma - sqrtf(s);
-    case K_ROT:
-        for (int64_t i = 0; i < k->half; i++) {
-            float dr = q[i] - e[i], di = q[k->half + i] - e[k->half + i];
-            s += sqrtf(dr * dr + di * di);
-        }
-        return k->gamma - s;
-    }
-    return s;
-}
-
-static void block_ref(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi, float *out,
-                      int64_t ldo) {
-    for (int64_t e = e_lo; e < e_hi; e++)
-        for (int qi = 0; qi < nq; qi++) out[qi * ldo + e] = pair_ref(k, Q + qi * k->L, k->E + e * k->lde);
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define KGE_HAVE_X86 1
-#define AVX512 __attribute__((target("avx512f")))
-
-/* The per-16-float accumulate steps of the three real kernels. */
-#define ACC_DOT(a, x, y) a = _mm512_fmadd_ps(x, y, a)
-#define ACC_L1(a, x, y) a = _mm512_add_ps(a, _mm512_abs_ps(_mm512_sub_ps(x, y)))
-#define ACC_L2(a, x, y)                     \
-    do {                                    \
-        __m512 d_ = _mm512_sub_ps(x, y);    \
-        a = _mm512_fmadd_ps(d_, d_, a);     \
-    } while (0)
-#define FIN_DOT(s) (s)
-#define FIN_L1(s) (gamma - (s))
-#define FIN_L2(s) (gamma - sqrtf(s))
-
-/* A 4 queries x 4 entities register block over whole padded rows (L is a
- * multiple of 16), with 1 x 1 loops for the edges. */
-#define DEF_BLOCK512(NAME, ACC, FIN)                                                                          \
-    AVX512 static void NAME(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi,         \
-                            float *out, int64_t ldo) {                                                        \
-        const int64_t L = k->L, lde = k->lde;                                                                 \
-        const float gamma = k->gamma;                                                                         \
-        (void)gamma;                                                                                          \
-        int64_t e = e_lo;                                                                                     \
-        for (; e + 4 <= e_hi; e += 4) {                                                                       \
-            const float *y0 = k->E + e * lde, *y1 = y0 + lde, *y2 = y1 + lde, *y3 = y2 + lde;                 \
-            int qi = 0;                                                                                       \
-            for (; qi + 4 <= nq; qi += 4) {                                                                   \
-                const float *x0 = Q + qi * L, *x1 = x0 + L, *x2 = x1 + L, *x3 = x2 + L;                       \
-                __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00,      \
-                       a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, \
-                       a32 = a00, a33 = a00;                                                                  \
-                for (int64_t i = 0; i < L; i += 16) {                                                         \
-                    __m512 v0 = _mm512_load_ps(x0 + i), v1 = _mm512_load_ps(x1 + i);                          \
-                    __m512 v2 = _mm512_load_ps(x2 + i), v3 = _mm512_load_ps(x3 + i), w;                       \
-                    w = _mm512_load_ps(y0 + i);                                                               \
-                    ACC(a00, v0, w); ACC(a10, v1, w); ACC(a20, v2, w); ACC(a30, v3, w);                       \
-                    w = _mm512_load_ps(y1 + i);                                                               \
-                    ACC(a01, v0, w); ACC(a11, v1, w); ACC(a21, v2, w); ACC(a31, v3, w);                       \
-                    w = _mm512_load_ps(y2 + i);                                                               \
-                    ACC(a02, v0, w); ACC(a12, v1, w); ACC(a22, v2, w); ACC(a32, v3, w);                       \
-                    w = _mm512_load_ps(y3 + i);                                                               \
-                    ACC(a03, v0, w); ACC(a13, v1, w); ACC(a23, v2, w); ACC(a33, v3, w);                       \
-                }                                                                                             \
-                float *o = out + qi * ldo + e;                                                                \
-                o[0] = FIN(_mm512_reduce_add_ps(a00)); o[1] = FIN(_mm512_reduce_add_ps(a01));                 \
-                o[2] = FIN(_mm512_reduce_add_ps(a02)); o[3] = FIN(_mm512_reduce_add_ps(a03));                 \
-                o += ldo;                                                                                     \
-                o[0] = FIN(_mm512_reduce_add_ps(a10)); o[1] = FIN(_mm512_reduce_add_ps(a11));                 \
-                o[2] = FIN(_mm512_reduce_add_ps(a12)); o[3] = FIN(_mm512_reduce_add_ps(a13));                 \
-                o += ldo;                                                                                     \
-                o[0] = FIN(_mm512_reduce_add_ps(a20)); o[1] = FIN(_mm512_reduce_add_ps(a21));                 \
-                o[2] = FIN(_mm512_reduce_add_ps(a22)); o[3] = FIN(_mm512_reduce_add_ps(a23));                 \
-                o += ldo;                                                                                     \
-                o[0] = FIN(_mm512_reduce_add_ps(a30)); o[1] = FIN(_mm512_reduce_add_ps(a31));                 \
-                o[2] = FIN(_mm512_reduce_add_ps(a32)); o[3] = FIN(_mm512_reduce_add_ps(a33));                 \
-            }                                                                                                 \
-            for (; qi < nq; qi++)                                                                             \
-                for (int j = 0; j < 4; j++) {                                                                 \
-                    const float *x = Q + qi * L, *y = k->E + (e + j) * lde;                                   \
-                    __m512 a = _mm512_setzero_ps();                                                           \
-                    for (int64_t i = 0; i < L; i += 16) ACC(a, _mm512_load_ps(x + i), _mm512_load_ps(y + i)); \
-                    out[qi * ldo + e + j] = FIN(_mm512_reduce_add_ps(a));                                     \
-                }                                                                                             \
-        }                                                                                                     \
-        for (; e < e_hi; e++)                                                                                 \
-            for (int qi = 0; qi < nq; qi++) {                                                                 \
-                const float *x = Q + qi * L, *y = k->E + e * lde;                                             \
-                __m512 a = _mm512_setzero_ps();                                                               \
-                for (int64_t i = 0; i < L; i += 16) ACC(a, _mm512_load_ps(x + i), _mm512_load_ps(y + i));     \
-                out[qi * ldo + e] = FIN(_mm512_reduce_add_ps(a));                                             \
-            }                                                                                                 \
-    }
-
-DEF_BLOCK512(block_dot512, ACC_DOT, FIN_DOT)
-DEF_BLOCK512(block_l1512, ACC_L1, FIN_L1)
-DEF_BLOCK512(block_l2512, ACC_L2, FIN_L2)
-
-/* sqrt(s) for s >= 0 from the 14-bit reciprocal square root and one
- * Newton step (about 1 ulp; vsqrtps is several times slower and RotatE
- * takes one square root per complex coordinate). Zero stays zero. */
-AVX512 static inline __m512 sqrt_fast512(__m512 s) {
-    __mmask16 pos = _mm512_cmp_ps_mask(s, _mm512_setzero_ps(), _CMP_GT_OQ);
-    __m512 y = _mm512_maskz_rsqrt14_ps(pos, s);
-    __m512 r = _mm512_mul_ps(s, y);
-    __m512 h = _mm512_fnmadd_ps(y, r, _mm512_set1_ps(3.0f)); /* 3 - y r */
-    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), r), h);
-}
-
-/* One complex chunk of RotatE: a += |q - e| over 16 coordinates. */
-#define ACC_ROT(a, qr, qi, er, ei)                                                                  \
-    do {                                                                                            \
-        __m512 dr_ = _mm512_sub_ps(qr, er), di_ = _mm512_sub_ps(qi, ei);                            \
-        a = _mm512_add_ps(a, sqrt_fast512(_mm512_fmadd_ps(di_, di_, _mm512_mul_ps(dr_, dr_))));   \
-    } while (0)
-
-/* RotatE: 4 queries x 2 entities; coordinates i < half, real parts at i,
- * imaginary at half + i, the last chunk masked. */
-AVX512 static void block_rot512(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi,
-                                float *out, int64_t ldo) {
-    const int64_t L = k->L, lde = k->lde, D = k->half;
-    const float gamma = k->gamma;
-    const int64_t D16 = D & ~(int64_t)15;
-    const __mmask16 tail = (__mmask16)((1u << (D - D16)) - 1u);
-    int64_t e = e_lo;
-    for (; e + 2 <= e_hi; e += 2) {
-        const float *y0 = k->E + e * lde, *y1 = y0 + lde;
-        int qi = 0;
-        for (; qi + 4 <= nq; qi += 4) {
-            const float *x0 = Q + qi * L, *x1 = x0 + L, *x2 = x1 + L, *x3 = x2 + L;
-            __m512 a00 = _mm512_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
-                   a31 = a00;
-            int64_t i = 0;
-            for (; i <= D; i += 16) {
-                __mmask16 mk = i + 16 <= D ? (__mmask16)0xFFFF : tail;
-                if (!mk) break;
-                __m512 r0 = _mm512_maskz_loadu_ps(mk, x0 + i), j0 = _mm512_maskz_loadu_ps(mk, x0 + D + i);
-                __m512 r1 = _mm512_maskz_loadu_ps(mk, x1 + i), j1 = _mm512_maskz_loadu_ps(mk, x1 + D + i);
-                __m512 r2 = _mm512_maskz_loadu_ps(mk, x2 + i), j2 = _mm512_maskz_loadu_ps(mk, x2 + D + i);
-                __m512 r3 = _mm512_maskz_loadu_ps(mk, x3 + i), j3 = _mm512_maskz_loadu_ps(mk, x3 + D + i);
-                __m512 er = _mm512_maskz_loadu_ps(mk, y0 + i), ei = _mm512_maskz_loadu_ps(mk, y0 + D + i);
-                ACC_ROT(a00, r0, j0, er, ei); ACC_ROT(a10, r1, j1, er, ei);
-                ACC_ROT(a20, r2, j2, er, ei); ACC_ROT(a30, r3, j3, er, ei);
-                er = _mm512_maskz_loadu_ps(mk, y1 + i), ei = _mm512_maskz_loadu_ps(mk, y1 + D + i);
-                ACC_ROT(a01, r0, j0, er, ei); ACC_ROT(a11, r1, j1, er, ei);
-                ACC_ROT(a21, r2, j2, er, ei); ACC_ROT(a31, r3, j3, er, ei);
-            }
-            float *o = out + qi * ldo + e;
-            o[0] = gamma - _mm512_reduce_add_ps(a00); o[1] = gamma - _mm512_reduce_add_ps(a01); o += ldo;
-            o[0] = gamma - _mm512_reduce_add_ps(a10); o[1] = gamma - _mm512_reduce_add_ps(a11); o += ldo;
-            o[0] = gamma - _mm512_reduce_add_ps(a20); o[1] = gamma - _mm512_reduce_add_ps(a21); o += ldo;
-            o[0] = gamma - _mm512_reduce_add_ps(a30); o[1] = gamma - _mm512_reduce_add_ps(a31);
-        }
-        for (; qi < nq; qi++)
-            for (int j = 0; j < 2; j++) {
-                const float *x = Q + qi * L, *y = k->E + (e + j) * lde;
-                __m512 a = _mm512_setzero_ps();
-                for (int64_t i = 0; i < D; i += 16) {
-                    __mmask16 mk = i + 16 <= D ? (__mmask16)0xFFFF : tail;
-                    ACC_ROT(a, _mm512_maskz_loadu_ps(mk, x + i), _mm512_maskz_loadu_ps(mk, x + D + i),
-                            _mm512_maskz_loadu_ps(mk, y + i), _mm512_maskz_loadu_ps(mk, y + D + i));
-                }
-                out[qi * ldo + e + j] = gamma - _mm512_reduce_add_ps(a);
-            }
-    }
-    for (; e < e_hi; e++)
-        for (int qi = 0; qi < nq; qi++) {
-            const float *x = Q + qi * L, *y = k->E + e * lde;
-            __m512 a = _mm512_setzero_ps();
-            for (int64_t i = 0; i < D; i += 16) {
-                __mmask16 mk = i + 16 <= D ? (__mmask16)0xFFFF : tail;
-                ACC_ROT(a, _mm512_maskz_loadu_ps(mk, x + i), _mm512_maskz_loadu_ps(mk, x + D + i),
-                        _mm512_maskz_loadu_ps(mk, y + i), _mm512_maskz_loadu_ps(mk, y + D + i));
-            }
-            out[qi * ldo + e] = gamma - _mm512_reduce_add_ps(a);
-        }
-}
-
-/* AVX2 + FMA twins of the kernels above: 8 floats a step, the same 4 x 4
- * (RotatE 4 x 2) blocks; RotatE's last D % 8 coordinates go scalar. */
-#define AVX2 __attribute__((target("avx2,fma")))
-
-AVX2 static inline float hsum256(__m256 v) {
-    __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
-    lo = _mm_add_ps(lo, hi);
-    lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-    lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
-    return _mm_cvtss_f32(lo);
-}
-
-#define ACC2_DOT(a, x, y) a = _mm256_fmadd_ps(x, y, a)
-#define ACC2_L1(a, x, y) a = _mm256_add_ps(a, _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_sub_ps(x, y)))
-#define ACC2_L2(a, x, y)                    \
-    do {                                    \
-        __m256 d_ = _mm256_sub_ps(x, y);    \
-        a = _mm256_fmadd_ps(d_, d_, a);     \
-    } while (0)
-
-#define DEF_BLOCK256(NAME, ACC, FIN)                                                                          \
-    AVX2 static void NAME(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi,           \
-                          float *out, int64_t ldo) {                                                          \
-        const int64_t L = k->L, lde = k->lde;                                                                 \
-        const float gamma = k->gamma;                                                                         \
-        (void)gamma;                                                                                          \
-        int64_t e = e_lo;                                                                                     \
-        for (; e + 4 <= e_hi; e += 4) {                                                                       \
-            const float *y0 = k->E + e * lde, *y1 = y0 + lde, *y2 = y1 + lde, *y3 = y2 + lde;                 \
-            int qi = 0;                                                                                       \
-            for (; qi + 4 <= nq; qi += 4) {                                                                   \
-                const float *x0 = Q + qi * L, *x1 = x0 + L, *x2 = x1 + L, *x3 = x2 + L;                       \
-                __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00,      \
-                       a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, \
-                       a32 = a00, a33 = a00;                                                                  \
-                for (int64_t i = 0; i < L; i += 8) {                                                          \
-                    __m256 v0 = _mm256_load_ps(x0 + i), v1 = _mm256_load_ps(x1 + i);                          \
-                    __m256 v2 = _mm256_load_ps(x2 + i), v3 = _mm256_load_ps(x3 + i), w;                       \
-                    w = _mm256_load_ps(y0 + i);                                                               \
-                    ACC(a00, v0, w); ACC(a10, v1, w); ACC(a20, v2, w); ACC(a30, v3, w);                       \
-                    w = _mm256_load_ps(y1 + i);                                                               \
-                    ACC(a01, v0, w); ACC(a11, v1, w); ACC(a21, v2, w); ACC(a31, v3, w);                       \
-                    w = _mm256_load_ps(y2 + i);                                                               \
-                    ACC(a02, v0, w); ACC(a12, v1, w); ACC(a22, v2, w); ACC(a32, v3, w);                       \
-                    w = _mm256_load_ps(y3 + i);                                                               \
-                    ACC(a03, v0, w); ACC(a13, v1, w); ACC(a23, v2, w); ACC(a33, v3, w);                       \
-                }                                                                                             \
-                float *o = out + qi * ldo + e;                                                                \
-                o[0] = FIN(hsum256(a00)); o[1] = FIN(hsum256(a01)); o[2] = FIN(hsum256(a02));                 \
-                o[3] = FIN(hsum256(a03)); o += ldo;                                                           \
-                o[0] = FIN(hsum256(a10)); o[1] = FIN(hsum256(a11)); o[2] = FIN(hsum256(a12));                 \
-                o[3] = FIN(hsum256(a13)); o += ldo;                                                           \
-                o[0] = FIN(hsum256(a20)); o[1] = FIN(hsum256(a21)); o[2] = FIN(hsum256(a22));                 \
-                o[3] = FIN(hsum256(a23)); o += ldo;                                                           \
-                o[0] = FIN(hsum256(a30)); o[1] = FIN(hsum256(a31)); o[2] = FIN(hsum256(a32));                 \
-                o[3] = FIN(hsum256(a33));                                                                     \
-            }                                                                                                 \
-            for (; qi < nq; qi++)                                                                             \
-                for (int j = 0; j < 4; j++) {                                                                 \
-                    const float *x = Q + qi * L, *y = k->E + (e + j) * lde;                                   \
-                    __m256 a = _mm256_setzero_ps();                                                           \
-                    for (int64_t i = 0; i < L; i += 8) ACC(a, _mm256_load_ps(x + i), _mm256_load_ps(y + i));  \
-                    out[qi * ldo + e + j] = FIN(hsum256(a));                                                  \
-                }                                                                                             \
-        }                                                                                                     \
-        for (; e < e_hi; e++)                                                                                 \
-            for (int qi = 0; qi < nq; qi++) {                                                                 \
-                const float *x = Q + qi * L, *y = k->E + e * lde;                                             \
-                __m256 a = _mm256_setzero_ps();                                                               \
-                for (int64_t i = 0; i < L; i += 8) ACC(a, _mm256_load_ps(x + i), _mm256_load_ps(y + i));      \
-                out[qi * ldo + e] = FIN(hsum256(a));                                                          \
-            }                                                                                                 \
-    }
-
-DEF_BLOCK256(block_dot256, ACC2_DOT, FIN_DOT)
-DEF_BLOCK256(block_l1256, ACC2_L1, FIN_L1)
-DEF_BLOCK256(block_l2256, ACC2_L2, FIN_L2)
-
-/* sqrt(s), s >= 0: 12-bit rsqrt and one Newton step; zero stays zero. */
-AVX2 static inline __m256 sqrt_fast256(__m256 s) {
-    __m256 pos = _mm256_cmp_ps(s, _mm256_setzero_ps(), _CMP_GT_OQ);
-    __m256 y = _mm256_and_ps(_mm256_rsqrt_ps(s), pos);
-    __m256 r = _mm256_mul_ps(s, y);
-    __m256 h = _mm256_fnmadd_ps(y, r, _mm256_set1_ps(3.0f));
-    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), r), h);
-}
-
-#define ACC2_ROT(a, qr, qi, er, ei)                                                                 \
-    do {                                                                                            \
-        __m256 dr_ = _mm256_sub_ps(qr, er), di_ = _mm256_sub_ps(qi, ei);                            \
-        a = _mm256_add_ps(a, sqrt_fast256(_mm256_fmadd_ps(di_, di_, _mm256_mul_ps(dr_, dr_))));   \
-    } while (0)
-
-/* The scalar part of one RotatE pair: coordinates [from, D). */
-static float rot_tail(const float *x, const float *y, int64_t from, int64_t D) {
-    float s = 0.0f;
-    for (int64_t i = from; i < D; i++) {
-        float dr = x[i] - y[i], di = x[D + i] - y[D + i];
-        s += sqrtf(dr * dr + di * di);
-    }
-    return s;
-}
-
-AVX2 static void block_rot256(const struct kern *k, const float *Q, int nq, int64_t e_lo, int64_t e_hi,
-                              float *out, int64_t ldo) {
-    const int64_t L = k->L, lde = k->lde, D = k->half, D8 = D & ~(int64_t)7;
-    const float gamma = k->gamma;
-    int64_t e = e_lo;
-    for (; e + 2 <= e_hi; e += 2) {
-        const float *y0 = k->E + e * lde, *y1 = y0 + lde;
-        int qi = 0;
-        for (; qi + 4 <= nq; qi += 4) {
-            const float *x0 = Q + qi * L, *x1 = x0 + L, *x2 = x1 + L, *x3 = x2 + L;
-            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
-                   a31 = a00;
-            for (int64_t i = 0; i < D8; i += 8) {
-                __m256 r0 = _mm256_loadu_ps(x0 + i), j0 = _mm256_loadu_ps(x0 + D + i);
-                __m256 r1 = _mm256_loadu_ps(x1 + i), j1 = _mm256_loadu_ps(x1 + D + i);
-                __m256 r2 = _mm256_loadu_ps(x2 + i), j2 = _mm256_loadu_ps(x2 + D + i);
-                __m256 r3 = _mm256_loadu_ps(x3 + i), j3 = _mm256_loadu_ps(x3 + D + i);
-                __m256 er = _mm256_loadu_ps(y0 + i), ei = _mm256_loadu_ps(y0 + D + i);
-                ACC2_ROT(a00, r0, j0, er, ei); ACC2_ROT(a10, r1, j1, er, ei);
-                ACC2_ROT(a20, r2, j2, er, ei); ACC2_ROT(a30, r3, j3, er, ei);
-                er = _mm256_loadu_ps(y1 + i), ei = _mm256_loadu_ps(y1 + D + i);
-                ACC2_ROT(a01, r0, j0, er, ei); ACC2_ROT(a11, r1, j1, er, ei);
-                ACC2_ROT(a21, r2, j2, er, ei); ACC2_ROT(a31, r3, j3, er, ei);
-            }
-            const float *xs[4] = {x0, x1, x2, x3};
-            __m256 acc[4][2] = {{a00, a01}, {a10, a11}, {a20, a21}, {a30, a31}};
-            for (int u = 0; u < 4; u++) {
-                out[(qi + u) * ldo + e] = gamma - (hsum256(acc[u][0]) + rot_tail(xs[u], y0, D8, D));
-                out[(qi + u) * ldo + e + 1] = gamma - (hsum256(acc[u][1]) + rot_tail(xs[u], y1, D8, D));
-            }
-        }
-        for (; qi < nq; qi++)
-            for (int j = 0; j < 2; j++) {
-                const float *x = Q + qi * L, *y = k->E + (e + j) * lde;
-                __m256 a = _mm256_setzero_ps();
-                for (int64_t i = 0; i < D8; i += 8)
-                    ACC2_ROT(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(x + D + i), _mm256_loadu_ps(y + i),
-                             _mm256_loadu_ps(y + D + i));
-                out[qi * ldo + e + j] = gamma - (hsum256(a) + rot_tail(x, y, D8, D));
-            }
-    }
-    for (; e < e_hi; e++)
-        for (int qi = 0; qi < nq; qi++) {
-            const float *x = Q + qi * L, *y = k->E + e * lde;
-            __m256 a = _mm256_setzero_ps();
-            for (int64_t i = 0; i < D8; i += 8)
-                ACC2_ROT(a, _mm256_loadu_ps(x + i), _mm256_loadu_ps(x + D + i), _mm256_loadu_ps(y + i),
-                         _mm256_loadu_ps(y + D + i));
-            out[qi * ldo + e] = gamma - (hsum256(a) + rot_tail(x, y, D8, D));
-        }
-}
-#endif
-
-/* The kernel for k at SIMD level `want` (the best the CPU has for AUTO). */
-static block_fn pick_block(const struct kern *k, enum emb_simd want) {
-#ifdef KGE_HAVE_X86
-    enum emb_simd got = emb_vec_ops_get(want).kind;
-    if (got == EMB_SIMD_AVX512) switch (k->kind) {
-        case K_DOT: return block_dot512;
-        case K_L1: return block_l1512;
-        case K_L2: return block_l2512;
-        case K_ROT: return block_rot512;
-        }
-    if (got == EMB_SIMD_AVX2) switch (k->kind) {
-        case K_DOT: return block_dot256;
-        case K_L1: return block_l1256;
-        case K_L2: return block_l2256;
-        case K_ROT: return block_rot256;
-        }
-#else
-    (void)k;
-    (void)want;
-#endif
-    return block_ref;
+    emb_kge_query_row(m, dir == EMB_KGEVAL_HEAD, a, r, q);
 }
 
 /* ---- name mapping and filter index ------------------------------------- */
@@ -819,46 +401,36 @@ static int group_queries(struct job *j, const uint8_t *keep, int64_t n, int dir,
     return EMB_OK;
 }
 
-int emb_kgeval_run(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_kgeval_params *p,
-                   struct emb_kgeval_result *out, struct emb_err *err) {
-    memset(out, 0, sizeof *out);
-    struct job j;
-    memset(&j, 0, sizeof j);
-    struct emb_pool *pool = NULL;
-    int32_t *ents = NULL, *rels = NULL, *ids = NULL;
-    uint8_t *keep = NULL;
-    struct acc *rel_acc = NULL;
-    int nth = p->n_threads < 1 ? 1 : p->n_threads;
-    int rc;
-    const struct emb_triples *sp = p->split == EMB_KGEVAL_VALID ? &kg->valid : &kg->test;
+/* The split's triples in model ids (j->h, r, t), which of them are
+ * evaluated (keep), and the unseen/dropped counts of out. */
+static int map_split(struct job *j, const struct emb_kge *m, const struct emb_kg *kg, const struct emb_triples *sp,
+                     const struct emb_kgeval_params *p, int32_t **ids, uint8_t **keep, int64_t *n_eval,
+                     struct emb_kgeval_result *out, struct emb_err *err) {
     const char *split_name = p->split == EMB_KGEVAL_VALID ? "valid" : "test";
+    int32_t *ents = NULL, *rels = NULL;
     int64_t n = sp->n;
-    if ((rc = model_kern(m, &j.kern, err)) != EMB_OK) goto done;
-    if (n <= 0) {
-        rc = emb_err_set(err, EMB_EEMPTY, "the dataset has no %s triples", split_name);
+    int rc = map_names(m, kg, &ents, &rels, err); /* frees nothing on failure */
+    if (rc != EMB_OK) goto done;
+    *ids = emb_alloc((size_t)n * 3 * sizeof **ids);
+    *keep = emb_alloc((size_t)n);
+    if (!*ids || !*keep) {
+        rc = emb_err_set(err, EMB_ENOMEM, "out of memory for the evaluation buffers");
         goto done;
     }
-    if ((rc = map_names(m, kg, &ents, &rels, err)) != EMB_OK) goto done;
-    rc = EMB_ENOMEM;
-    ids = emb_alloc((size_t)n * 3 * sizeof *ids);
-    keep = emb_alloc((size_t)n);
-    out->rank_tail = emb_calloc((size_t)n, sizeof *out->rank_tail);
-    out->rank_head = emb_calloc((size_t)n, sizeof *out->rank_head);
-    if (!ids || !keep || !out->rank_tail || !out->rank_head) goto oom;
-    j.h = ids;
-    j.r = ids + n;
-    j.t = ids + 2 * n;
-    int64_t n_eval = 0;
+    j->h = *ids;
+    j->r = *ids + n;
+    j->t = *ids + 2 * n;
+    *n_eval = 0;
     for (int64_t i = 0; i < n; i++) {
         int32_t h = sp->h[i], r = sp->r[i], t = sp->t[i];
-        ids[i] = ents[h];
-        ids[n + i] = rels[r];
-        ids[2 * n + i] = ents[t];
+        (*ids)[i] = ents[h];
+        (*ids)[n + i] = rels[r];
+        (*ids)[2 * n + i] = ents[t];
         int unseen = !kg->in_train[h] || !kg->in_train[t];
         out->n_unseen += unseen;
-        keep[i] = !(unseen && p->drop_unseen);
-        out->n_dropped += !keep[i];
-        n_eval += keep[i];
+        (*keep)[i] = !(unseen && p->drop_unseen);
+        out->n_dropped += !(*keep)[i];
+        *n_eval += (*keep)[i];
     }
     if (out->n_unseen == n) {
         rc = emb_err_set(err, EMB_EEMPTY,
@@ -867,53 +439,64 @@ int emb_kgeval_run(const struct emb_kge *m, const struct emb_kg *kg, const struc
                          (long long)n, split_name);
         goto done;
     }
-    if ((rc = filter_build(&j.filter, kg, ents, rels, j.kern.n_ent, emb_kge_n_relations(m),
-                           err)) != EMB_OK)
-        goto done;
-    rc = EMB_ENOMEM;
-    j.queries = emb_alloc(((size_t)2 * n_eval + 1) * sizeof *j.queries);
-    j.members = emb_alloc(((size_t)2 * n_eval + 1) * sizeof *j.members);
-    if (!j.queries || !j.members) goto oom;
+    rc = filter_build(&j->filter, kg, ents, rels, j->kern.n_ent, emb_kge_n_relations(m), err);
+done:
+    emb_free(ents);
+    emb_free(rels);
+    return rc;
+}
+
+/* Queries grouped, block size chosen, per-thread buffers allocated. */
+static int job_prepare(struct job *j, const uint8_t *keep, int64_t n, int64_t n_eval, int nth) {
+    j->queries = emb_alloc(((size_t)2 * n_eval + 1) * sizeof *j->queries);
+    j->members = emb_alloc(((size_t)2 * n_eval + 1) * sizeof *j->members);
+    if (!j->queries || !j->members) return EMB_ENOMEM;
     int64_t n_m = 0;
-    if ((rc = group_queries(&j, keep, n, EMB_KGEVAL_TAIL, &j.n_queries, &n_m)) != EMB_OK) goto oom;
-    if ((rc = group_queries(&j, keep, n, EMB_KGEVAL_HEAD, &j.n_queries, &n_m)) != EMB_OK) goto oom;
-
-    j.m = m;
-    j.p = p;
-    j.generic = p->scorer == EMB_KGEVAL_GENERIC;
-    j.block = pick_block(&j.kern, p->simd);
-    int64_t qb = SCORE_BUF_BYTES / ((int64_t)sizeof(float) * j.kern.n_ent);
-    j.qb = (int)(qb < 1 ? 1 : qb > QB_MAX ? QB_MAX : qb);
+    if (group_queries(j, keep, n, EMB_KGEVAL_TAIL, &j->n_queries, &n_m) != EMB_OK ||
+        group_queries(j, keep, n, EMB_KGEVAL_HEAD, &j->n_queries, &n_m) != EMB_OK)
+        return EMB_ENOMEM;
+    int64_t qb = SCORE_BUF_BYTES / ((int64_t)sizeof(float) * j->kern.n_ent);
+    j->qb = (int)(qb < 1 ? 1 : qb > QB_MAX ? QB_MAX : qb);
     /* Small query sets: smaller blocks so every thread gets work. */
-    while (j.qb > 4 && (j.n_queries + j.qb - 1) / j.qb < 4 * nth) j.qb /= 2;
-    j.n_blocks = (j.n_queries + j.qb - 1) / j.qb;
-    j.rank_tail = out->rank_tail;
-    j.rank_head = out->rank_head;
-    j.qbuf = emb_calloc((size_t)nth, sizeof *j.qbuf);
-    j.sbuf = emb_calloc((size_t)nth, sizeof *j.sbuf);
-    if (!j.qbuf || !j.sbuf) goto oom;
+    while (j->qb > 4 && (j->n_queries + j->qb - 1) / j->qb < 4 * nth) j->qb /= 2;
+    j->n_blocks = (j->n_queries + j->qb - 1) / j->qb;
+    j->qbuf = emb_calloc((size_t)nth, sizeof *j->qbuf);
+    j->sbuf = emb_calloc((size_t)nth, sizeof *j->sbuf);
+    if (!j->qbuf || !j->sbuf) return EMB_ENOMEM;
     for (int i = 0; i < nth; i++) {
-        j.qbuf[i] = emb_alloc_aligned((size_t)j.qb * (size_t)j.kern.L * sizeof(float));
-        j.sbuf[i] = emb_alloc_aligned((size_t)j.qb * (size_t)j.kern.n_ent * sizeof(float));
-        if (!j.qbuf[i] || !j.sbuf[i]) goto oom;
+        j->qbuf[i] = emb_alloc_aligned((size_t)j->qb * (size_t)j->kern.L * sizeof(float));
+        j->sbuf[i] = emb_alloc_aligned((size_t)j->qb * (size_t)j->kern.n_ent * sizeof(float));
+        if (!j->qbuf[i] || !j->sbuf[i]) return EMB_ENOMEM;
     }
-    if ((rc = emb_pool_new(&pool, nth, err)) != EMB_OK) goto done;
-    emb_pool_run(pool, eval_worker, &j);
-    if (atomic_load(&j.stopped)) {
-        rc = emb_err_set(err, EMB_EINTR, "evaluation interrupted");
-        goto done;
-    }
+    return EMB_OK;
+}
 
-    /* Sum in split order: the same numbers for any thread count. */
-    struct acc both, head, tail;
+static void job_free(struct job *j, int nth) {
+    for (int i = 0; j->qbuf && i < nth; i++) emb_free_aligned(j->qbuf[i]);
+    for (int i = 0; j->sbuf && i < nth; i++) emb_free_aligned(j->sbuf[i]);
+    emb_free(j->qbuf);
+    emb_free(j->sbuf);
+    emb_free(j->queries);
+    emb_free(j->members);
+    emb_kgeval_filter_free(j->filter);
+}
+
+/* Metrics from the ranks, summed in split order: the same numbers for any
+ * thread count. */
+static int sum_ranks(struct emb_kgeval_result *out, const struct emb_kg *kg, const struct emb_triples *sp,
+                     const uint8_t *keep, int per_relation) {
+    struct acc both, head, tail, *rel_acc = NULL;
     memset(&both, 0, sizeof both);
     head = tail = both;
-    if (p->per_relation) {
+    if (per_relation) {
         rel_acc = emb_calloc((size_t)kg->n_relations * 3 + 1, sizeof *rel_acc);
         out->per_rel = emb_calloc((size_t)kg->n_relations + 1, sizeof *out->per_rel);
-        if (!rel_acc || !out->per_rel) goto oom;
+        if (!rel_acc || !out->per_rel) {
+            emb_free(rel_acc);
+            return EMB_ENOMEM;
+        }
     }
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = 0; i < sp->n; i++) {
         if (!keep[i]) continue;
         double rt = out->rank_tail[i], rh = out->rank_head[i];
         acc_add(&tail, rt);
@@ -936,6 +519,44 @@ int emb_kgeval_run(const struct emb_kge *m, const struct emb_kg *kg, const struc
         out->per_rel[r].head = acc_metrics(&rel_acc[(size_t)r * 3 + 1]);
         out->per_rel[r].tail = acc_metrics(&rel_acc[(size_t)r * 3 + 2]);
     }
+    emb_free(rel_acc);
+    return EMB_OK;
+}
+
+int emb_kgeval_run(const struct emb_kge *m, const struct emb_kg *kg, const struct emb_kgeval_params *p,
+                   struct emb_kgeval_result *out, struct emb_err *err) {
+    memset(out, 0, sizeof *out);
+    struct job j;
+    memset(&j, 0, sizeof j);
+    struct emb_pool *pool = NULL;
+    int32_t *ids = NULL;
+    uint8_t *keep = NULL;
+    int nth = p->n_threads < 1 ? 1 : p->n_threads;
+    const struct emb_triples *sp = p->split == EMB_KGEVAL_VALID ? &kg->valid : &kg->test;
+    int64_t n = sp->n, n_eval = 0;
+    int rc = model_kern(m, &j.kern, err);
+    if (rc != EMB_OK) goto done;
+    if (n <= 0) {
+        rc = emb_err_set(err, EMB_EEMPTY, "the dataset has no %s triples", p->split == EMB_KGEVAL_VALID ? "valid" : "test");
+        goto done;
+    }
+    if ((rc = map_split(&j, m, kg, sp, p, &ids, &keep, &n_eval, out, err)) != EMB_OK) goto done;
+    j.m = m;
+    j.p = p;
+    j.generic = p->scorer == EMB_KGEVAL_GENERIC;
+    j.block = emb__kgeval_pick_block(&j.kern, p->simd);
+    out->rank_tail = emb_calloc((size_t)n, sizeof *out->rank_tail);
+    out->rank_head = emb_calloc((size_t)n, sizeof *out->rank_head);
+    j.rank_tail = out->rank_tail;
+    j.rank_head = out->rank_head;
+    if (!out->rank_tail || !out->rank_head || job_prepare(&j, keep, n, n_eval, nth) != EMB_OK) goto oom;
+    if ((rc = emb_pool_new(&pool, nth, err)) != EMB_OK) goto done;
+    emb_pool_run(pool, eval_worker, &j);
+    if (atomic_load(&j.stopped)) {
+        rc = emb_err_set(err, EMB_EINTR, "evaluation interrupted");
+        goto done;
+    }
+    if (sum_ranks(out, kg, sp, keep, p->per_relation) != EMB_OK) goto oom;
     out->n_triples = n_eval;
     out->n_candidates = j.kern.n_ent;
     out->n_queries = j.n_queries;
@@ -946,18 +567,9 @@ oom:
     rc = emb_err_set(err, EMB_ENOMEM, "out of memory for the evaluation buffers");
 done:
     emb_pool_free(pool);
-    for (int i = 0; j.qbuf && i < nth; i++) emb_free_aligned(j.qbuf[i]);
-    for (int i = 0; j.sbuf && i < nth; i++) emb_free_aligned(j.sbuf[i]);
-    emb_free(j.qbuf);
-    emb_free(j.sbuf);
-    emb_free(j.queries);
-    emb_free(j.members);
-    emb_kgeval_filter_free(j.filter);
-    emb_free(rel_acc);
+    job_free(&j, nth);
     emb_free(ids);
     emb_free(keep);
-    emb_free(ents);
-    emb_free(rels);
     if (rc == EMB_OK && !p->keep_ranks) {
         emb_free(out->rank_tail);
         emb_free(out->rank_head);
@@ -985,20 +597,17 @@ int emb_kgeval_topk(const struct emb_kge *m, const struct emb_kgeval_filter *fil
         return emb_err_set(err, EMB_ENOMEM, "out of memory for %lld scores", (long long)kn.n_ent);
     }
     make_query(m, dir, anchor, r, q);
-    pick_block(&kn, EMB_SIMD_AUTO)(&kn, q, 1, 0, kn.n_ent, s, kn.n_ent);
+    emb__kgeval_pick_block(&kn, EMB_SIMD_AUTO)(&kn, q, 1, 0, kn.n_ent, s, kn.n_ent);
     int64_t nf = 0;
     const int32_t *f = NULL;
     if (filter)
         f = dir == EMB_KGEVAL_TAIL ? emb_kgeval_filter_tails(filter, anchor, r, &nf)
                                    : emb_kgeval_filter_heads(filter, r, anchor, &nf);
+    /* The known answers are excluded the way every exact top-k excludes rows. */
     struct emb_topk top;
+    struct emb_topk_rows known = {.n_rows = kn.n_ent, .skip_ids = f, .n_skip_ids = (int)nf};
     emb_topk_init(&top, k, ids, scores);
-    int64_t fi = 0; /* f is sorted: walk it alongside the candidates */
-    for (int64_t e = 0; e < kn.n_ent; e++) {
-        while (fi < nf && f[fi] < e) fi++;
-        if (fi < nf && f[fi] == e) continue;
-        emb_topk_push(&top, e, s[e]);
-    }
+    emb_topk_offer(&top, &known, -1, 0, s, (int)kn.n_ent);
     *n_out = emb_topk_sorted(&top);
     emb_free_aligned(q);
     emb_free_aligned(s);
@@ -1074,7 +683,7 @@ int emb_kgeval_countries(const struct emb_kge *m, const struct emb_kg *kg, enum 
         int32_t t = ents[sp->t[i]], hit = 0;
         make_query(m, EMB_KGEVAL_TAIL, ents[sp->h[i]], rels[sp->r[i]], q);
         for (int c = 0; c < n_regions; c++) {
-            s[i * n_regions + c] = pair_ref(&kn, q, emb_table_row(m->ent, reg[c]));
+            s[i * n_regions + c] = emb__kgeval_pair_ref(&kn, q, emb_table_row(m->ent, reg[c]));
             y[i * n_regions + c] = reg[c] == t;
             hit += reg[c] == t;
         }

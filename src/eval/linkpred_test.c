@@ -132,9 +132,10 @@ static int test_split(void) {
     struct emb_line_params lp = emb_line_default_params();
     lp.dim = 16;
     lp.n_samples = 400000;
-    lp.n_threads = 1; /* deterministic: the AUC floor below is checked on fixed numbers */
+    struct emb_train_opts to = emb_train_default_opts(); /* one thread: deterministic, the AUC floor
+                                                            below is checked on fixed numbers */
     struct emb_table *vec = NULL;
-    CHECK_OK(emb_line_train(s.residual, &lp, &vec, &err));
+    CHECK_OK(emb_line_train(s.residual, &lp, &to, &vec, &err));
     { /* The embedding itself ranks held-out edges above non-edges. */
         double *sc = malloc(sizeof(double) * 2 * s.n_test);
         uint8_t *yy = malloc(2 * s.n_test);

@@ -2,10 +2,10 @@
  *
  * DESIGN: emb_query_new copies the table once with every row scaled to unit
  * length, so a cosine is a plain dot product and a query is one pass over
- * the rows with the SIMD dot kernels. The pass is split into contiguous
- * slices, one per pool thread; each slice keeps its own top-k heap and the
- * caller merges the heaps. Excluded rows are checked only for scores that
- * would enter a heap, so exclusion costs nothing on the common path.
+ * the rows with the exact top-k kernel (emb_topk_scan, vec.h). The pass is
+ * split into contiguous slices, one per pool thread; each slice keeps its
+ * own top-k heap and the caller merges the heaps. Excluded words are the
+ * kernel's skip list, checked only for scores that would enter a heap.
  *
  * This is the flat (exact) search: fine up to a few million rows, and the
  * reference that approximate indexes are measured against. */
@@ -26,8 +26,7 @@ struct emb_query {
 
 /* Below this many rows per thread a scan is not worth waking the pool. */
 #define MIN_ROWS_PER_THREAD 8192
-/* Rows scored per dot_many call: enough to amortise the call, small
- * enough for the pointer and score arrays to live on the stack. */
+/* Rows scored per block of 3CosMul scores (on the stack). */
 #define SCAN_BLOCK 64
 
 int emb_analogy_method_parse(const char *name, enum emb_analogy_method *out, struct emb_err *err) {
@@ -142,18 +141,6 @@ struct scan_job {
     int *n_found;             /* (nth) */
 };
 
-/* Would (id, score) enter the heap? Same order as emb_topk_push. */
-static int topk_wants(const struct emb_topk *t, int64_t id, float score) {
-    if (t->n < t->k) return 1;
-    return score > t->scores[0] || (score == t->scores[0] && id < t->ids[0]);
-}
-
-static int is_excluded(const struct scan_job *j, int64_t id) {
-    for (int i = 0; i < j->n_exclude; i++)
-        if (j->exclude[i] == id) return 1;
-    return 0;
-}
-
 /* cos' = (cos + 1) / 2 maps cosines into [0, 1] so products stay monotone. */
 static float cosmul(float ca, float cb, float cc) {
     float a = (ca + 1.0f) * 0.5f, b = (cb + 1.0f) * 0.5f, c = (cc + 1.0f) * 0.5f;
@@ -168,22 +155,21 @@ static void scan_slice(void *ctx, int ith, int nth) {
     int64_t lo = per * ith, hi = lo + per < n ? lo + per : n;
     struct emb_topk tk;
     emb_topk_init(&tk, j->k, j->ids + (int64_t)ith * j->k, j->scores + (int64_t)ith * j->k);
-    const float *ys[SCAN_BLOCK];
-    float out[SCAN_BLOCK], three[3];
-    for (int64_t b = lo; b < hi; b += SCAN_BLOCK) {
-        int m = hi - b < SCAN_BLOCK ? (int)(hi - b) : SCAN_BLOCK;
-        if (j->mode == SCAN_COS) {
-            for (int i = 0; i < m; i++) ys[i] = emb_table_row(u, b + i);
-            ops->dot_many(u->dim_padded, j->t[0], m, ys, out);
-        } else {
-            /* Each row is loaded once for its three cosines. */
+    struct emb_topk_rows rows = {.data = u->data, .n_rows = n, .dim = u->dim, .stride = u->dim_padded,
+                                 .skip_ids = j->exclude, .n_skip_ids = j->n_exclude};
+    if (j->mode == SCAN_COS) {
+        emb_topk_scan(ops, &rows, lo, hi, &j->t[0], 1, NULL, 0, &tk);
+    } else {
+        /* 3CosMul: each row is loaded once for its three cosines. */
+        float out[SCAN_BLOCK], three[3];
+        for (int64_t b = lo; b < hi; b += SCAN_BLOCK) {
+            int m = hi - b < SCAN_BLOCK ? (int)(hi - b) : SCAN_BLOCK;
             for (int i = 0; i < m; i++) {
                 ops->dot_many(u->dim_padded, emb_table_row(u, b + i), 3, j->t, three);
                 out[i] = cosmul(three[0], three[1], three[2]);
             }
+            emb_topk_offer(&tk, &rows, -1, b, out, m);
         }
-        for (int i = 0; i < m; i++)
-            if (topk_wants(&tk, b + i, out[i]) && !is_excluded(j, b + i)) emb_topk_push(&tk, b + i, out[i]);
     }
     j->n_found[ith] = tk.n;
 }

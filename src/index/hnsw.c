@@ -154,22 +154,100 @@ static int cand_room(struct ix_ctx *c, int64_t n) {
     return EMB_OK;
 }
 
+/* ---- search contexts ---------------------------------------------------------- */
+
+static void ctx_release(const struct emb_index *cix, struct ix_ctx *c) {
+    struct emb_index *ix = (struct emb_index *)cix;
+    if (!c) return;
+    pthread_mutex_lock(&ix->global);
+    c->next = ix->free_ctx;
+    ix->free_ctx = c;
+    pthread_mutex_unlock(&ix->global);
+}
+
+/* A search context with room for heap_need heap entries, from the index's
+ * free list or new; NULL on ENOMEM. */
+static struct ix_ctx *ctx_acquire(const struct emb_index *cix, int64_t heap_need) {
+    /* The free list is the one mutable part of a loaded index, guarded by
+     * its mutex, as hnswlib guards its VisitedListPool. */
+    struct emb_index *ix = (struct emb_index *)cix;
+    pthread_mutex_lock(&ix->global);
+    struct ix_ctx *c = ix->free_ctx;
+    if (c) ix->free_ctx = c->next;
+    pthread_mutex_unlock(&ix->global);
+    if (!c) {
+        c = emb_calloc(1, sizeof *c);
+        if (!c) return NULL;
+    }
+    {
+        if (c->cap < ix->n) {
+            int64_t cap = ix->cap > ix->n ? ix->cap : ix->n;
+            emb_free(c->tags);
+            c->tags = emb_calloc((size_t)cap, sizeof *c->tags);
+            c->cap = c->tags ? cap : 0;
+            c->epoch = 0;
+            if (!c->tags) goto fail;
+        }
+        if (!c->links) {
+            c->links = emb_alloc((size_t)(ix->M0 + 1) * sizeof *c->links);
+            if (!c->links) goto fail;
+        }
+        if (c->heap_cap < heap_need) {
+            emb_free(c->cand_s);
+            emb_free(c->top_s);
+            emb_free(c->cand_i);
+            emb_free(c->top_i);
+            /* cand can hold every neighbour of every expanded node; it is
+             * grown on demand (cand_room), top needs ef + 1. */
+            c->cand_s = emb_alloc((size_t)heap_need * sizeof(float));
+            c->top_s = emb_alloc((size_t)heap_need * sizeof(float));
+            c->cand_i = emb_alloc((size_t)heap_need * sizeof(uint32_t));
+            c->top_i = emb_alloc((size_t)heap_need * sizeof(uint32_t));
+            c->heap_cap = heap_need;
+            if (!c->cand_s || !c->top_s || !c->cand_i || !c->top_i) {
+                c->heap_cap = 0;
+                goto fail;
+            }
+        }
+    }
+    return c;
+fail:
+    ctx_release(ix, c);
+    return NULL;
+}
+
+void emb__hnsw_ctx_free_all(struct emb_index *ix) {
+    while (ix->free_ctx) {
+        struct ix_ctx *c = ix->free_ctx;
+        ix->free_ctx = c->next;
+        emb_free(c->tags);
+        emb_free(c->cand_s);
+        emb_free(c->top_s);
+        emb_free(c->cand_i);
+        emb_free(c->top_i);
+        emb_free(c->links);
+        emb_free(c);
+    }
+}
+
 /* ---- search on one level: hnsw_level.h, compiled twice ------------------------- */
 
 #define HL_NAME(x) x##_any
+#define HL_ATTR
 #define HL_SIM(ix, a, j) sim_to(ix, a, j)
 #include "hnsw_level.h"
 #undef HL_NAME
+#undef HL_ATTR
 #undef HL_SIM
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define HAVE_HL512 1
-#pragma GCC push_options
-#pragma GCC target("avx512f")
+#if EMB_X86
 #include <immintrin.h>
 
-/* x . y for n a multiple of 16 (the stride), two accumulators. */
-static inline float dot512(const float *x, const float *y, int32_t n) {
+/* x . y for n a multiple of 16 (the stride), two accumulators: the sum
+ * order of vec.c's dot_avx512 on padded rows, so the scores are the ones
+ * ix->ops.dot gives. Written here, not called through ops, so that it
+ * inlines into the innermost loop of the search. */
+EMB_TARGET_AVX512 static inline float dot512(const float *x, const float *y, int32_t n) {
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     int32_t i = 0;
     for (; i + 32 <= n; i += 32) {
@@ -180,30 +258,31 @@ static inline float dot512(const float *x, const float *y, int32_t n) {
     return _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
 }
 
-static inline float sim_to_512(const struct emb_index *ix, const float *a, int64_t j) {
+EMB_TARGET_AVX512 static inline float sim_to_512(const struct emb_index *ix, const float *a, int64_t j) {
     float d = dot512(a, ix_node_vec(ix, j), ix->stride);
     return ix->metric == EMB_METRIC_L2 ? 2.0f * d - *ix_node_sqnorm(ix, j) : d;
 }
 
 #define HL_NAME(x) x##_512
+#define HL_ATTR EMB_TARGET_AVX512
 #define HL_SIM(ix, a, j) sim_to_512(ix, a, j)
 #include "hnsw_level.h"
 #undef HL_NAME
+#undef HL_ATTR
 #undef HL_SIM
-#pragma GCC pop_options
 #endif
 
 /* The AVX-512 loops when the index's kernels are AVX-512 (the CPU has it). */
 static int search_level(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t ep, int ef, int lev,
                         int64_t *n_top) {
-#ifdef HAVE_HL512
+#if EMB_X86
     if (ix->ops.kind == EMB_SIMD_AVX512) return search_level_512(ix, c, q, ep, ef, lev, n_top);
 #endif
     return search_level_any(ix, c, q, ep, ef, lev, n_top);
 }
 
 static int64_t greedy(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t cur, float *cur_s, int lev) {
-#ifdef HAVE_HL512
+#if EMB_X86
     if (ix->ops.kind == EMB_SIMD_AVX512) return greedy_512(ix, c, q, cur, cur_s, lev);
 #endif
     return greedy_any(ix, c, q, cur, cur_s, lev);
@@ -211,17 +290,13 @@ static int64_t greedy(const struct emb_index *ix, struct ix_ctx *c, const float 
 
 /* ---- searching ------------------------------------------------------------------- */
 
-int emb__hnsw_search(const struct emb_index *ix, const float *query, float qsq, int k, int ef, int64_t *ids,
+int emb__hnsw_search(const struct emb_index *ix, const float *q, float qsq, int k, int ef, int64_t *ids,
                      float *scores, struct emb_err *err) {
-    (void)qsq;
     if (ef <= 0) ef = ix->ef_search;
     if (ef < k) ef = k;
-    struct ix_ctx *c = emb__ix_ctx_acquire(ix, (int64_t)ef + 2 * ix->M0 + 2);
+    struct ix_ctx *c = ctx_acquire(ix, (int64_t)ef + 2 * ix->M0 + 2);
     if (!c) return emb_err_set(err, EMB_ENOMEM, "out of memory for a search");
-    int rc = emb__ix_prepare_query(ix, query, c->query, err);
-    if (rc != EMB_OK) goto done;
-    const float *q = c->query;
-    float qq = ix->metric == EMB_METRIC_L2 ? ix->ops.dot(ix->stride, q, q) : 0;
+    int rc;
     int64_t cur = ix->entry;
     float cur_s = sim_to(ix, q, cur);
     for (int lev = ix->max_level; lev > 0; lev--) cur = greedy(ix, c, q, cur, &cur_s, lev);
@@ -235,12 +310,12 @@ int emb__hnsw_search(const struct emb_index *ix, const float *query, float qsq, 
     int got = (int)nt;
     for (int64_t r = nt - 1; r >= 0; r--) {
         ids[r] = c->top_i[0];
-        scores[r] = ix_report(ix, c->top_s[0], qq);
+        scores[r] = ix_report(ix, c->top_s[0], qsq);
         heap_pop(c->top_s, c->top_i, &nt, 0);
     }
     rc = got;
 done:
-    emb__ix_ctx_release(ix, c);
+    ctx_release(ix, c);
     return rc;
 }
 
@@ -285,7 +360,7 @@ static int select_heuristic(const struct emb_index *ix, int64_t a, uint32_t *ids
 /* Per-thread build scratch: a search context plus candidate arrays. */
 struct build_scratch {
     struct ix_ctx *c;
-    uint32_t *ids, *sel; /* (max(ef_construction, M0 + 1)) */
+    uint32_t *ids, *sel; /* (max(ef_construction, M0 + M)) */
     uint32_t *mine;      /* (M) the new node's chosen neighbours */
     float *sims;
 };
@@ -319,11 +394,49 @@ static void link_back(struct emb_index *ix, struct build_scratch *b, int64_t e, 
     unlock_node(ix, e);
 }
 
-/* Insert row q (vector stored, level set, lists empty) into the graph.
- * Also re-links a row already in the graph whose vector changed
- * (emb__hnsw_relink): q itself is never its own neighbour, and its lists
- * are replaced level by level. */
-static int insert_one(struct emb_index *ix, struct build_scratch *b, int64_t q) {
+/* Write q's list at lev: its kept neighbours b->mine[0..kept). A new node
+ * (merge) can be reached by other inserting threads through its upper
+ * levels before this list is written, and they may already have linked
+ * themselves into it (link_back); overwriting would drop those back-links
+ * and leave such a node reachable from nowhere. So the links found in the
+ * list are merged with ours under the node's lock, and pruned by the same
+ * heuristic as link_back when there are too many. A re-link (not merge)
+ * replaces the old list; it runs with no other writer. */
+static void set_links(struct emb_index *ix, struct build_scratch *b, int64_t q, int lev, int kept, int merge) {
+    int mmax = lev == 0 ? ix->M0 : ix->M;
+    lock_node(ix, q);
+    uint32_t *l = ix_node_links(ix, q, lev);
+    uint32_t cnt = merge ? l[0] : 0;
+    if (cnt == 0) {
+        memcpy(l + 1, b->mine, (size_t)kept * sizeof *l);
+        l[0] = (uint32_t)kept;
+    } else {
+        int n = kept;
+        memcpy(b->ids, b->mine, (size_t)kept * sizeof *b->ids);
+        for (uint32_t t = 1; t <= cnt; t++) {
+            int dup = 0;
+            for (int i = 0; i < kept && !dup; i++) dup = b->mine[i] == l[t];
+            if (!dup) b->ids[n++] = l[t];
+        }
+        if (n <= mmax) {
+            memcpy(l + 1, b->ids, (size_t)n * sizeof *l);
+            l[0] = (uint32_t)n;
+        } else {
+            const float *qv = ix_node_vec(ix, q);
+            for (int i = 0; i < n; i++) b->sims[i] = sim_to(ix, qv, b->ids[i]);
+            int k = select_heuristic(ix, q, b->ids, b->sims, n, mmax, b->sel);
+            memcpy(l + 1, b->sel, (size_t)k * sizeof *l);
+            l[0] = (uint32_t)k;
+        }
+    }
+    unlock_node(ix, q);
+}
+
+/* Insert row q (vector stored, level set, lists empty) into the graph
+ * (merge = 1). Also re-links a row already in the graph whose vector
+ * changed (emb__hnsw_relink, merge = 0): q itself is never its own
+ * neighbour, and its lists are replaced level by level. */
+static int insert_one(struct emb_index *ix, struct build_scratch *b, int64_t q, int merge) {
     struct ix_ctx *c = b->c;
     int L = ix->levels[q];
     pthread_mutex_lock(&ix->global);
@@ -353,11 +466,7 @@ static int insert_one(struct emb_index *ix, struct build_scratch *b, int64_t q) 
             }
         int kept = select_heuristic(ix, q, b->ids, b->sims, n, ix->M, b->mine);
         if (n > 0) cur = b->ids[0];
-        lock_node(ix, q);
-        uint32_t *l = ix_node_links(ix, q, lev);
-        memcpy(l + 1, b->mine, (size_t)kept * sizeof *l);
-        l[0] = (uint32_t)kept;
-        unlock_node(ix, q);
+        set_links(ix, b, q, lev, kept, merge);
         for (int i = 0; i < kept; i++) {
             int64_t e = b->mine[i];
             /* b->ids/sims are reused by link_back: recompute the sim. */
@@ -384,9 +493,11 @@ struct build_job {
 
 /* Allocate b for inserting into ix; EMB_ENOMEM (b freed by scratch_free). */
 static int scratch_alloc(struct emb_index *ix, struct build_scratch *b) {
-    int64_t need = ix->ef_construction > ix->M0 + 1 ? ix->ef_construction : ix->M0 + 1;
+    /* Room for a search's kept set, a full list plus one (link_back), and
+     * a full list plus a new node's own M (set_links). */
+    int64_t need = ix->ef_construction > ix->M0 + ix->M ? ix->ef_construction : ix->M0 + ix->M;
     memset(b, 0, sizeof *b);
-    b->c = emb__ix_ctx_acquire(ix, (int64_t)ix->ef_construction + 2 * ix->M0 + 2);
+    b->c = ctx_acquire(ix, (int64_t)ix->ef_construction + 2 * ix->M0 + 2);
     b->ids = emb_alloc((size_t)need * sizeof *b->ids);
     b->sel = emb_alloc((size_t)need * sizeof *b->sel);
     b->sims = emb_alloc((size_t)need * sizeof *b->sims);
@@ -395,7 +506,7 @@ static int scratch_alloc(struct emb_index *ix, struct build_scratch *b) {
 }
 
 static void scratch_free(struct emb_index *ix, struct build_scratch *b) {
-    emb__ix_ctx_release(ix, b->c);
+    ctx_release(ix, b->c);
     emb_free(b->ids);
     emb_free(b->sel);
     emb_free(b->sims);
@@ -419,7 +530,7 @@ static void build_slice(void *ctx, int ith, int nth) {
         }
         int64_t q = atomic_fetch_add(&j->next, 1);
         if (q >= j->hi) break;
-        int rc = insert_one(ix, &b, q);
+        int rc = insert_one(ix, &b, q, 1);
         if (rc != EMB_OK) {
             atomic_store(&j->rc, rc);
             break;
@@ -435,7 +546,7 @@ int emb__hnsw_relink(struct emb_index *ix, int64_t q, struct emb_err *err) {
     if (ix->n < 2) return EMB_OK; /* alone: no links to make */
     struct build_scratch b;
     int rc = scratch_alloc(ix, &b);
-    if (rc == EMB_OK) rc = insert_one(ix, &b, q);
+    if (rc == EMB_OK) rc = insert_one(ix, &b, q, 0);
     scratch_free(ix, &b);
     return rc == EMB_OK ? EMB_OK : emb_err_set(err, rc, "out of memory re-linking row %lld", (long long)q);
 }

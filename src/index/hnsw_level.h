@@ -1,14 +1,15 @@
 /* hnsw_level.h -- the two hot loops of hnsw.c, written once and compiled
- * twice: hnsw.c includes this file with HL_NAME(x) and HL_SIM(ix, a, j)
- * defined, once plainly (vec.h kernels through ix->ops) and once under
- * `#pragma GCC target("avx512f")` with an inlined AVX-512 dot product, so
- * the distance in the innermost loop is neither a call nor a loop over an
- * unknown length. Not a public header; no include guard on purpose. */
+ * twice: hnsw.c includes this file with HL_NAME(x), HL_ATTR and
+ * HL_SIM(ix, a, j) defined, once plainly (vec.h kernels through ix->ops)
+ * and once with HL_ATTR = EMB_TARGET_AVX512 (simd.h) and an inlined
+ * AVX-512 dot product, so the distance in the innermost loop is neither a
+ * call nor a loop over an unknown length. Not a public header; no include
+ * guard on purpose. */
 
 /* Best-first search from ep on level lev with breadth ef (Algorithm 2);
  * the kept set is left in c->top (min-heap, *n_top entries). Deleted rows
  * are walked through but not kept. q: (stride) prepared vector. */
-static int HL_NAME(search_level)(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t ep, int ef,
+HL_ATTR static int HL_NAME(search_level)(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t ep, int ef,
                                  int lev, int64_t *n_top) {
     uint16_t epoch = next_epoch(c);
     uint16_t *tags = c->tags;
@@ -63,7 +64,7 @@ static int HL_NAME(search_level)(const struct emb_index *ix, struct ix_ctx *c, c
 }
 
 /* Greedy descent on level lev: move to the best neighbour while it improves. */
-static int64_t HL_NAME(greedy)(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t cur,
+HL_ATTR static int64_t HL_NAME(greedy)(const struct emb_index *ix, struct ix_ctx *c, const float *q, int64_t cur,
                                float *cur_s, int lev) {
     for (int changed = 1; changed;) {
         changed = 0;

@@ -1,5 +1,7 @@
-/* index_impl.h -- the inside of struct emb_index, shared by index.c (common
- * parts, files), flat.c (exact scan) and hnsw.c (graph). Not installed.
+/* index_impl.h -- the inside of struct emb_index, shared by index.c (the
+ * dispatcher), index_io.c (files), flat.c (exact scan) and hnsw.c (graph).
+ * Not installed. Calls go one way: index.c and index_io.c call flat.c and
+ * hnsw.c; those two call nothing of index.c or of each other.
  *
  * Every metric is searched as a similarity, higher is better:
  *   cosine  rows and queries unit length, sim = x.q
@@ -24,6 +26,8 @@
 #define IX_MAX_ROWS INT32_MAX
 #define IX_MAX_M 256
 #define IX_MAX_LEVEL 30
+/* File sections and HNSW level-0 nodes start on this boundary (bytes). */
+#define IX_ALIGN 64
 
 /* Per-search scratch for HNSW: a visited list with epoch tags (a row is
  * visited when tag[row] == epoch, so clearing is one increment), the
@@ -34,7 +38,6 @@ struct ix_ctx {
     uint16_t *tags; /* (cap) */
     uint16_t epoch;
     int64_t cap;
-    float *query;   /* (stride), 64-byte aligned */
     /* Heaps of (sim, id). cand: max-heap, top: min-heap. */
     float *cand_s, *top_s;
     uint32_t *cand_i, *top_i;
@@ -106,22 +109,17 @@ static inline const float *ix_row(const struct emb_index *ix, int64_t i) {
     return ix->type == EMB_INDEX_FLAT ? ix->vecs + i * (int64_t)ix->stride : ix_node_vec(ix, i);
 }
 
-/* Bytes of one HNSW level-0 block for the index's stride and M0. */
+/* index.c: bytes of one HNSW level-0 block for the index's stride and M0;
+ * a zeroed index with its parameters set and no rows. */
 size_t emb__ix_node_bytes(int32_t stride, int M0);
-/* Turn a caller's query (dim floats) into the padded form searched
- * (stride floats, normalised for cosine). EMB_ENUMERIC for NaN/inf. */
-int emb__ix_prepare_query(const struct emb_index *ix, const float *q, float *out, struct emb_err *err);
+int emb__ix_alloc(struct emb_index **out, int32_t dim, const struct emb_index_params *p, struct emb_err *err);
+
 /* Convert a similarity into the reported score. qsq = |q|^2. */
 static inline float ix_report(const struct emb_index *ix, float sim, float qsq) {
     if (ix->metric != EMB_METRIC_L2) return sim;
     float d = qsq - sim;
     return d > 0 ? d : 0;
 }
-
-/* Scratch contexts (HNSW); acquire never fails except on ENOMEM (NULL). */
-struct ix_ctx *emb__ix_ctx_acquire(const struct emb_index *ix, int64_t heap_need);
-void emb__ix_ctx_release(const struct emb_index *ix, struct ix_ctx *c);
-void emb__ix_ctx_free_all(struct emb_index *ix);
 
 /* flat.c */
 int emb__flat_search(const struct emb_index *ix, const float *q, float qsq, int k, int64_t *ids, float *scores);
@@ -135,8 +133,11 @@ void emb__flat_search_many(const struct emb_index *ix, const float *const *qs, i
 int emb__hnsw_reserve(struct emb_index *ix, int64_t cap, struct emb_err *err);
 int emb__hnsw_insert_range(struct emb_index *ix, int64_t lo, int64_t hi, struct emb_pool *pool,
                            const struct emb_index_params *p, struct emb_err *err);
+/* q: (stride) prepared query (padded, normalised for cosine), qsq = |q|^2. */
 int emb__hnsw_search(const struct emb_index *ix, const float *q, float qsq, int k, int ef, int64_t *ids,
                      float *scores, struct emb_err *err);
+/* Free the index's pool of search contexts (emb_index_free). */
+void emb__hnsw_ctx_free_all(struct emb_index *ix);
 /* Row q, already in the graph, has a new vector (stored, with |x|^2):
  * choose its links again on each of its levels and link back to them, as
  * an insertion does. Links other rows hold to q are kept. */

@@ -38,8 +38,6 @@
 #define LEAF_SIZE 64
 /* Cells are not split below this depth (coincident points share a leaf). */
 #define MAX_DEPTH 48
-/* Candidate rows per block of the neighbour search (fits in L2). */
-#define KNN_BLOCK 256
 /* scikit-learn's binary search: steps and tolerance on the entropy. */
 #define BANDWIDTH_STEPS 100
 #define BANDWIDTH_TOL 1e-5
@@ -148,11 +146,14 @@ static void aff_worker(void *ctx, int ith, int nth) {
     const int k = j->k;
     int64_t per = (n + nth - 1) / nth, lo = per * ith, hi = lo + per < n ? lo + per : n;
     if (lo >= hi) return;
-    float dots[KNN_BLOCK];
-    const float *ys[KNN_BLOCK];
-    /* Queries in small batches so a candidate block stays in cache for all of them. */
+    /* Queries in small batches so a block of candidates stays in cache for
+     * all of them; ROWWISE keeps the scores those of one query at a time. */
     enum { QB = 8 };
     struct emb_topk top[QB];
+    const float *qs[QB];
+    int64_t self[QB];
+    struct emb_topk_rows rows = {.data = j->x->data, .n_rows = n, .dim = j->x->dim, .stride = (int32_t)dp,
+                                 .sqnorms = j->norms};
     int64_t *bid = emb_alloc((size_t)QB * k * sizeof *bid);
     float *bsc = emb_alloc((size_t)QB * k * sizeof *bsc);
     if (!bid || !bsc) {
@@ -161,19 +162,12 @@ static void aff_worker(void *ctx, int ith, int nth) {
     }
     for (int64_t q0 = lo; q0 < hi; q0 += QB) {
         int nq = hi - q0 < QB ? (int)(hi - q0) : QB;
-        for (int a = 0; a < nq; a++) emb_topk_init(&top[a], k, bid + (int64_t)a * k, bsc + (int64_t)a * k);
-        for (int64_t c0 = 0; c0 < n; c0 += KNN_BLOCK) {
-            int m = n - c0 < KNN_BLOCK ? (int)(n - c0) : KNN_BLOCK;
-            for (int b = 0; b < m; b++) ys[b] = emb_table_row(j->x, c0 + b);
-            for (int a = 0; a < nq; a++) {
-                int64_t i = q0 + a;
-                j->ops.dot_many(dp, emb_table_row(j->x, i), m, ys, dots);
-                for (int b = 0; b < m; b++) {
-                    if (c0 + b == i) continue;
-                    emb_topk_push(&top[a], c0 + b, 2 * dots[b] - j->norms[c0 + b]);
-                }
-            }
+        for (int a = 0; a < nq; a++) {
+            emb_topk_init(&top[a], k, bid + (int64_t)a * k, bsc + (int64_t)a * k);
+            qs[a] = emb_table_row(j->x, q0 + a);
+            self[a] = q0 + a;
         }
+        emb_topk_scan(&j->ops, &rows, 0, n, qs, nq, self, EMB_TOPK_ROWWISE, top);
         for (int a = 0; a < nq; a++) {
             int64_t i = q0 + a;
             int got = emb_topk_sorted(&top[a]);
@@ -557,11 +551,12 @@ static void attract_ref(int64_t m, const int32_t *col, const float *p, const flo
     out[0] = 0, out[1] = fx, out[2] = fy;
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* The model's own kernels (the Barnes-Hut forces), compiled with simd.h's
+ * target attributes and chosen in emb__tsne_grad_new by emb_simd_resolve. */
+#if EMB_X86
 #include <immintrin.h>
-#define TSNE_X86 1
-#define AVX2 __attribute__((target("avx2,fma")))
-#define AVX512 __attribute__((target("avx512f")))
+#define AVX2 EMB_TARGET_AVX2
+#define AVX512 EMB_TARGET_AVX512
 
 AVX2 static double hsum256(__m256 v) {
     __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
@@ -808,8 +803,8 @@ int emb__tsne_grad_new(struct emb__tsne_grad **out, const struct emb__tsne_p *P,
     for (int64_t a = 0; a < P->row[n]; a++) g->pval[a] = (float)P->val[a];
     g->repulse = repulse_ref;
     g->attract = attract_ref;
-#ifdef TSNE_X86
-    enum emb_simd kind = emb_vec_ops_get(simd).kind; /* what the CPU has, within what was asked */
+#if EMB_X86
+    enum emb_simd kind = emb_simd_resolve(simd); /* what the CPU has, within what was asked */
     if (kind == EMB_SIMD_AVX512) g->repulse = repulse_avx512, g->attract = attract_avx512;
     else if (kind == EMB_SIMD_AVX2) g->repulse = repulse_avx2, g->attract = attract_avx2;
 #else

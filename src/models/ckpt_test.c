@@ -88,8 +88,8 @@ static int load_w2v(const char *path) {
 static struct emb_graph *graph;
 static volatile sig_atomic_t stop_flag;
 
-static void line_stop_cb(void *ctx, double fraction, double rate, double rho) {
-    (void)ctx, (void)fraction, (void)rate, (void)rho;
+static void line_stop_cb(void *ctx, const struct emb_train_progress *pr) {
+    (void)ctx, (void)pr;
     stop_flag = 1;
 }
 
@@ -98,8 +98,15 @@ static struct emb_line_params line_params(void) {
     p.order = EMB_LINE_BOTH;
     p.dim = 8;
     p.n_samples = 20000;
-    p.seed = 3;
     return p;
+}
+
+static struct emb_train_opts line_opts(const char *path) {
+    struct emb_train_opts o = emb_train_default_opts();
+    o.seed = 3;
+    o.checkpoint_path = path;
+    o.stop = &stop_flag;
+    return o;
 }
 
 /* A LINE checkpoint loads inside emb_line_train; stopped at once, a loaded
@@ -107,11 +114,11 @@ static struct emb_line_params line_params(void) {
 static int load_line(const char *path) {
     struct emb_err err = {0};
     struct emb_line_params p = line_params();
-    p.resume_path = path;
-    p.stop = &stop_flag;
+    struct emb_train_opts o = line_opts(path);
+    o.resume = 1;
     stop_flag = 1;
     struct emb_table *t = NULL;
-    int rc = emb_line_train(graph, &p, &t, &err);
+    int rc = emb_line_train(graph, &p, &o, &t, &err);
     emb_table_free(t);
     if (rc == EMB_EINTR || rc == EMB_OK) return 1;
     return t == NULL ? clean_error(rc, &err) : -1;
@@ -126,16 +133,15 @@ static struct emb_kge_params kge_params(void) {
     p.negatives = 4;
     p.batch = 8;
     p.steps = 40;
-    p.n_threads = 1;
     return p;
 }
 
 struct kge_stop {
     int64_t step;
 };
-static void kge_stop_cb(void *ctx, const struct emb_kge_progress *pr) {
+static void kge_stop_cb(void *ctx, const struct emb_train_progress *pr) {
     struct kge_stop *s = ctx;
-    if (pr->event == 0 && pr->step == s->step) stop_flag = 1;
+    if (pr->event == EMB_TRAIN_TICK && pr->step == s->step) stop_flag = 1;
 }
 
 /* A KGE checkpoint loads inside emb_kge_train (resume); stopped at once, a
@@ -143,12 +149,13 @@ static void kge_stop_cb(void *ctx, const struct emb_kge_progress *pr) {
 static int load_kge_ckpt(const char *path) {
     struct emb_err err = {0};
     struct emb_kge_params p = kge_params();
-    p.checkpoint_path = path;
-    p.resume = 1;
-    p.stop = &stop_flag;
+    struct emb_train_opts o = emb_train_default_opts();
+    o.checkpoint_path = path;
+    o.resume = 1;
+    o.stop = &stop_flag;
     stop_flag = 1;
     struct emb_kge *m = NULL;
-    int rc = emb_kge_train(kg, &p, &m, &err);
+    int rc = emb_kge_train(kg, &p, &o, &m, &err);
     emb_kge_free(m);
     if (rc == EMB_EINTR || rc == EMB_OK) return 1;
     return m == NULL ? clean_error(rc, &err) : -1;
@@ -228,11 +235,12 @@ static int make_w2v_ckpt(const char *path) {
     p.dim = 8;
     p.epochs = 1;
     p.model = EMB_W2V_SG;
-    p.checkpoint_path = path; /* the stream's CRC is taken */
+    struct emb_train_opts o = emb_train_default_opts();
+    o.checkpoint_path = path; /* the stream's CRC is taken */
     struct emb_w2v *m = NULL;
-    CHECK_OK(emb_w2v_new(&m, v, &p, &err));
+    CHECK_OK(emb_w2v_new(&m, v, &p, &o, &err));
     CHECK_OK(emb_w2v_set_settings(m, "trainer=word2vec\nmin_count=5\n", &err));
-    CHECK_OK(emb_w2v_train(m, st, &err));
+    CHECK_OK(emb_w2v_train(m, st, &o, &err));
     CHECK_OK(emb_w2v_checkpoint_save(m, path, &err));
     emb_w2v_free(m);
     emb_stream_free(st);
@@ -243,12 +251,11 @@ static int make_w2v_ckpt(const char *path) {
 static int make_line_ckpt(const char *path) {
     struct emb_err err = {0};
     struct emb_line_params p = line_params();
-    p.checkpoint_path = path;
-    p.stop = &stop_flag;
-    p.progress = line_stop_cb;
+    struct emb_train_opts o = line_opts(path);
+    o.progress = line_stop_cb;
     stop_flag = 0;
     struct emb_table *t = NULL;
-    CHECK(emb_line_train(graph, &p, &t, &err) == EMB_EINTR && t == NULL);
+    CHECK(emb_line_train(graph, &p, &o, &t, &err) == EMB_EINTR && t == NULL);
     CHECK(test_exists(path));
     return 0;
 }
@@ -257,14 +264,15 @@ static int make_kge_ckpt(const char *path) {
     struct emb_err err = {0};
     struct emb_kge_params p = kge_params();
     struct kge_stop ks = {10};
-    p.checkpoint_path = path;
-    p.stop = &stop_flag;
-    p.progress = kge_stop_cb;
-    p.progress_ctx = &ks;
-    p.progress_every = 1;
+    struct emb_train_opts o = emb_train_default_opts();
+    o.checkpoint_path = path;
+    o.stop = &stop_flag;
+    o.progress = kge_stop_cb;
+    o.progress_ctx = &ks;
+    o.progress_every = 0; /* a TICK every step */
     stop_flag = 0;
     struct emb_kge *m = NULL;
-    CHECK(emb_kge_train(kg, &p, &m, &err) == EMB_EINTR && m == NULL);
+    CHECK(emb_kge_train(kg, &p, &o, &m, &err) == EMB_EINTR && m == NULL);
     CHECK(test_exists(path));
     return 0;
 }
@@ -273,8 +281,9 @@ static int make_kge_models(const char *path, const char *path_v1) {
     struct emb_err err = {0};
     struct emb_kge_params p = kge_params();
     p.steps = 5;
+    struct emb_train_opts o = emb_train_default_opts();
     struct emb_kge *m = NULL;
-    CHECK_OK(emb_kge_train(kg, &p, &m, &err));
+    CHECK_OK(emb_kge_train(kg, &p, &o, &m, &err));
     CHECK_OK(emb_kge_save(m, path, &err));
     emb_kge_free(m);
     /* The same model as format 1 wrote it: version 1, no CRCs. */

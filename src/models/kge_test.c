@@ -33,6 +33,9 @@ static const char *make_ds(const char *name, const char *train, const char *vali
 
 /* ---- score vs gradient ------------------------------------------------- */
 
+/* Training options of most tests: one thread, seed 1. */
+static struct emb_train_opts one_thread;
+
 static struct emb_kge *toy_model(enum emb_kge_model model, int dim, int p_norm, uint64_t seed) {
     struct emb_err err = {0};
     const char *d = make_ds("toy", "a\tr\tb\nb\ts\tc\nc\tr\td\nd\ts\ta\n", NULL, NULL, 0);
@@ -44,9 +47,8 @@ static struct emb_kge *toy_model(enum emb_kge_model model, int dim, int p_norm, 
     p.p_norm = p_norm;
     p.gamma = 3.0f;
     p.init_scale = 1.0f;
-    p.seed = seed;
     struct emb_kge *m = NULL;
-    emb_kge_new(&m, kg, &p, &err);
+    emb_kge_new(&m, kg, &p, seed, &err);
     emb_kg_free(kg);
     return m;
 }
@@ -227,7 +229,7 @@ static int test_reciprocal(void) {
         p.batch = 4;
         p.negatives = 3;
         struct emb_kge *m = NULL, *l = NULL;
-        CHECK_OK(emb_kge_train(kg, &p, &m, &err));
+        CHECK_OK(emb_kge_train(kg, &p, &one_thread, &m, &err));
         CHECK(m->reciprocal == 1 && m->rel->n_rows == 4 && emb_kge_n_relations(m) == 2);
         CHECK(emb_vocab_size(m->rel_names) == 2);
         float heads[4];
@@ -696,10 +698,10 @@ static int test_planted(void) {
         p.batch = 64;
         p.lr = 0.02f;
         p.steps = 1500;
-        p.n_threads = 1;
-        p.seed = 5;
+        struct emb_train_opts o = emb_train_default_opts();
+        o.seed = 5;
         struct emb_kge *m = NULL;
-        CHECK_OK(emb_kge_train(kg, &p, &m, &err));
+        CHECK_OK(emb_kge_train(kg, &p, &o, &m, &err));
         double comp = rel_mrr(m, kg, "r4"), inv = rel_mrr(m, kg, "inv1"), sym = rel_mrr(m, kg, "opp");
         double fw = forward_wins(m, kg);
         printf("%-8s composition MRR %.3f, inverse %.3f, symmetric %.3f; r1 forward beats reverse %.2f\n",
@@ -741,7 +743,6 @@ static struct emb_kge_params small_params(enum emb_kge_model model) {
     p.batch = 32;
     p.lr = 0.01f;
     p.steps = 60;
-    p.n_threads = 1;
     p.lr_drop_at = 0.5f;
     return p;
 }
@@ -751,9 +752,9 @@ struct stop_at {
     int64_t step;
 };
 
-static void stop_cb(void *ctx, const struct emb_kge_progress *pr) {
+static void stop_cb(void *ctx, const struct emb_train_progress *pr) {
     struct stop_at *s = ctx;
-    if (pr->event == 0 && pr->step == s->step) *s->flag = 1;
+    if (pr->event == EMB_TRAIN_TICK && pr->step == s->step) *s->flag = 1;
 }
 
 static int test_determinism_resume(void) {
@@ -768,8 +769,8 @@ static int test_determinism_resume(void) {
             p.optimizer = (enum emb_kge_opt)opt;
             p.neg_sampling = (enum emb_kge_neg)opt; /* Bernoulli with Adagrad */
             struct emb_kge *a = NULL, *b = NULL, *c = NULL;
-            CHECK_OK(emb_kge_train(kg, &p, &a, &err));
-            CHECK_OK(emb_kge_train(kg, &p, &b, &err));
+            CHECK_OK(emb_kge_train(kg, &p, &one_thread, &a, &err));
+            CHECK_OK(emb_kge_train(kg, &p, &one_thread, &b, &err));
             CHECK(same_tables(a, b)); /* one thread, same seed: identical */
             /* Stopped at step 25 (a checkpoint is written), then resumed:
              * the same tables as 60 steps straight (lr drop, Adam bias
@@ -777,17 +778,17 @@ static int test_determinism_resume(void) {
             unlink(ck);
             volatile sig_atomic_t stop = 0;
             struct stop_at sa = {&stop, 25};
-            struct emb_kge_params q = p;
+            struct emb_train_opts q = emb_train_default_opts();
             q.checkpoint_path = ck;
             q.stop = &stop;
             q.progress = stop_cb;
             q.progress_ctx = &sa;
-            q.progress_every = 1;
-            CHECK(emb_kge_train(kg, &q, &c, &err) == EMB_EINTR && c == NULL);
+            q.progress_every = 0; /* a TICK after every step */
+            CHECK(emb_kge_train(kg, &p, &q, &c, &err) == EMB_EINTR && c == NULL);
             stop = 0;
             sa.step = -1;
             q.resume = 1;
-            CHECK_OK(emb_kge_train(kg, &q, &c, &err));
+            CHECK_OK(emb_kge_train(kg, &p, &q, &c, &err));
             CHECK(same_tables(a, c));
             emb_kge_free(a);
             emb_kge_free(b);
@@ -801,9 +802,9 @@ static int test_determinism_resume(void) {
         p.steps = 5;
         p.dim = 40; /* not a multiple of 16: masked tails */
         struct emb_kge *a = NULL, *b = NULL;
-        CHECK_OK(emb_kge_train(kg, &p, &a, &err));
+        CHECK_OK(emb_kge_train(kg, &p, &one_thread, &a, &err));
         p.simd = EMB_SIMD_REF;
-        CHECK_OK(emb_kge_train(kg, &p, &b, &err));
+        CHECK_OK(emb_kge_train(kg, &p, &one_thread, &b, &err));
         double worst = 0;
         for (int64_t i = 0; i < a->ent->n_rows * a->ent->dim_padded; i++)
             worst = fmax(worst, fabs(a->ent->data[i] - b->ent->data[i]));
@@ -816,23 +817,26 @@ static int test_determinism_resume(void) {
     }
     /* Two threads train too (Hogwild) and give finite tables. */
     struct emb_kge_params p = small_params(EMB_KGE_ROTATE);
-    p.n_threads = 2;
+    struct emb_train_opts o = emb_train_default_opts();
+    o.n_threads = 2;
     struct emb_kge *m = NULL;
-    CHECK_OK(emb_kge_train(kg, &p, &m, &err));
+    CHECK_OK(emb_kge_train(kg, &p, &o, &m, &err));
     CHECK(emb_table_find_nonfinite(m->ent) < 0);
     emb_kge_free(m);
     /* A checkpoint for another model or dimension is refused. */
     p = small_params(EMB_KGE_DISTMULT);
-    p.checkpoint_path = ck;
-    p.resume = 1;
-    CHECK(emb_kge_train(kg, &p, &m, &err) == EMB_EINVAL && m == NULL);
+    o = emb_train_default_opts();
+    o.checkpoint_path = ck;
+    o.resume = 1;
+    CHECK(emb_kge_train(kg, &p, &o, &m, &err) == EMB_EINVAL && m == NULL);
     /* Stop requested: EMB_EINTR, state saved, resumable. */
     volatile sig_atomic_t stop = 1;
     p = small_params(EMB_KGE_TRANSE);
-    p.stop = &stop;
-    p.checkpoint_path = ck;
+    o = emb_train_default_opts();
+    o.stop = &stop;
+    o.checkpoint_path = ck;
     unlink(ck);
-    CHECK(emb_kge_train(kg, &p, &m, &err) == EMB_EINTR && m == NULL);
+    CHECK(emb_kge_train(kg, &p, &o, &m, &err) == EMB_EINTR && m == NULL);
     CHECK(test_exists(ck));
     emb_kg_free(kg);
     return 0;
@@ -849,10 +853,11 @@ static int test_divergence(void) {
     p.optimizer = EMB_KGE_OPT_ADAGRAD;
     p.lr = 1e30f; /* scores overflow within a few steps */
     p.steps = 1000;
-    p.checkpoint_path = ck;
-    p.checkpoint_every = 1;
+    struct emb_train_opts o = emb_train_default_opts();
+    o.checkpoint_path = ck;
+    o.checkpoint_every = 1e-9; /* seconds: a checkpoint after every step */
     struct emb_kge *m = NULL;
-    int rc = emb_kge_train(kg, &p, &m, &err);
+    int rc = emb_kge_train(kg, &p, &o, &m, &err);
     printf("divergence: %s\n", err.msg);
     CHECK(rc == EMB_ENUMERIC && m == NULL);
     CHECK(strstr(err.msg, "at step") && strstr(err.msg, "last good checkpoint"));
@@ -882,12 +887,11 @@ static int test_nations(void) {
         p.batch = 256;
         p.lr = 0.01f;
         p.epochs = 100;
-        p.n_threads = 1;
         p.valid_every = 100;
         p.patience = 3;
         if (p.model == EMB_KGE_ROTATE) p.gamma = 6;
         struct emb_kge *m = NULL;
-        CHECK_OK(emb_kge_train(kg, &p, &m, &err));
+        CHECK_OK(emb_kge_train(kg, &p, &one_thread, &m, &err));
         double mrr = emb_kge_quick_mrr(m, kg, &kg->test, 0, 1);
         printf("nations %-8s%s filtered test MRR %.3f (floor %.2f)\n", emb_kge_model_name(p.model),
                p.reciprocal ? " reciprocal" : "", mrr, floor[model]);
@@ -964,6 +968,7 @@ static void ref_perm(uint64_t seed, int64_t epoch, int64_t n, int32_t *perm) {
 
 #define OPT_MAX_POS 16
 #define OPT_MAX_STEPS 8
+#define OPT_SEED 3
 
 struct opt_ref {
     double *we, *wr;                  /* weights after the steps, unpadded */
@@ -979,10 +984,10 @@ static int ref_train(const struct emb_kg *kg, const struct emb_kge_params *p, co
                      struct opt_ref *o) {
     struct emb_err err = {0};
     struct emb_kge *m = NULL;
-    CHECK_OK(emb_kge_new(&m, kg, p, &err));
+    CHECK_OK(emb_kge_new(&m, kg, p, OPT_SEED, &err));
     const int64_t ne = m->ent->n_rows, nr = m->rel->n_rows, we = m->ent->dim, wr = m->rel->dim;
     const int64_t n = kg->train.n, spe = (n + p->batch - 1) / p->batch;
-    CHECK(p->batch <= OPT_MAX_POS && p->steps <= OPT_MAX_STEPS && p->n_threads == 1 && !p->reciprocal);
+    CHECK(p->batch <= OPT_MAX_POS && p->steps <= OPT_MAX_STEPS && !p->reciprocal);
     o->we = calloc((size_t)(ne * we), sizeof(double));
     o->wr = calloc((size_t)(nr * wr), sizeof(double));
     o->ever = calloc((size_t)ne, 1);
@@ -997,11 +1002,11 @@ static int ref_train(const struct emb_kg *kg, const struct emb_kge_params *p, co
     for (int64_t r = 0; r < nr; r++)
         for (int64_t k = 0; k < wr; k++) o->wr[r * wr + k] = emb_table_row(m->rel, r)[k];
     struct emb_rng rng;
-    emb_rng_seed(&rng, p->seed, 0);
+    emb_rng_seed(&rng, OPT_SEED, 0);
     int64_t perm_epoch = -1;
     o->n_lazy = 0;
     for (int64_t s = 0; s < p->steps; s++) {
-        if (s / spe != perm_epoch) ref_perm(p->seed, perm_epoch = s / spe, n, perm);
+        if (s / spe != perm_epoch) ref_perm(OPT_SEED, perm_epoch = s / spe, n, perm);
         int64_t lo = (s % spe) * p->batch, hi = lo + p->batch < n ? lo + p->batch : n;
         int n_pos = (int)(hi - lo);
         int32_t h[OPT_MAX_POS], r[OPT_MAX_POS], t[OPT_MAX_POS], neg[64];
@@ -1077,10 +1082,7 @@ static struct emb_kge_params opt_params(enum emb_kge_opt opt, enum emb_kge_neg n
     p.neg_sampling = neg;
     p.lr = 0.05f;
     p.steps = steps;
-    p.n_threads = 1;
-    p.seed = 3;
     p.simd = simd;
-    p.progress_every = 0;
     return p;
 }
 
@@ -1090,8 +1092,10 @@ static int opt_compare(const struct emb_kg *kg, const struct emb_kge_params *p, 
                        struct opt_ref *o, const char *what) {
     struct emb_err err = {0};
     struct emb_kge *m = NULL, *m0 = NULL;
-    CHECK_OK(emb_kge_train(kg, p, &m, &err));
-    CHECK_OK(emb_kge_new(&m0, kg, p, &err));
+    struct emb_train_opts to = emb_train_default_opts();
+    to.seed = OPT_SEED;
+    CHECK_OK(emb_kge_train(kg, p, &to, &m, &err));
+    CHECK_OK(emb_kge_new(&m0, kg, p, OPT_SEED, &err));
     CHECK(ref_train(kg, p, lr, p_head, o) == 0);
     double d = 0, moved = 0;
     const int64_t we = m->ent->dim, wr = m->rel->dim;
@@ -1201,6 +1205,7 @@ static int test_opt_lr_drop(void) {
 
 int main(void) {
     if (!mkdtemp(tmpdir)) return 1;
+    one_thread = emb_train_default_opts();
     int failed = 0;
     RUN(test_grad_rows);
     RUN(test_known_scores);

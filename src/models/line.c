@@ -12,7 +12,6 @@
 #include <stdatomic.h>
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "emb/io.h"
 #include "emb/line.h"
@@ -37,10 +36,7 @@ struct emb_line_params emb_line_default_params(void) {
     p.negative = 5;
     p.n_samples = 0;
     p.rho = 0.025f;
-    p.seed = 1;
-    p.n_threads = 1;
     p.simd = EMB_SIMD_AUTO;
-    p.checkpoint_every = 600;
     return p;
 }
 
@@ -54,8 +50,6 @@ int emb_line_params_check(const struct emb_line_params *p, struct emb_err *err) 
         return emb_err_set(err, EMB_EINVAL, "negative must be in 1..1000, got %d", p->negative);
     if (p->n_samples < 0) return emb_err_set(err, EMB_EINVAL, "samples must be >= 0");
     if (!(p->rho > 0) || p->rho > 10) return emb_err_set(err, EMB_EINVAL, "learning rate must be in (0, 10], got %g", p->rho);
-    if (p->n_threads < 1 || p->n_threads > 1024) return emb_err_set(err, EMB_EINVAL, "threads must be in 1..1024");
-    if (!(p->checkpoint_every > 0)) return emb_err_set(err, EMB_EINVAL, "checkpoint interval must be > 0");
     return EMB_OK;
 }
 
@@ -84,19 +78,14 @@ struct line_model {
     _Atomic int stopped;         /* stop requested: threads return */
     _Atomic int pause;           /* checkpoint due: threads return */
     _Atomic int diverged;        /* a thread saw a non-finite score: threads return */
-    double t_start, t_last, t_next_ckpt;
+    const struct emb_train_opts *o;
+    struct emb_train_clock clock;
     int64_t done_at_start;       /* for the rate after a resume */
     uint64_t seed;
     int n_threads;
     struct line_thread *th;      /* (n_threads) */
     float **grad;                /* (n_threads) scratch rows */
 };
-
-static double now_sec(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* (label - s(f)) * rho; a non-finite score sets *diverged (sigtab.h). */
 static inline float sigmoid_grad(const struct line_model *m, float f, float label, float rho, int *diverged) {
@@ -130,40 +119,54 @@ static void line_step(struct line_model *m, struct emb_rng *r, int32_t src, int3
 
 /* ---- train -------------------------------------------------------------- */
 
+/* The learning rate after `done` samples: linear decay, floored. */
+static float rate_at(const struct line_model *m, double done) {
+    float rho = m->p->rho * (float)(1.0 - done / (double)m->n_samples);
+    return rho < m->p->rho * 1e-4f ? m->p->rho * 1e-4f : rho;
+}
+
+/* A progress report (unit "samples"; phase "train", or for BOTH the order
+ * being trained: "order 1", "order 2"). */
+static void report(const struct line_model *m, float rho, enum emb_train_event event) {
+    struct emb_train_progress pr = emb_train_progress_init("samples");
+    pr.event = event;
+    int64_t d = atomic_load(&m->done);
+    pr.elapsed_sec = emb_train_clock_elapsed(&m->clock);
+    pr.fraction = (double)d / (double)m->n_samples;
+    pr.rate = pr.elapsed_sec > 0 ? (double)(d - m->done_at_start) / pr.elapsed_sec : 0;
+    pr.eta_sec = pr.rate > 0 ? (double)(m->n_samples - d) / pr.rate : NAN;
+    pr.lr = rho;
+    pr.step = d;
+    pr.n_steps = m->n_samples;
+    if (m->p->order == EMB_LINE_BOTH) pr.phase = m->order == 1 ? "order 1" : "order 2";
+    m->o->progress(m->o->progress_ctx, &pr);
+}
+
 /* Draw samples th->pos..th->hi, returning early (with pos and rng saved)
  * when a stop or a checkpoint is requested. */
 static void line_worker(void *ctx, int ith, int nth) {
     (void)nth;
     struct line_model *m = ctx;
-    const struct emb_line_params *p = m->p;
     struct line_thread *th = &m->th[ith];
     struct emb_rng r = th->rng;
     int64_t s = th->pos, pending = 0;
     int diverged = 0;
     for (; s < th->hi; s++) {
         if ((pending & 1023) == 0) {
-            if (p->stop && *p->stop) atomic_store(&m->stopped, 1);
+            if (emb_train_stopped(m->o)) atomic_store(&m->stopped, 1);
             /* The divergence check, every 1024 samples. */
             if (diverged) atomic_store(&m->diverged, 1);
             if (atomic_load(&m->stopped) || atomic_load(&m->pause) || atomic_load(&m->diverged)) break;
         }
-        double done = (double)(atomic_load_explicit(&m->done, memory_order_relaxed) + pending);
-        float rho = p->rho * (float)(1.0 - done / (double)m->n_samples);
-        if (rho < p->rho * 1e-4f) rho = p->rho * 1e-4f;
+        float rho = rate_at(m, (double)(atomic_load_explicit(&m->done, memory_order_relaxed) + pending));
         int64_t a = emb_alias_sample(m->arcs, &r);
         line_step(m, &r, m->arc_src[a], m->g->adj[a], rho, m->grad[ith], &diverged);
         if (++pending == FLUSH_SAMPLES) {
             atomic_fetch_add(&m->done, pending);
             pending = 0;
             if (ith == 0) {
-                double now = now_sec();
-                if (p->checkpoint_path && now >= m->t_next_ckpt) atomic_store(&m->pause, 1);
-                if (p->progress && now - m->t_last >= 0.2) {
-                    m->t_last = now;
-                    double d = (double)atomic_load(&m->done), el = now - m->t_start;
-                    p->progress(p->progress_ctx, d / (double)m->n_samples,
-                                el > 0 ? (d - (double)m->done_at_start) / el : 0, rho);
-                }
+                if (emb_train_clock_ckpt_due(&m->clock)) atomic_store(&m->pause, 1);
+                if (m->o->progress && emb_train_clock_tick_due(&m->clock)) report(m, rho, EMB_TRAIN_TICK);
             }
         }
     }
@@ -213,23 +216,24 @@ static uint32_t graph_crc(const struct emb_graph *g) {
 }
 
 /* The settings a checkpoint must agree with, as key=value text. */
-static void settings_kv(char *kv, size_t size, const struct emb_graph *g, const struct emb_line_params *p) {
+static void settings_kv(char *kv, size_t size, const struct emb_graph *g, const struct emb_line_params *p,
+                        uint64_t seed) {
     snprintf(kv, size,
              "kind=line\norder=%d\ndim=%d\nnegative=%d\nn_samples=%lld\nrho=%.9g\nseed=%llu\nn_nodes=%d\n"
              "n_arcs=%lld\ndirected=%d\nweighted=%d\ninput_crc=%08x\n",
              (int)p->order, p->dim, p->negative, (long long)effective_samples(g, p), p->rho,
-             (unsigned long long)p->seed, g->n_nodes, (long long)g->n_arcs, g->directed, g->weights != NULL,
+             (unsigned long long)seed, g->n_nodes, (long long)g->n_arcs, g->directed, g->weights != NULL,
              (unsigned)graph_crc(g));
 }
 
 static int ckpt_save(const struct line_model *m, struct emb_err *err) {
-    const char *path = m->p->checkpoint_path;
+    const char *path = m->o->checkpoint_path;
     struct emb_outfile *o = NULL;
     struct emb_crc_writer *cw = NULL;
     int rc = emb_outfile_open(&o, path, err);
     if (rc != EMB_OK) return rc;
     char kv[1024];
-    settings_kv(kv, sizeof kv, m->g, m->p);
+    settings_kv(kv, sizeof kv, m->g, m->p, m->o->seed);
     size_t len = strlen(kv);
     snprintf(kv + len, sizeof kv - len, "phase=%d\ndone=%lld\nn_threads=%d\n", m->order,
              (long long)atomic_load(&m->done), m->n_threads);
@@ -280,11 +284,11 @@ static int read_table(struct emb_reader *r, struct emb_table **t, int64_t rows, 
     return EMB_OK;
 }
 
-/* Load p->resume_path, checking that it was made with these settings on a
- * graph of this shape. */
+/* Load o->checkpoint_path, checking that it was made with these settings
+ * on a graph of this shape. */
 static int ckpt_load(struct line_ckpt *c, const struct emb_graph *g, const struct emb_line_params *p,
-                     struct emb_err *err) {
-    const char *path = p->resume_path;
+                     const struct emb_train_opts *o, struct emb_err *err) {
+    const char *path = o->checkpoint_path;
     memset(c, 0, sizeof *c);
     struct emb_reader *r = NULL;
     char *kv = NULL;
@@ -299,7 +303,7 @@ static int ckpt_load(struct line_ckpt *c, const struct emb_graph *g, const struc
         goto done;
     }
     char want[1024];
-    settings_kv(want, sizeof want, g, p);
+    settings_kv(want, sizeof want, g, p, o->seed);
     /* Every settings line must appear verbatim in the checkpoint. */
     if ((rc = emb_kv_require(kv, want, path, err)) != EMB_OK) goto done;
     long long phase, done, n_threads;
@@ -350,7 +354,7 @@ done:
  * checkpoint, which is never overwritten with non-finite values. `saved`:
  * this run wrote a (good) checkpoint before. */
 static int diverged_error(const struct line_model *m, const char *what, int saved, struct emb_err *err) {
-    const char *ck = m->p->checkpoint_path;
+    const char *ck = m->o->checkpoint_path;
     char phase[32] = "";
     if (m->p->order == EMB_LINE_BOTH) snprintf(phase, sizeof phase, " (order %d)", m->order);
     return emb_err_set(err, EMB_ENUMERIC,
@@ -376,17 +380,115 @@ static void model_free(struct line_model *m) {
     emb_free(m->grad);
 }
 
+/* The samplers: arcs by weight, negatives by degree^0.75. w: scratch of
+ * max(n_arcs, n_nodes). */
+static int make_samplers(struct line_model *m, double *w, struct emb_err *err) {
+    const struct emb_graph *g = m->g;
+    for (int32_t u = 0; u < g->n_nodes; u++)
+        for (int64_t a = g->offsets[u]; a < g->offsets[u + 1]; a++) m->arc_src[a] = u;
+    /* The alias builder takes int32 outcomes; CSR arcs beyond that need a
+     * two-level sampler (node by degree, then arc in row). */
+    if (g->n_arcs > INT32_MAX)
+        return emb_err_set(err, EMB_EINVAL, "LINE supports up to 2^31-1 arcs, the graph has %lld", (long long)g->n_arcs);
+    for (int64_t a = 0; a < g->n_arcs; a++) w[a] = g->weights ? g->weights[a] : 1.0;
+    int rc = emb_alias_new(&m->arcs, w, (int32_t)g->n_arcs, err);
+    if (rc != EMB_OK) return rc;
+    for (int32_t u = 0; u < g->n_nodes; u++) w[u] = pow(g->degree[u], 0.75);
+    return emb_alias_new(&m->neg, w, g->n_nodes, err);
+}
+
+/* The tables and each thread's share of the samples and RNG: taken over
+ * from the checkpoint ck, or fresh. */
+static int init_state(struct line_model *m, struct line_ckpt *ck, int32_t dim, struct emb_err *err) {
+    const uint64_t seed = m->seed;
+    if (ck) {
+        m->vert = ck->vert, ck->vert = NULL;
+        m->ctx = m->order == 1 ? m->vert : ck->ctx;
+        ck->ctx = NULL;
+        atomic_store(&m->done, ck->done);
+        m->done_at_start = ck->done;
+        if (ck->n_threads == m->n_threads) {
+            for (int i = 0; i < m->n_threads; i++) {
+                m->th[i].pos = ck->pos_hi[2 * i];
+                m->th[i].hi = ck->pos_hi[2 * i + 1];
+                memcpy(m->th[i].rng.s, ck->rng + 4 * i, sizeof m->th[i].rng.s);
+            }
+            return EMB_OK;
+        }
+        /* Another thread count: split what is left afresh, with RNG
+         * streams that differ from the first run's. */
+        int64_t left = m->n_samples - ck->done, per = (left + m->n_threads - 1) / m->n_threads;
+        for (int i = 0; i < m->n_threads; i++) {
+            m->th[i].pos = ck->done + per * i < m->n_samples ? ck->done + per * i : m->n_samples;
+            m->th[i].hi = m->th[i].pos + per < m->n_samples ? m->th[i].pos + per : m->n_samples;
+            emb_rng_seed(&m->th[i].rng, seed ^ (uint64_t)ck->done, (uint64_t)(m->n_threads + i));
+        }
+        return EMB_OK;
+    }
+    int rc = emb_table_new(&m->vert, m->g->n_nodes, dim, err);
+    if (rc != EMB_OK) return rc;
+    /* LINE's initialisation: vertex vectors uniform in [-0.5/dim, 0.5/dim),
+     * context vectors zero. */
+    emb_table_init_uniform(m->vert, 0.5f / (float)dim, seed);
+    if (m->order == 1) m->ctx = m->vert;
+    else if ((rc = emb_table_new(&m->ctx, m->g->n_nodes, dim, err)) != EMB_OK) return rc;
+    int64_t per = (m->n_samples + m->n_threads - 1) / m->n_threads;
+    for (int i = 0; i < m->n_threads; i++) {
+        m->th[i].pos = per * i < m->n_samples ? per * i : m->n_samples;
+        m->th[i].hi = m->th[i].pos + per < m->n_samples ? m->th[i].pos + per : m->n_samples;
+        emb_rng_seed(&m->th[i].rng, seed, (uint64_t)i);
+    }
+    return EMB_OK;
+}
+
+/* Run the workers to the end, pausing for checkpoints and stopping on
+ * o->stop (train.h). */
+static int run_workers(struct line_model *m, struct emb_pool *pool, struct emb_err *err) {
+    const struct emb_train_opts *o = m->o;
+    emb_train_clock_start(&m->clock, o);
+    m->clock.last_tick -= m->clock.tick_every; /* the first progress report comes at the first flush */
+    int saved = 0;
+    for (;;) {
+        emb_pool_run(pool, line_worker, m);
+        if (atomic_load(&m->diverged)) return diverged_error(m, "scores", saved, err);
+        int finished = 1;
+        for (int i = 0; i < m->n_threads; i++) finished &= m->th[i].pos == m->th[i].hi;
+        if (finished) break;
+        /* A checkpoint is about to be written: never over a good one with
+         * non-finite weights (the scores may not have shown it yet). */
+        if (o->checkpoint_path && weights_nonfinite(m)) return diverged_error(m, "weights", saved, err);
+        if (atomic_load(&m->stopped)) {
+            if (!o->checkpoint_path) return emb_err_set(err, EMB_EINTR, "interrupted (no checkpoint path given, nothing saved)");
+            int rc = ckpt_save(m, err);
+            return rc == EMB_OK ? emb_err_set(err, EMB_EINTR, "interrupted; state saved to %s", o->checkpoint_path) : rc;
+        }
+        /* A checkpoint is due; should it fail, warn and go on. */
+        struct emb_err ck = {0};
+        int ck_rc = ckpt_save(m, &ck);
+        if (ck_rc != EMB_OK && o->warn) o->warn(o->warn_ctx, emb_err_msg(&ck, ck_rc));
+        if (ck_rc == EMB_OK) {
+            saved = 1;
+            if (o->progress) report(m, rate_at(m, (double)atomic_load(&m->done)), EMB_TRAIN_CHECKPOINT);
+        }
+        atomic_store(&m->pause, 0);
+    }
+    if (weights_nonfinite(m)) return diverged_error(m, "weights", saved, err);
+    if (o->progress) report(m, rate_at(m, (double)atomic_load(&m->done)), EMB_TRAIN_TICK);
+    return EMB_OK;
+}
+
 /* Train one order with `dim` columns; the vertex table goes to *out. ck
  * (may be NULL) is a checkpoint of this phase to continue from: its
  * tables are taken over. t1 is the finished first order of BOTH (saved in
  * checkpoints of the second phase), else NULL. */
-static int train_order(const struct emb_graph *g, const struct emb_line_params *p, int order, int32_t dim,
-                       uint64_t seed, struct emb_pool *pool, struct line_ckpt *ck, const struct emb_table *t1,
-                       struct emb_table **out, struct emb_err *err) {
+static int train_order(const struct emb_graph *g, const struct emb_line_params *p, const struct emb_train_opts *o,
+                       int order, int32_t dim, uint64_t seed, struct emb_pool *pool, struct line_ckpt *ck,
+                       const struct emb_table *t1, struct emb_table **out, struct emb_err *err) {
     struct line_model m;
     memset(&m, 0, sizeof m);
     m.g = g;
     m.p = p;
+    m.o = o;
     m.order = order;
     m.seed = seed;
     m.t1 = t1;
@@ -398,108 +500,19 @@ static int train_order(const struct emb_graph *g, const struct emb_line_params *
         m.sigmoid[i] = (float)(1.0 / (1.0 + exp(-x)));
     }
     int rc = EMB_ENOMEM;
-    double *w = NULL;
     m.arc_src = emb_alloc((size_t)g->n_arcs * sizeof *m.arc_src);
-    w = emb_alloc((size_t)(g->n_arcs > g->n_nodes ? g->n_arcs : g->n_nodes) * sizeof *w);
+    double *w = emb_alloc((size_t)(g->n_arcs > g->n_nodes ? g->n_arcs : g->n_nodes) * sizeof *w);
     m.grad = emb_calloc((size_t)m.n_threads, sizeof *m.grad);
     m.th = emb_calloc((size_t)m.n_threads, sizeof *m.th);
     if (!m.arc_src || !w || !m.grad || !m.th) goto nomem;
-    for (int32_t u = 0; u < g->n_nodes; u++)
-        for (int64_t a = g->offsets[u]; a < g->offsets[u + 1]; a++) m.arc_src[a] = u;
-    /* The alias builder takes int32 outcomes; CSR arcs beyond that need a
-     * two-level sampler (node by degree, then arc in row). */
-    if (g->n_arcs > INT32_MAX) {
-        rc = emb_err_set(err, EMB_EINVAL, "LINE supports up to 2^31-1 arcs, the graph has %lld", (long long)g->n_arcs);
-        goto done;
-    }
-    for (int64_t a = 0; a < g->n_arcs; a++) w[a] = g->weights ? g->weights[a] : 1.0;
-    if ((rc = emb_alias_new(&m.arcs, w, (int32_t)g->n_arcs, err)) != EMB_OK) goto done;
-    for (int32_t u = 0; u < g->n_nodes; u++) w[u] = pow(g->degree[u], 0.75);
-    if ((rc = emb_alias_new(&m.neg, w, g->n_nodes, err)) != EMB_OK) goto done;
-    if (ck) {
-        m.vert = ck->vert, ck->vert = NULL;
-        m.ctx = order == 1 ? m.vert : ck->ctx;
-        ck->ctx = NULL;
-        atomic_store(&m.done, ck->done);
-        m.done_at_start = ck->done;
-        if (ck->n_threads == m.n_threads) {
-            for (int i = 0; i < m.n_threads; i++) {
-                m.th[i].pos = ck->pos_hi[2 * i];
-                m.th[i].hi = ck->pos_hi[2 * i + 1];
-                memcpy(m.th[i].rng.s, ck->rng + 4 * i, sizeof m.th[i].rng.s);
-            }
-        } else {
-            /* Another thread count: split what is left afresh, with RNG
-             * streams that differ from the first run's. */
-            int64_t left = m.n_samples - ck->done, per = (left + m.n_threads - 1) / m.n_threads;
-            for (int i = 0; i < m.n_threads; i++) {
-                m.th[i].pos = ck->done + per * i < m.n_samples ? ck->done + per * i : m.n_samples;
-                m.th[i].hi = m.th[i].pos + per < m.n_samples ? m.th[i].pos + per : m.n_samples;
-                emb_rng_seed(&m.th[i].rng, seed ^ (uint64_t)ck->done, (uint64_t)(m.n_threads + i));
-            }
-        }
-    } else {
-        if ((rc = emb_table_new(&m.vert, g->n_nodes, dim, err)) != EMB_OK) goto done;
-        /* LINE's initialisation: vertex vectors uniform in [-0.5/dim, 0.5/dim),
-         * context vectors zero. */
-        emb_table_init_uniform(m.vert, 0.5f / (float)dim, seed);
-        if (order == 1) {
-            m.ctx = m.vert;
-        } else if ((rc = emb_table_new(&m.ctx, g->n_nodes, dim, err)) != EMB_OK) {
-            goto done;
-        }
-        int64_t per = (m.n_samples + m.n_threads - 1) / m.n_threads;
-        for (int i = 0; i < m.n_threads; i++) {
-            m.th[i].pos = per * i < m.n_samples ? per * i : m.n_samples;
-            m.th[i].hi = m.th[i].pos + per < m.n_samples ? m.th[i].pos + per : m.n_samples;
-            emb_rng_seed(&m.th[i].rng, seed, (uint64_t)i);
-        }
-    }
+    if ((rc = make_samplers(&m, w, err)) != EMB_OK) goto done;
+    if ((rc = init_state(&m, ck, dim, err)) != EMB_OK) goto done;
     for (int i = 0; i < m.n_threads; i++)
         if (!(m.grad[i] = emb_alloc_aligned((size_t)m.vert->dim_padded * sizeof(float)))) goto nomem;
-    m.t_start = now_sec();
-    m.t_last = m.t_start - 1; /* the first progress report comes at the first flush */
-    m.t_next_ckpt = m.t_start + p->checkpoint_every;
-    int saved = 0;
-    for (;;) {
-        emb_pool_run(pool, line_worker, &m);
-        if (atomic_load(&m.diverged)) {
-            rc = diverged_error(&m, "scores", saved, err);
-            goto done;
-        }
-        int finished = 1;
-        for (int i = 0; i < m.n_threads; i++) finished &= m.th[i].pos == m.th[i].hi;
-        if (finished) break;
-        /* A checkpoint is about to be written: never over a good one with
-         * non-finite weights (the scores may not have shown it yet). */
-        if (p->checkpoint_path && weights_nonfinite(&m)) {
-            rc = diverged_error(&m, "weights", saved, err);
-            goto done;
-        }
-        if (atomic_load(&m.stopped)) {
-            if (!p->checkpoint_path) {
-                rc = emb_err_set(err, EMB_EINTR, "interrupted (no checkpoint path given, nothing saved)");
-            } else if ((rc = ckpt_save(&m, err)) == EMB_OK) {
-                rc = emb_err_set(err, EMB_EINTR, "interrupted; state saved to %s", p->checkpoint_path);
-            }
-            goto done;
-        }
-        /* A checkpoint is due; should it fail, warn and go on. */
-        struct emb_err ck = {0};
-        int ck_rc = ckpt_save(&m, &ck);
-        if (ck_rc != EMB_OK && p->warn) p->warn(p->warn_ctx, emb_err_msg(&ck, ck_rc));
-        if (ck_rc == EMB_OK) saved = 1;
-        atomic_store(&m.pause, 0);
-        m.t_next_ckpt = now_sec() + p->checkpoint_every;
-    }
-    if (weights_nonfinite(&m)) {
-        rc = diverged_error(&m, "weights", saved, err);
-        goto done;
-    }
+    if ((rc = run_workers(&m, pool, err)) != EMB_OK) goto done;
     *out = m.vert;
     if (m.ctx == m.vert) m.ctx = NULL; /* first order: one table, now the caller's */
     m.vert = NULL;
-    rc = EMB_OK;
     goto done;
 nomem:
     rc = emb_err_set(err, EMB_ENOMEM, "out of memory for LINE on %d nodes, %lld arcs", g->n_nodes, (long long)g->n_arcs);
@@ -509,23 +522,25 @@ done:
     return rc;
 }
 
-int emb_line_train(const struct emb_graph *g, const struct emb_line_params *p, struct emb_table **out,
-                   struct emb_err *err) {
+int emb_line_train(const struct emb_graph *g, const struct emb_line_params *p, const struct emb_train_opts *o,
+                   struct emb_table **out, struct emb_err *err) {
     *out = NULL;
     int rc = emb_line_params_check(p, err);
+    if (rc == EMB_OK) rc = emb_train_opts_check(o, err);
     if (rc != EMB_OK) return rc;
     if (g->n_arcs == 0 || g->n_nodes == 0) return emb_err_set(err, EMB_EEMPTY, "the graph has no arcs");
     struct line_ckpt ck, *ckp = NULL;
     memset(&ck, 0, sizeof ck);
-    if (p->resume_path) {
-        if ((rc = ckpt_load(&ck, g, p, err)) != EMB_OK) return rc;
+    if (o->resume) {
+        if ((rc = ckpt_load(&ck, g, p, o, err)) != EMB_OK) return rc;
         ckp = &ck;
     }
-    struct emb_pool *pool = NULL;
+    struct emb_pool *own_pool = NULL, *pool = o->pool;
     struct emb_table *t1 = NULL, *t2 = NULL, *both = NULL;
-    if ((rc = emb_pool_new(&pool, p->n_threads, err)) != EMB_OK) goto done;
+    if (!pool && (rc = emb_pool_new(&own_pool, o->n_threads, err)) != EMB_OK) goto done;
+    if (!pool) pool = own_pool;
     if (p->order != EMB_LINE_BOTH) {
-        rc = train_order(g, p, p->order, p->dim, p->seed, pool, ckp, NULL, out, err);
+        rc = train_order(g, p, o, p->order, p->dim, o->seed, pool, ckp, NULL, out, err);
         goto done;
     }
     int32_t half = p->dim / 2;
@@ -533,10 +548,10 @@ int emb_line_train(const struct emb_graph *g, const struct emb_line_params *p, s
         t1 = ckp->t1;
         ckp->t1 = NULL;
     } else {
-        if ((rc = train_order(g, p, 1, half, p->seed, pool, ckp, NULL, &t1, err)) != EMB_OK) goto done;
+        if ((rc = train_order(g, p, o, 1, half, o->seed, pool, ckp, NULL, &t1, err)) != EMB_OK) goto done;
         ckp = NULL;
     }
-    if ((rc = train_order(g, p, 2, half, p->seed + 1, pool, ckp, t1, &t2, err)) != EMB_OK) goto done;
+    if ((rc = train_order(g, p, o, 2, half, o->seed + 1, pool, ckp, t1, &t2, err)) != EMB_OK) goto done;
     if ((rc = emb_table_new(&both, g->n_nodes, p->dim, err)) != EMB_OK) goto done;
     emb_table_normalize_rows(t1);
     emb_table_normalize_rows(t2);
@@ -551,6 +566,6 @@ done:
     emb_table_free(t1);
     emb_table_free(t2);
     emb_table_free(both);
-    emb_pool_free(pool);
+    emb_pool_free(own_pool);
     return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "emb/graph.h"
 #include "emb/line.h"
+#include "emb/pool.h"
 #include "emb/rng.h"
 #include "test.h"
 
@@ -63,9 +64,10 @@ static int test_orders(void) {
         p.order = orders[i];
         p.dim = 16;
         p.n_samples = 300000;
-        p.n_threads = 2;
+        struct emb_train_opts o = emb_train_default_opts();
+        o.n_threads = 2;
         struct emb_table *t = NULL;
-        CHECK_OK(emb_line_train(g, &p, &t, &err));
+        CHECK_OK(emb_line_train(g, &p, &o, &t, &err));
         CHECK(t->n_rows == N_NODES && t->dim == 16);
         double pu = purity(t);
         printf("order %d: nearest-neighbour community purity %.2f\n", (int)orders[i], pu);
@@ -80,11 +82,12 @@ static int test_determinism(void) {
     struct emb_line_params p = emb_line_default_params();
     p.dim = 8;
     p.n_samples = 50000;
+    struct emb_train_opts o = emb_train_default_opts();
     struct emb_table *a = NULL, *b = NULL, *c = NULL;
-    CHECK_OK(emb_line_train(g, &p, &a, &err));
-    CHECK_OK(emb_line_train(g, &p, &b, &err));
-    p.seed = 2;
-    CHECK_OK(emb_line_train(g, &p, &c, &err));
+    CHECK_OK(emb_line_train(g, &p, &o, &a, &err));
+    CHECK_OK(emb_line_train(g, &p, &o, &b, &err));
+    o.seed = 2;
+    CHECK_OK(emb_line_train(g, &p, &o, &c, &err));
     size_t n = (size_t)a->n_rows * a->dim_padded * sizeof(float);
     CHECK(memcmp(a->data, b->data, n) == 0);
     CHECK(memcmp(a->data, c->data, n) != 0);
@@ -97,21 +100,28 @@ static int test_determinism(void) {
 static int test_errors(void) {
     struct emb_err err = {0};
     struct emb_line_params p = emb_line_default_params();
+    struct emb_train_opts o = emb_train_default_opts();
     struct emb_table *t = NULL;
     p.order = EMB_LINE_BOTH;
     p.dim = 7;
-    CHECK(emb_line_train(g, &p, &t, &err) == EMB_EINVAL && t == NULL);
+    CHECK(emb_line_train(g, &p, &o, &t, &err) == EMB_EINVAL && t == NULL);
     p = emb_line_default_params();
     p.negative = 0;
-    CHECK(emb_line_train(g, &p, &t, &err) == EMB_EINVAL);
+    CHECK(emb_line_train(g, &p, &o, &t, &err) == EMB_EINVAL);
     p = emb_line_default_params();
     p.rho = -1;
-    CHECK(emb_line_train(g, &p, &t, &err) == EMB_EINVAL);
+    CHECK(emb_line_train(g, &p, &o, &t, &err) == EMB_EINVAL);
+    p = emb_line_default_params();
+    o.n_threads = 0;
+    CHECK(emb_line_train(g, &p, &o, &t, &err) == EMB_EINVAL && strstr(err.msg, "threads"));
+    o = emb_train_default_opts();
+    o.resume = 1; /* without a checkpoint path */
+    CHECK(emb_line_train(g, &p, &o, &t, &err) == EMB_EINVAL && t == NULL);
     /* An interrupted run reports EMB_EINTR and returns no table. */
     volatile sig_atomic_t stop = 1;
-    p = emb_line_default_params();
-    p.stop = &stop;
-    CHECK(emb_line_train(g, &p, &t, &err) == EMB_EINTR && t == NULL);
+    o = emb_train_default_opts();
+    o.stop = &stop;
+    CHECK(emb_line_train(g, &p, &o, &t, &err) == EMB_EINTR && t == NULL);
     return 0;
 }
 
@@ -122,12 +132,12 @@ static int test_errors(void) {
  * checkpoint at every flush. Mismatched settings and damaged files are
  * refused. */
 static volatile sig_atomic_t stop_flag;
-static int stop_mode; /* 0 never, 1 at the first report, 2 when a new phase starts */
-static double last_fraction;
-static void on_progress(void *ctx, double fraction, double rate, double rho) {
-    (void)ctx, (void)rate, (void)rho;
-    if (stop_mode == 1 || (stop_mode == 2 && fraction < last_fraction)) stop_flag = 1;
-    last_fraction = fraction;
+static int stop_mode; /* 0 never, 1 at the first report, 2 when the second phase reports */
+static int n_ckpt_reports;
+static void on_progress(void *ctx, const struct emb_train_progress *pr) {
+    (void)ctx;
+    if (pr->event == EMB_TRAIN_CHECKPOINT) n_ckpt_reports++;
+    if (stop_mode == 1 || (stop_mode == 2 && !strcmp(pr->phase, "order 2"))) stop_flag = 1;
 }
 
 static int test_checkpoint_resume(void) {
@@ -140,61 +150,77 @@ static int test_checkpoint_resume(void) {
     p.order = EMB_LINE_BOTH;
     p.dim = 16;
     p.n_samples = 200000;
-    p.seed = 5;
+    struct emb_train_opts o = emb_train_default_opts();
+    o.seed = 5;
     struct emb_table *a = NULL, *b = NULL, *c = NULL;
-    CHECK_OK(emb_line_train(g, &p, &a, &err));
+    CHECK_OK(emb_line_train(g, &p, &o, &a, &err));
     size_t n = (size_t)a->n_rows * a->dim_padded * sizeof(float);
 
-    p.checkpoint_path = path;
-    p.stop = &stop_flag;
-    p.progress = on_progress;
-    stop_flag = 0, stop_mode = 1, last_fraction = 0;
-    CHECK(emb_line_train(g, &p, &b, &err) == EMB_EINTR && b == NULL);
-    p.resume_path = path;
-    stop_flag = 0, stop_mode = 2, last_fraction = 0;
-    CHECK(emb_line_train(g, &p, &b, &err) == EMB_EINTR && b == NULL);
+    o.checkpoint_path = path;
+    o.stop = &stop_flag;
+    o.progress = on_progress;
+    o.progress_every = 0; /* a report at every flush */
+    stop_flag = 0, stop_mode = 1;
+    CHECK(emb_line_train(g, &p, &o, &b, &err) == EMB_EINTR && b == NULL);
+    o.resume = 1;
+    stop_flag = 0, stop_mode = 2;
+    CHECK(emb_line_train(g, &p, &o, &b, &err) == EMB_EINTR && b == NULL);
     stop_flag = 0, stop_mode = 0;
-    CHECK_OK(emb_line_train(g, &p, &b, &err));
+    CHECK_OK(emb_line_train(g, &p, &o, &b, &err));
     CHECK(memcmp(a->data, b->data, n) == 0);
 
     /* Pausing for a checkpoint at every flush changes nothing. */
-    p.resume_path = NULL;
-    p.checkpoint_every = 1e-9;
-    CHECK_OK(emb_line_train(g, &p, &c, &err));
+    o.resume = 0;
+    o.checkpoint_every = 1e-9;
+    n_ckpt_reports = 0;
+    CHECK_OK(emb_line_train(g, &p, &o, &c, &err));
     CHECK(memcmp(a->data, c->data, n) == 0);
+    CHECK(n_ckpt_reports > 0); /* each checkpoint is reported */
 
-    /* The last checkpoint of that run resumes with two threads too. */
+    /* The last checkpoint of that run resumes with two threads too, and
+     * on a pool passed in. */
     emb_table_free(c);
     c = NULL;
-    p.resume_path = path;
-    p.n_threads = 2;
-    CHECK_OK(emb_line_train(g, &p, &c, &err));
+    o.resume = 1;
+    o.checkpoint_every = 600;
+    o.n_threads = 2;
+    CHECK_OK(emb_line_train(g, &p, &o, &c, &err));
     CHECK(c->n_rows == N_NODES);
     emb_table_free(c);
     c = NULL;
-    p.n_threads = 1;
+    o.n_threads = 1;
+    struct emb_pool *pool = NULL;
+    CHECK_OK(emb_pool_new(&pool, 1, &err));
+    o.pool = pool;
+    CHECK_OK(emb_line_train(g, &p, &o, &c, &err));
+    CHECK(memcmp(a->data, c->data, n) == 0);
+    emb_table_free(c);
+    c = NULL;
+    o.pool = NULL;
+    emb_pool_free(pool);
 
     /* Other settings, a damaged file, a missing file. */
     p.dim = 32;
-    CHECK(emb_line_train(g, &p, &c, &err) == EMB_EINVAL);
+    CHECK(emb_line_train(g, &p, &o, &c, &err) == EMB_EINVAL);
     printf("  mismatch: %s\n", err.msg);
     CHECK(strstr(err.msg, "dim=16") != NULL);
     p.dim = 16;
-    p.seed = 6;
-    CHECK(emb_line_train(g, &p, &c, &err) == EMB_EINVAL);
-    p.seed = 5;
+    o.seed = 6;
+    CHECK(emb_line_train(g, &p, &o, &c, &err) == EMB_EINVAL);
+    CHECK(strstr(err.msg, "seed=5") != NULL);
+    o.seed = 5;
     FILE *f = fopen(path, "r+b");
     CHECK(f != NULL);
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     fclose(f);
     CHECK(truncate(path, size - 7) == 0);
-    CHECK(emb_line_train(g, &p, &c, &err) == EMB_EFORMAT);
+    CHECK(emb_line_train(g, &p, &o, &c, &err) == EMB_EFORMAT);
     printf("  truncated: %s\n", err.msg);
     CHECK(test_write_file(path, "not a checkpoint at all\n", 24) == 0);
-    CHECK(emb_line_train(g, &p, &c, &err) == EMB_EFORMAT);
+    CHECK(emb_line_train(g, &p, &o, &c, &err) == EMB_EFORMAT);
     unlink(path);
-    CHECK(emb_line_train(g, &p, &c, &err) == EMB_EIO);
+    CHECK(emb_line_train(g, &p, &o, &c, &err) == EMB_EIO);
     emb_table_free(a);
     emb_table_free(b);
     emb_table_free(c);
@@ -218,13 +244,14 @@ static int test_divergence(void) {
             p.order = orders[o];
             p.dim = 32;
             p.rho = 10;
-            p.n_threads = 2;
+            struct emb_train_opts to = emb_train_default_opts();
+            to.n_threads = 2;
             if (ck) {
                 CHECK(test_write_file(path, old, strlen(old)) == 0);
-                p.checkpoint_path = path;
+                to.checkpoint_path = path;
             }
             struct emb_table *t = NULL;
-            int rc = emb_line_train(g, &p, &t, &err);
+            int rc = emb_line_train(g, &p, &to, &t, &err);
             printf("  order %d: rc %d %s\n", (int)p.order, rc, err.msg);
             CHECK(rc == EMB_ENUMERIC && t == NULL);
             CHECK(strstr(err.msg, "training diverged (non-finite ") == err.msg);

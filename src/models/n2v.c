@@ -1,10 +1,10 @@
 /* n2v.c -- DeepWalk/node2vec = walks (walk.c) + skip-gram (w2v.c). */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "emb/io.h"
 #include "emb/n2v.h"
+#include "emb/pool.h"
 
 struct emb_w2v_params emb_n2v_default_w2v_params(void) {
     struct emb_w2v_params p = emb_w2v_default_params();
@@ -22,14 +22,33 @@ struct emb_w2v_params emb_n2v_default_w2v_params(void) {
     return p;
 }
 
-static double now_sec(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+/* The settings that shape the walks, saved in checkpoints and required
+ * on resume (the walks are made again); the walks' CRC, checked by
+ * emb_w2v_train, covers the graph's content. */
+static void walk_settings(const struct emb_graph *g, const struct emb_walk_params *wp, uint64_t seed, char *buf,
+                          size_t n) {
+    snprintf(buf, n,
+             "trainer=%s\nwalk_length=%d\nwalks_per_node=%d\np=%.17g\nq=%.17g\nseed=%llu\ndirected=%d\n"
+             "weighted=%d\nn_nodes=%d\nn_arcs=%lld\n",
+             wp->trainer ? wp->trainer : "node2vec", wp->walk_length, wp->walks_per_node, wp->p, wp->q,
+             (unsigned long long)seed, g->directed, g->weights != NULL, g->n_nodes, (long long)g->n_arcs);
+}
+
+/* The skip-gram model for the walks: new, or o's checkpoint (which must
+ * have been made with these walk settings on the same nodes). */
+static int make_model(struct emb_w2v **m, const struct emb_graph *g, const struct emb_walk_params *wp,
+                      const struct emb_w2v_params *sp, const struct emb_vocab *vocab, const struct emb_train_opts *o,
+                      struct emb_err *err) {
+    char settings[512];
+    walk_settings(g, wp, o->seed, settings, sizeof settings);
+    int rc = emb_w2v_new(m, vocab, sp, o, err);
+    if (rc != EMB_OK) return rc;
+    if (o->resume) return emb_kv_require(emb_w2v_settings(*m), settings, o->checkpoint_path, err);
+    return emb_w2v_set_settings(*m, settings, err);
 }
 
 int emb_n2v_train(const struct emb_graph *g, const struct emb_walk_params *wp, const struct emb_w2v_params *sp,
-                  const char *resume_path, struct emb_table **out, struct emb_n2v_stats *stats,
+                  const struct emb_train_opts *o, struct emb_table **out, struct emb_n2v_stats *stats,
                   struct emb_err *err) {
     *out = NULL;
     struct emb_n2v_stats st;
@@ -39,8 +58,14 @@ int emb_n2v_train(const struct emb_graph *g, const struct emb_walk_params *wp, c
     struct emb_vocab *vocab = NULL;
     struct emb_w2v *m = NULL;
     struct emb_table *t = NULL;
-    int rc = emb_walk_generate(g, wp, &walks, &visits, &st.walks, err);
-    if (rc != EMB_OK) goto done;
+    struct emb_pool *own_pool = NULL;
+    int rc = emb_train_opts_check(o, err);
+    if (rc != EMB_OK) return rc;
+    /* One pool for the walks and the training: o's, else one made here. */
+    struct emb_train_opts run = *o;
+    if (!run.pool && (rc = emb_pool_new(&own_pool, run.n_threads, err)) != EMB_OK) return rc;
+    if (!run.pool) run.pool = own_pool;
+    if ((rc = emb_walk_generate(g, wp, &run, &walks, &visits, &st.walks, err)) != EMB_OK) goto done;
     /* The vocabulary: node names in id order, counted by visits (every node
      * starts walks, so every count is >= 1 and every node gets a vector). */
     if ((rc = emb_vocab_new(&vocab, err)) != EMB_OK) goto done;
@@ -48,32 +73,10 @@ int emb_n2v_train(const struct emb_graph *g, const struct emb_walk_params *wp, c
         const char *name = emb_vocab_word(g->names, i);
         if ((rc = emb_vocab_add(vocab, name, strlen(name), visits[i], NULL, err)) != EMB_OK) goto done;
     }
-    /* The settings that shape the walks, saved in checkpoints and required
-     * on resume (the walks are made again); the walks' CRC, checked by
-     * emb_w2v_train, covers the graph's content. */
-    char settings[512];
-    snprintf(settings, sizeof settings,
-             "trainer=%s\nwalk_length=%d\nwalks_per_node=%d\np=%.17g\nq=%.17g\nseed=%llu\ndirected=%d\n"
-             "weighted=%d\nn_nodes=%d\nn_arcs=%lld\n",
-             wp->trainer ? wp->trainer : "node2vec", wp->walk_length, wp->walks_per_node, wp->p, wp->q,
-             (unsigned long long)wp->seed, g->directed, g->weights != NULL, g->n_nodes, (long long)g->n_arcs);
-    if (resume_path) {
-        if ((rc = emb_w2v_checkpoint_load(&m, resume_path, sp, err)) != EMB_OK) goto done;
-        if ((rc = emb_kv_require(emb_w2v_settings(m), settings, resume_path, err)) != EMB_OK) goto done;
-        const struct emb_vocab *cv = emb_w2v_vocab(m);
-        int same = emb_vocab_size(cv) == g->n_nodes;
-        for (int32_t i = 0; same && i < g->n_nodes; i++) same = !strcmp(emb_vocab_word(cv, i), emb_vocab_word(vocab, i));
-        if (!same) {
-            rc = emb_err_set(err, EMB_EINVAL, "%s was not made on this graph (different nodes)", resume_path);
-            goto done;
-        }
-    } else if ((rc = emb_w2v_new(&m, vocab, sp, err)) != EMB_OK ||
-               (rc = emb_w2v_set_settings(m, settings, err)) != EMB_OK) {
-        goto done;
-    }
-    double t0 = now_sec();
-    if ((rc = emb_w2v_train(m, walks, err)) != EMB_OK) goto done;
-    st.train_seconds = now_sec() - t0;
+    if ((rc = make_model(&m, g, wp, sp, vocab, &run, err)) != EMB_OK) goto done;
+    double t0 = emb_train_now();
+    if ((rc = emb_w2v_train(m, walks, &run, err)) != EMB_OK) goto done;
+    st.train_seconds = emb_train_now() - t0;
     st.trained = *emb_w2v_params(m);
     const struct emb_table *v = emb_w2v_vectors(m);
     if ((rc = emb_table_new(&t, v->n_rows, v->dim, err)) != EMB_OK) goto done;
@@ -85,5 +88,6 @@ done:
     emb_vocab_free(vocab);
     emb_free(visits);
     emb_stream_free(walks);
+    emb_pool_free(own_pool);
     return rc;
 }

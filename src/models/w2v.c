@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "emb/huffman.h"
 #include "emb/io.h"
@@ -60,6 +59,7 @@ struct w2v_thread {
 
 struct emb_w2v {
     struct emb_w2v_params p;
+    uint64_t seed;
     const struct emb_vocab *vocab;
     struct emb_vocab *own_vocab; /* set when loaded from a checkpoint */
     int32_t n_words;
@@ -93,13 +93,10 @@ struct emb_w2v_params emb_w2v_default_params(void) {
     p.window = 5;
     p.negative = 5;
     p.epochs = 5;
-    p.n_threads = 1;
     p.alpha = 0;
     p.sample = 1e-3;
-    p.seed = 1;
     p.max_sentence = 10000;
     p.simd = EMB_SIMD_AUTO;
-    p.checkpoint_every = 600;
     return p;
 }
 
@@ -111,11 +108,9 @@ int emb_w2v_params_check(const struct emb_w2v_params *p, struct emb_err *err) {
     if (p->loss == EMB_W2V_NS && (p->negative < 1 || p->negative > 1000))
         return emb_err_set(err, EMB_EINVAL, "negative must be in 1..1000, got %d", p->negative);
     if (p->epochs < 1 || p->epochs > 100000) return emb_err_set(err, EMB_EINVAL, "epochs must be >= 1, got %d", p->epochs);
-    if (p->n_threads < 1 || p->n_threads > 1024) return emb_err_set(err, EMB_EINVAL, "threads must be in 1..1024, got %d", p->n_threads);
     if (!(p->alpha >= 0) || p->alpha > 10) return emb_err_set(err, EMB_EINVAL, "alpha must be in (0, 10], got %g", p->alpha);
     if (!(p->sample >= 0) || p->sample >= 1) return emb_err_set(err, EMB_EINVAL, "sample must be in [0, 1), got %g", p->sample);
     if (p->max_sentence < 1) return emb_err_set(err, EMB_EINVAL, "max_sentence must be >= 1");
-    if (!(p->checkpoint_every > 0)) return emb_err_set(err, EMB_EINVAL, "checkpoint interval must be > 0");
     return EMB_OK;
 }
 
@@ -152,7 +147,7 @@ static int make_threads(struct emb_w2v *m, int n, uint64_t salt, struct emb_err 
     int64_t dp = m->syn0->dim_padded, w2 = 2 * (int64_t)m->p.window, k1 = m->p.negative + 1;
     for (int i = 0; i < n; i++) {
         struct w2v_thread *t = &m->ts[i];
-        emb_rng_seed(&t->rng, m->p.seed, (uint64_t)i + salt * 0x10000ULL);
+        emb_rng_seed(&t->rng, m->seed, (uint64_t)i + salt * 0x10000ULL);
         t->raw = emb_alloc((size_t)m->p.max_sentence * sizeof *t->raw);
         t->sen = emb_alloc((size_t)m->p.max_sentence * sizeof *t->sen);
         t->neu1 = emb_alloc_aligned((size_t)dp * sizeof(float));
@@ -173,11 +168,16 @@ static int make_threads(struct emb_w2v *m, int n, uint64_t salt, struct emb_err 
     return EMB_OK;
 }
 
-int emb_w2v_new(struct emb_w2v **out, const struct emb_vocab *vocab, const struct emb_w2v_params *p,
-                struct emb_err *err) {
+static int resume_model(struct emb_w2v **out, const struct emb_vocab *vocab, const struct emb_w2v_params *p,
+                        const struct emb_train_opts *o, struct emb_err *err);
+
+/* A fresh model with n thread states. */
+static int new_model(struct emb_w2v **out, const struct emb_vocab *vocab, const struct emb_w2v_params *p,
+                     uint64_t seed, int n_threads, struct emb_err *err) {
     *out = NULL;
     int rc = emb_w2v_params_check(p, err);
     if (rc != EMB_OK) return rc;
+    if (n_threads < 1 || n_threads > 1024) return emb_err_set(err, EMB_EINVAL, "threads must be in 1..1024, got %d", n_threads);
     int32_t n = emb_vocab_size(vocab);
     if (n < 1) return emb_err_set(err, EMB_EEMPTY, "empty vocabulary");
     struct emb_w2v *m = emb_calloc(1, sizeof *m);
@@ -188,6 +188,7 @@ int emb_w2v_new(struct emb_w2v **out, const struct emb_vocab *vocab, const struc
         return emb_err_set(err, EMB_ENOMEM, "out of memory");
     }
     m->p = *p;
+    m->seed = seed;
     if (m->p.alpha == 0) m->p.alpha = p->model == EMB_W2V_SG ? 0.025f : 0.05f;
     m->vocab = vocab;
     m->n_words = n;
@@ -198,7 +199,7 @@ int emb_w2v_new(struct emb_w2v **out, const struct emb_vocab *vocab, const struc
     }
     for (int32_t i = 0; i < n; i++) counts[i] = emb_vocab_count(vocab, i);
     if ((rc = emb_table_new(&m->syn0, n, p->dim, err)) != EMB_OK) goto done;
-    emb_table_init_uniform(m->syn0, 0.5f / (float)p->dim, p->seed);
+    emb_table_init_uniform(m->syn0, 0.5f / (float)p->dim, seed);
     if (p->loss == EMB_W2V_NS) {
         if ((rc = emb_table_new(&m->syn1, n, p->dim, err)) != EMB_OK) goto done;
         if ((rc = emb_alias_new_pow(&m->neg, counts, n, 0.75, err)) != EMB_OK) {
@@ -223,7 +224,7 @@ int emb_w2v_new(struct emb_w2v **out, const struct emb_vocab *vocab, const struc
         if (p->sample > 0 && c > 0 && total > 0) keep = (sqrt(c / (p->sample * total)) + 1) * (p->sample * total) / c;
         m->keep[i] = keep >= 1.0 ? (1ULL << 32) : (uint64_t)(keep * 4294967296.0);
     }
-    rc = make_threads(m, p->n_threads, 0, err);
+    rc = make_threads(m, n_threads, 0, err);
 done:
     emb_free(counts);
     if (rc != EMB_OK) {
@@ -232,6 +233,16 @@ done:
     }
     *out = m;
     return EMB_OK;
+}
+
+int emb_w2v_new(struct emb_w2v **out, const struct emb_vocab *vocab, const struct emb_w2v_params *p,
+                const struct emb_train_opts *o, struct emb_err *err) {
+    *out = NULL;
+    int rc = emb_train_opts_check(o, err);
+    if (rc != EMB_OK) return rc;
+    if (o->resume) return resume_model(out, vocab, p, o, err);
+    if (!vocab) return emb_err_set(err, EMB_EINVAL, "a new model needs a vocabulary");
+    return new_model(out, vocab, p, o->seed, emb_train_threads(o), err);
 }
 
 void emb_w2v_free(struct emb_w2v *m) {
@@ -417,19 +428,14 @@ void emb_w2v_train_sentence(struct emb_w2v *m, int ith, const int32_t *ids, int6
 
 /* ---- train -------------------------------------------------------------- */
 
-static double now_sec(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 struct train_job {
     struct emb_w2v *m;
     const struct emb_stream *stream;
+    const struct emb_train_opts *o;
     int64_t total_chunks, total_words;
     _Atomic int pause;  /* set by thread 0 when a checkpoint is due */
     _Atomic int diverged; /* set by a thread that saw a non-finite score */
-    double t_start, t_last_report, t_next_ckpt;
+    struct emb_train_clock clock;
     int64_t words_at_start;
 };
 
@@ -440,23 +446,26 @@ static float current_alpha(const struct emb_w2v *m, const struct train_job *j, i
     return (float)(a < lo ? lo : a);
 }
 
-static void report(struct emb_w2v *m, struct train_job *j, double now) {
-    if (!m->p.progress) return;
+static void report(struct emb_w2v *m, struct train_job *j, enum emb_train_event event) {
+    if (!j->o->progress) return;
     int64_t done = atomic_load(&m->words_done);
-    struct emb_w2v_progress pr;
-    double elapsed = now - j->t_start;
+    struct emb_train_progress pr = emb_train_progress_init("words");
+    pr.event = event;
+    pr.elapsed_sec = emb_train_clock_elapsed(&j->clock);
     pr.fraction = (double)done / (double)(j->total_words ? j->total_words : 1);
     if (pr.fraction > 1) pr.fraction = 1;
-    pr.words_per_sec = elapsed > 0 ? (double)(done - j->words_at_start) / elapsed : 0;
-    pr.alpha = current_alpha(m, j, 0);
-    pr.eta_sec = pr.words_per_sec > 0 ? (double)(j->total_words - done) / pr.words_per_sec : -1;
+    pr.rate = pr.elapsed_sec > 0 ? (double)(done - j->words_at_start) / pr.elapsed_sec : 0;
+    pr.lr = current_alpha(m, j, 0);
+    pr.eta_sec = pr.rate > 0 ? (double)(j->total_words - done) / pr.rate : NAN;
+    pr.step = done;
+    pr.n_steps = j->total_words;
     int64_t chunk = atomic_load(&m->next_chunk);
-    pr.epoch = (int)((chunk < j->total_chunks ? chunk : j->total_chunks - 1) / m->n_chunks_epoch) + 1;
-    m->p.progress(m->p.progress_ctx, &pr);
+    pr.epoch = (int32_t)((chunk < j->total_chunks ? chunk : j->total_chunks - 1) / m->n_chunks_epoch) + 1;
+    j->o->progress(j->o->progress_ctx, &pr);
 }
 
 /* Add a thread's pending words to the shared counter; thread 0 then
- * reports progress (at most 5 times a second) and asks for a pause when a
+ * reports progress (train.h's clock) and asks for a pause when a
  * checkpoint is due. */
 static void flush_words(struct train_job *j, struct w2v_thread *t, int ith) {
     struct emb_w2v *m = j->m;
@@ -465,12 +474,8 @@ static void flush_words(struct train_job *j, struct w2v_thread *t, int ith) {
     /* The divergence check: every FLUSH_WORDS tokens, one flag per thread. */
     if (t->diverged) atomic_store(&j->diverged, 1);
     if (ith != 0) return;
-    double now = now_sec();
-    if (now - j->t_last_report >= 0.2) {
-        report(m, j, now);
-        j->t_last_report = now;
-    }
-    if (m->p.checkpoint_path && now >= j->t_next_ckpt) atomic_store(&j->pause, 1);
+    if (emb_train_clock_tick_due(&j->clock)) report(m, j, EMB_TRAIN_TICK);
+    if (emb_train_clock_ckpt_due(&j->clock)) atomic_store(&j->pause, 1);
 }
 
 static void train_worker(void *ctx, int ith, int nth) {
@@ -479,7 +484,7 @@ static void train_worker(void *ctx, int ith, int nth) {
     struct emb_w2v *m = j->m;
     struct w2v_thread *t = &m->ts[ith];
     for (;;) {
-        if ((m->p.stop && *m->p.stop) || atomic_load(&j->pause) || atomic_load(&j->diverged)) break;
+        if (emb_train_stopped(j->o) || atomic_load(&j->pause) || atomic_load(&j->diverged)) break;
         int64_t c = atomic_fetch_add(&m->next_chunk, 1);
         if (c >= j->total_chunks) break;
         struct emb_stream_cursor cur;
@@ -505,7 +510,7 @@ static void train_worker(void *ctx, int ith, int nth) {
     }
 }
 
-static int check_stream(struct emb_w2v *m, const struct emb_stream *stream, struct emb_err *err);
+static int check_stream(struct emb_w2v *m, const struct emb_stream *stream, int checkpoints, struct emb_err *err);
 
 static int weights_nonfinite(const struct emb_w2v *m) {
     return emb_table_find_nonfinite(m->syn0) >= 0 || emb_table_find_nonfinite(m->syn1) >= 0;
@@ -521,31 +526,64 @@ static int diverged_error(const struct emb_w2v *m, const struct train_job *j, co
     if (chunk > j->total_chunks) chunk = j->total_chunks;
     if (chunk > 0) chunk--; /* the last chunk taken */
     int epoch = (int)(chunk / m->n_chunks_epoch) + 1;
-    const char *ck = m->p.checkpoint_path;
+    const char *ck = j->o->checkpoint_path;
     return emb_err_set(err, EMB_ENUMERIC, "training diverged (non-finite %s) at epoch %d: lower --alpha (now %g)%s%s%s",
                        what, epoch, (double)m->p.alpha, ck ? (saved ? "; last good checkpoint " : "; checkpoint ") : "",
                        ck ? ck : "", ck ? (saved ? " kept" : " not written") : "");
 }
 
-int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb_err *err) {
+/* After a pause of the workers: a stop (checkpoint, EMB_EINTR) or a
+ * periodic checkpoint (a failure is a warning and the run goes on).
+ * Returns EMB_OK to go on. */
+static int after_pause(struct emb_w2v *m, struct train_job *j, int *saved, struct emb_err *err) {
+    const struct emb_train_opts *o = j->o;
+    /* A checkpoint is about to be written: never over a good one with
+     * non-finite weights (the scores may not have shown it yet). */
+    if (o->checkpoint_path && weights_nonfinite(m)) return diverged_error(m, j, "weights", *saved, err);
+    if (emb_train_stopped(o)) {
+        if (!o->checkpoint_path) return emb_err_set(err, EMB_EINTR, "interrupted (no --checkpoint given, nothing saved)");
+        int rc = emb_w2v_checkpoint_save(m, o->checkpoint_path, err);
+        if (rc != EMB_OK) return rc;
+        return emb_err_set(err, EMB_EINTR, "interrupted; state saved to %s (continue with --resume)", o->checkpoint_path);
+    }
+    if (o->checkpoint_path) {
+        struct emb_err ck = {0};
+        int ck_rc = emb_w2v_checkpoint_save(m, o->checkpoint_path, &ck);
+        if (ck_rc != EMB_OK && o->warn) o->warn(o->warn_ctx, emb_err_msg(&ck, ck_rc));
+        if (ck_rc == EMB_OK) {
+            *saved = 1;
+            report(m, j, EMB_TRAIN_CHECKPOINT);
+        }
+    }
+    return EMB_OK;
+}
+
+int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, const struct emb_train_opts *o,
+                  struct emb_err *err) {
+    int rc = emb_train_opts_check(o, err);
+    if (rc != EMB_OK) return rc;
     int64_t n_chunks = emb_stream_n_chunks(stream), n_tok = emb_stream_n_tokens(stream);
     if (n_tok == 0) return emb_err_set(err, EMB_EEMPTY, "nothing to train on");
     if (n_tok > INT64_MAX / m->p.epochs)
         return emb_err_set(err, EMB_EINVAL, "%lld tokens x %d epochs is more than 2^63-1", (long long)n_tok, m->p.epochs);
-    int rc = check_stream(m, stream, err);
-    if (rc != EMB_OK) return rc;
-    struct emb_pool *pool = NULL;
-    rc = emb_pool_new(&pool, m->n_ts, err);
-    if (rc != EMB_OK) return rc;
+    if ((rc = check_stream(m, stream, o->checkpoint_path != NULL, err)) != EMB_OK) return rc;
+    /* Another thread count than the model was made with: fresh thread
+     * states, their RNG streams salted by the position. */
+    int n_threads = emb_train_threads(o);
+    if (n_threads != m->n_ts && (rc = make_threads(m, n_threads, (uint64_t)atomic_load(&m->next_chunk) + 1, err)) != EMB_OK)
+        return rc;
+    struct emb_pool *own_pool = NULL;
+    if (!o->pool && (rc = emb_pool_new(&own_pool, n_threads, err)) != EMB_OK) return rc;
+    struct emb_pool *pool = o->pool ? o->pool : own_pool;
     struct train_job j;
     memset(&j, 0, sizeof j);
     j.m = m;
     j.stream = stream;
+    j.o = o;
     j.total_chunks = (int64_t)m->p.epochs * n_chunks;
     j.total_words = (int64_t)m->p.epochs * n_tok;
-    j.t_start = now_sec();
-    j.t_last_report = j.t_start - 1; /* first report at the first flush */
-    j.t_next_ckpt = j.t_start + m->p.checkpoint_every;
+    emb_train_clock_start(&j.clock, o);
+    j.clock.last_tick -= j.clock.tick_every; /* first report at the first flush */
     j.words_at_start = atomic_load(&m->words_done);
     int saved = 0;
     for (;;) {
@@ -557,35 +595,11 @@ int emb_w2v_train(struct emb_w2v *m, const struct emb_stream *stream, struct emb
         }
         if (atomic_load(&m->next_chunk) > j.total_chunks) atomic_store(&m->next_chunk, j.total_chunks);
         if (atomic_load(&m->next_chunk) >= j.total_chunks) break;
-        /* A checkpoint is about to be written: never over a good one with
-         * non-finite weights (the scores may not have shown it yet). */
-        if (m->p.checkpoint_path && weights_nonfinite(m)) {
-            rc = diverged_error(m, &j, "weights", saved, err);
-            break;
-        }
-        if (m->p.stop && *m->p.stop) {
-            rc = EMB_EINTR;
-            if (m->p.checkpoint_path) {
-                rc = emb_w2v_checkpoint_save(m, m->p.checkpoint_path, err);
-                if (rc == EMB_OK)
-                    rc = emb_err_set(err, EMB_EINTR, "interrupted; state saved to %s (continue with --resume)",
-                                     m->p.checkpoint_path);
-            } else {
-                emb_err_set(err, EMB_EINTR, "interrupted (no --checkpoint given, nothing saved)");
-            }
-            break;
-        }
-        if (m->p.checkpoint_path) { /* a failed periodic checkpoint is a warning: the run goes on */
-            struct emb_err ck = {0};
-            int ck_rc = emb_w2v_checkpoint_save(m, m->p.checkpoint_path, &ck);
-            if (ck_rc != EMB_OK && m->p.warn) m->p.warn(m->p.warn_ctx, emb_err_msg(&ck, ck_rc));
-            if (ck_rc == EMB_OK) saved = 1;
-            j.t_next_ckpt = now_sec() + m->p.checkpoint_every;
-        }
+        if ((rc = after_pause(m, &j, &saved, err)) != EMB_OK) break;
     }
-    emb_pool_free(pool);
+    emb_pool_free(own_pool);
     if (rc == EMB_OK) {
-        report(m, &j, now_sec());
+        report(m, &j, EMB_TRAIN_TICK);
         if (weights_nonfinite(m)) rc = diverged_error(m, &j, "weights", saved, err);
     }
     return rc;
@@ -620,7 +634,7 @@ static uint32_t stream_crc(const struct emb_stream *stream) {
 /* The first training call fixes the stream; a resumed model must get the
  * one its checkpoint was made on. The CRC pass runs only when checkpoints
  * are written or checked. */
-static int check_stream(struct emb_w2v *m, const struct emb_stream *stream, struct emb_err *err) {
+static int check_stream(struct emb_w2v *m, const struct emb_stream *stream, int checkpoints, struct emb_err *err) {
     int64_t n_chunks = emb_stream_n_chunks(stream), n_tok = emb_stream_n_tokens(stream);
     if (m->n_chunks_epoch == 0) {
         m->n_chunks_epoch = n_chunks;
@@ -639,7 +653,7 @@ static int check_stream(struct emb_w2v *m, const struct emb_stream *stream, stru
                                "the input differs from the one the checkpoint was made on (same size, other "
                                "content: token stream CRC %08x, checkpoint: %08x)",
                                (unsigned)crc, (unsigned)m->stream_crc);
-    } else if (m->p.checkpoint_path) {
+    } else if (checkpoints) {
         m->stream_crc = stream_crc(stream);
         m->have_stream_crc = 1;
     }
@@ -694,7 +708,7 @@ int emb_w2v_checkpoint_save(const struct emb_w2v *m, const char *path, struct em
              "syn1_rows=%lld\nn_threads=%d\nnext_chunk=%lld\nwords_done=%lld\nn_chunks_epoch=%lld\n"
              "stream_tokens=%lld\nsettings_bytes=%lld\n",
              (int)p->model, (int)p->loss, (int)p->kernel, p->dim, p->window, p->negative, p->epochs, p->alpha,
-             p->sample, (unsigned long long)p->seed, p->max_sentence, m->n_words, (long long)word_bytes,
+             p->sample, (unsigned long long)m->seed, p->max_sentence, m->n_words, (long long)word_bytes,
              (long long)m->syn1->n_rows, m->n_ts, (long long)atomic_load(&m->next_chunk),
              (long long)atomic_load(&m->words_done), (long long)m->n_chunks_epoch, (long long)m->stream_tokens,
              (long long)settings_bytes);
@@ -730,57 +744,21 @@ done:
     return rc;
 }
 
-/* The settings of hooks named by hooks->resume_check must equal p's. */
-static int check_explicit(const struct emb_w2v_params *p, const struct emb_w2v_params *hooks, const char *path,
-                          struct emb_err *err) {
-    static const char *const model_name[] = {"sg", "cbow"}, *const loss_name[] = {"ns", "hs"},
-                             *const kernel_name[] = {"batch", "plain"};
-    uint32_t c = hooks->resume_check;
-#define EXPLICIT(bit, cond, opt, fmt, have, want)                                                              \
-    if ((c & (bit)) && (cond))                                                                                \
-        return emb_err_set(err, EMB_EINVAL, "%s was made with --" opt " " fmt ", this run has --" opt " " fmt, \
-                           path, have, want);
-    EXPLICIT(EMB_W2V_CHECK_MODEL, p->model != hooks->model && (unsigned)hooks->model < 2, "model", "%s",
-             model_name[p->model], model_name[hooks->model])
-    EXPLICIT(EMB_W2V_CHECK_LOSS, p->loss != hooks->loss && (unsigned)hooks->loss < 2, "loss", "%s", loss_name[p->loss],
-             loss_name[hooks->loss])
-    EXPLICIT(EMB_W2V_CHECK_KERNEL, p->kernel != hooks->kernel && (unsigned)hooks->kernel < 2, "kernel", "%s",
-             kernel_name[p->kernel], kernel_name[hooks->kernel])
-    EXPLICIT(EMB_W2V_CHECK_DIM, p->dim != hooks->dim, "dim", "%d", p->dim, hooks->dim)
-    EXPLICIT(EMB_W2V_CHECK_WINDOW, p->window != hooks->window, "window", "%d", p->window, hooks->window)
-    EXPLICIT(EMB_W2V_CHECK_NEGATIVE, p->negative != hooks->negative, "negative", "%d", p->negative, hooks->negative)
-    EXPLICIT(EMB_W2V_CHECK_EPOCHS, p->epochs != hooks->epochs, "epochs", "%d", p->epochs, hooks->epochs)
-    EXPLICIT(EMB_W2V_CHECK_ALPHA, p->alpha != hooks->alpha, "alpha", "%.9g", (double)p->alpha, (double)hooks->alpha)
-    EXPLICIT(EMB_W2V_CHECK_SAMPLE, p->sample != hooks->sample, "sample", "%.17g", p->sample, hooks->sample)
-    EXPLICIT(EMB_W2V_CHECK_SEED, p->seed != hooks->seed, "seed", "%llu", (unsigned long long)p->seed,
-             (unsigned long long)hooks->seed)
-#undef EXPLICIT
-    return EMB_OK;
-}
+/* A checkpoint's header: the settings and the sizes of what follows. */
+struct ckpt_header {
+    struct emb_w2v_params p;
+    uint64_t seed;
+    long long n_words, word_bytes, syn1_rows, n_threads, next_chunk, words_done, n_chunks_epoch, stream_tokens,
+        settings_bytes, crc;
+    int have_crc;
+};
 
-int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct emb_w2v_params *hooks,
-                            struct emb_err *err) {
-    *out = NULL;
-    struct emb_reader *r = NULL;
-    struct emb_vocab *v = NULL;
-    struct emb_w2v *m = NULL;
-    char *kv = NULL, *words = NULL, *settings = NULL;
-    int64_t *counts = NULL;
-    uint64_t *rng = NULL;
-    uint32_t version;
-    int rc = emb_reader_open(&r, path, err);
-    if (rc != EMB_OK) return rc;
-    if ((rc = emb_read_header_crc(r, CKPT_MAGIC, CKPT_VERSION, CKPT_VERSION, &version, &kv, err)) != EMB_OK) goto done;
-    if (version < CKPT_VERSION) {
-        rc = emb_err_set(err, EMB_EFORMAT,
-                         "%s: checkpoint format %u (without checksums) is no longer read; start the run afresh", path,
-                         version);
-        goto done;
-    }
+static int parse_header(const char *kv, const char *path, struct ckpt_header *h, struct emb_err *err) {
+    memset(h, 0, sizeof *h);
     struct emb_w2v_params p = emb_w2v_default_params();
-    long long model, loss, kernel, dim, window, negative, epochs, seed, max_sentence, n_words, word_bytes, syn1_rows,
-        n_threads, next_chunk, words_done, n_chunks_epoch, stream_tokens, crc = 0, settings_bytes;
+    long long model, loss, kernel, dim, window, negative, epochs, seed, max_sentence;
     char buf[64];
+    int rc;
     if ((rc = emb_kv_ll(kv, "model", 0, 1, &model, path, err)) || (rc = emb_kv_ll(kv, "loss", 0, 1, &loss, path, err)) ||
         (rc = emb_kv_ll(kv, "kernel", 0, 1, &kernel, path, err)) || (rc = emb_kv_ll(kv, "dim", 1, 10000, &dim, path, err)) ||
         (rc = emb_kv_ll(kv, "window", 1, 1000, &window, path, err)) ||
@@ -788,18 +766,18 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
         (rc = emb_kv_ll(kv, "epochs", 1, 100000, &epochs, path, err)) ||
         (rc = emb_kv_ll(kv, "seed", 0, INT64_MAX, &seed, path, err)) ||
         (rc = emb_kv_ll(kv, "max_sentence", 1, INT32_MAX, &max_sentence, path, err)) ||
-        (rc = emb_kv_ll(kv, "n_words", 1, INT32_MAX, &n_words, path, err)) ||
-        (rc = emb_kv_ll(kv, "word_bytes", 2, INT64_MAX / 2, &word_bytes, path, err)) ||
-        (rc = emb_kv_ll(kv, "syn1_rows", 1, INT32_MAX, &syn1_rows, path, err)) ||
-        (rc = emb_kv_ll(kv, "n_threads", 1, 1024, &n_threads, path, err)) ||
-        (rc = emb_kv_ll(kv, "next_chunk", 0, INT64_MAX, &next_chunk, path, err)) ||
-        (rc = emb_kv_ll(kv, "words_done", 0, INT64_MAX, &words_done, path, err)) ||
-        (rc = emb_kv_ll(kv, "n_chunks_epoch", 1, INT64_MAX, &n_chunks_epoch, path, err)) ||
-        (rc = emb_kv_ll(kv, "stream_tokens", 1, INT64_MAX, &stream_tokens, path, err)) ||
-        (rc = emb_kv_ll(kv, "settings_bytes", 1, MAX_SETTINGS_BYTES, &settings_bytes, path, err)))
-        goto done;
-    int have_crc = emb_kv_get(kv, "stream_crc", buf, sizeof buf);
-    if (have_crc && (rc = emb_kv_ll(kv, "stream_crc", 0, UINT32_MAX, &crc, path, err)) != EMB_OK) goto done;
+        (rc = emb_kv_ll(kv, "n_words", 1, INT32_MAX, &h->n_words, path, err)) ||
+        (rc = emb_kv_ll(kv, "word_bytes", 2, INT64_MAX / 2, &h->word_bytes, path, err)) ||
+        (rc = emb_kv_ll(kv, "syn1_rows", 1, INT32_MAX, &h->syn1_rows, path, err)) ||
+        (rc = emb_kv_ll(kv, "n_threads", 1, 1024, &h->n_threads, path, err)) ||
+        (rc = emb_kv_ll(kv, "next_chunk", 0, INT64_MAX, &h->next_chunk, path, err)) ||
+        (rc = emb_kv_ll(kv, "words_done", 0, INT64_MAX, &h->words_done, path, err)) ||
+        (rc = emb_kv_ll(kv, "n_chunks_epoch", 1, INT64_MAX, &h->n_chunks_epoch, path, err)) ||
+        (rc = emb_kv_ll(kv, "stream_tokens", 1, INT64_MAX, &h->stream_tokens, path, err)) ||
+        (rc = emb_kv_ll(kv, "settings_bytes", 1, MAX_SETTINGS_BYTES, &h->settings_bytes, path, err)))
+        return rc;
+    h->have_crc = emb_kv_get(kv, "stream_crc", buf, sizeof buf);
+    if (h->have_crc && (rc = emb_kv_ll(kv, "stream_crc", 0, UINT32_MAX, &h->crc, path, err)) != EMB_OK) return rc;
     p.model = (enum emb_w2v_model)model;
     p.loss = (enum emb_w2v_loss)loss;
     p.kernel = (enum emb_w2v_kernel)kernel;
@@ -807,119 +785,199 @@ int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct
     p.window = (int32_t)window;
     p.negative = (int32_t)negative;
     p.epochs = (int32_t)epochs;
-    p.seed = (uint64_t)seed;
     p.max_sentence = (int32_t)max_sentence;
-    if (!emb_kv_get(kv, "alpha", buf, sizeof buf) || !((p.alpha = strtof(buf, NULL)) > 0) || !(p.alpha <= 10)) {
-        rc = emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint alpha", path);
-        goto done;
+    if (!emb_kv_get(kv, "alpha", buf, sizeof buf) || !((p.alpha = strtof(buf, NULL)) > 0) || !(p.alpha <= 10))
+        return emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint alpha", path);
+    if (!emb_kv_get(kv, "sample", buf, sizeof buf) || !((p.sample = strtod(buf, NULL)) >= 0) || !(p.sample < 1))
+        return emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint sample", path);
+    h->p = p;
+    h->seed = (uint64_t)seed;
+    return EMB_OK;
+}
+
+/* Open path and read its header (the reader is left after it). */
+static int open_checkpoint(struct emb_reader **r, const char *path, struct ckpt_header *h, struct emb_err *err) {
+    char *kv = NULL;
+    uint32_t version;
+    int rc = emb_reader_open(r, path, err);
+    if (rc != EMB_OK) return rc;
+    rc = emb_read_header_crc(*r, CKPT_MAGIC, CKPT_VERSION, CKPT_VERSION, &version, &kv, err);
+    if (rc == EMB_OK && version < CKPT_VERSION)
+        rc = emb_err_set(err, EMB_EFORMAT,
+                         "%s: checkpoint format %u (without checksums) is no longer read; start the run afresh", path,
+                         version);
+    if (rc == EMB_OK) rc = parse_header(kv, path, h, err);
+    emb_free(kv);
+    if (rc != EMB_OK) {
+        emb_reader_close(*r);
+        *r = NULL;
     }
-    if (!emb_kv_get(kv, "sample", buf, sizeof buf) || !((p.sample = strtod(buf, NULL)) >= 0) || !(p.sample < 1)) {
-        rc = emb_err_set(err, EMB_EFORMAT, "%s: bad checkpoint sample", path);
-        goto done;
-    }
-    if (hooks && (rc = check_explicit(&p, hooks, path, err)) != EMB_OK) goto done;
-    p.n_threads = hooks ? hooks->n_threads : (int32_t)n_threads;
-    if (hooks) {
-        p.progress = hooks->progress;
-        p.progress_ctx = hooks->progress_ctx;
-        p.warn = hooks->warn;
-        p.warn_ctx = hooks->warn_ctx;
-        p.stop = hooks->stop;
-        p.checkpoint_path = hooks->checkpoint_path;
-        p.checkpoint_every = hooks->checkpoint_every;
-        p.simd = hooks->simd;
-    }
-    /* The sizes are checked against the file before they are allocated. */
-    int64_t rows = (int64_t)n_words + syn1_rows, floats = rows * ((dim + EMB_TABLE_PAD - 1) / EMB_TABLE_PAD * EMB_TABLE_PAD);
-    if (!emb_reader_has(r, word_bytes + n_words * 8 + floats * 4 + n_threads * 32 + settings_bytes)) {
-        rc = emb_err_set(err, EMB_EFORMAT, "%s: truncated checkpoint (smaller than its header says)", path);
-        goto done;
-    }
-    /* Vocabulary: NUL-separated words, then counts. */
-    words = emb_alloc((size_t)word_bytes);
-    counts = emb_alloc((size_t)n_words * sizeof *counts);
-    rng = emb_alloc((size_t)n_threads * 4 * sizeof *rng);
-    settings = emb_alloc((size_t)settings_bytes);
-    if (!words || !counts || !rng || !settings) {
-        rc = emb_err_set(err, EMB_ENOMEM, "out of memory reading %s", path);
-        goto done;
-    }
-    if ((rc = emb_read_array(r, words, word_bytes, 1, "words", err)) != EMB_OK) goto done;
-    if ((rc = emb_read_array(r, counts, n_words, sizeof *counts, "counts", err)) != EMB_OK) goto done;
-    if ((rc = emb_vocab_new(&v, err)) != EMB_OK) goto done;
+    return rc;
+}
+
+int emb_w2v_checkpoint_params(const char *path, struct emb_w2v_params *p, uint64_t *seed, struct emb_err *err) {
+    struct emb_reader *r = NULL;
+    struct ckpt_header h;
+    int rc = open_checkpoint(&r, path, &h, err);
+    if (rc != EMB_OK) return rc;
+    emb_reader_close(r);
+    *p = h.p;
+    *seed = h.seed;
+    return EMB_OK;
+}
+
+/* The vocabulary: NUL-separated words, then counts. */
+static int read_vocab(struct emb_reader *r, const char *path, const struct ckpt_header *h, struct emb_vocab **out,
+                      struct emb_err *err) {
+    struct emb_vocab *v = NULL;
+    char *words = emb_alloc((size_t)h->word_bytes);
+    int64_t *counts = emb_alloc((size_t)h->n_words * sizeof *counts);
+    int rc = EMB_OK;
+    if (!words || !counts) rc = emb_err_set(err, EMB_ENOMEM, "out of memory reading %s", path);
+    if (rc == EMB_OK) rc = emb_read_array(r, words, h->word_bytes, 1, "words", err);
+    if (rc == EMB_OK) rc = emb_read_array(r, counts, h->n_words, sizeof *counts, "counts", err);
+    if (rc == EMB_OK) rc = emb_vocab_new(&v, err);
     /* Every word is bounded by the buffer: memchr, never strlen. */
-    const char *wp = words, *wend = words + word_bytes;
+    const char *wp = words, *wend = words + h->word_bytes;
     int64_t total = 0;
-    for (int32_t i = 0; i < n_words; i++) {
+    for (int32_t i = 0; rc == EMB_OK && i < h->n_words; i++) {
         if (counts[i] < 0 || counts[i] > INT64_MAX - total) {
             rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word counts at word %d", path, i);
-            goto done;
+            break;
         }
         total += counts[i];
         const char *z = wp < wend ? memchr(wp, '\0', (size_t)(wend - wp)) : NULL;
         size_t len = z ? (size_t)(z - wp) : 0;
-        if (!z || len == 0 || len > EMB_MAX_TOKEN_BYTES || counts[i] < 0 || emb_vocab_find(v, wp, len) >= 0) {
+        if (!z || len == 0 || len > EMB_MAX_TOKEN_BYTES || emb_vocab_find(v, wp, len) >= 0) {
             rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word list at word %d", path, i);
-            goto done;
+            break;
         }
-        if ((rc = emb_vocab_add(v, wp, len, counts[i], NULL, err)) != EMB_OK) goto done;
+        if ((rc = emb_vocab_add(v, wp, len, counts[i], NULL, err)) != EMB_OK) break;
         wp = z + 1;
     }
-    if (wp != wend) {
-        rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word list (size)", path);
-        goto done;
-    }
-    if ((rc = emb_w2v_new(&m, v, &p, err)) != EMB_OK) goto done;
-    m->own_vocab = v;
-    v = NULL;
-    if (m->syn1->n_rows != syn1_rows) {
-        rc = emb_err_set(err, EMB_EFORMAT, "%s: output table has %lld rows, expected %lld", path, syn1_rows,
-                         (long long)m->syn1->n_rows);
-        goto done;
-    }
-    if ((rc = emb_read_array(r, m->syn0->data, m->syn0->n_rows * m->syn0->dim_padded, sizeof(float), "input vectors",
-                             err)) != EMB_OK)
-        goto done;
-    if ((rc = emb_read_array(r, m->syn1->data, m->syn1->n_rows * m->syn1->dim_padded, sizeof(float), "output vectors",
-                             err)) != EMB_OK)
-        goto done;
-    if ((rc = emb_read_array(r, rng, n_threads * 4, sizeof *rng, "rng states", err)) != EMB_OK) goto done;
-    if ((rc = emb_read_array(r, settings, settings_bytes, 1, "settings", err)) != EMB_OK) goto done;
-    if (memchr(settings, '\0', (size_t)settings_bytes) != settings + settings_bytes - 1) {
-        rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt settings", path);
-        goto done;
-    }
-    if ((rc = emb_read_trailer_crc(r, err)) != EMB_OK) goto done;
-    if (emb_table_find_nonfinite(m->syn0) >= 0 || emb_table_find_nonfinite(m->syn1) >= 0) {
-        rc = emb_err_set(err, EMB_ENUMERIC, "%s: checkpoint holds non-finite values", path);
-        goto done;
-    }
-    if (m->n_ts == n_threads) {
-        for (int i = 0; i < m->n_ts; i++) memcpy(m->ts[i].rng.s, rng + 4 * i, sizeof m->ts[i].rng.s);
-    } else if ((rc = make_threads(m, m->n_ts, (uint64_t)next_chunk + 1, err)) != EMB_OK) {
-        goto done;
-    }
-    atomic_store(&m->next_chunk, next_chunk);
-    atomic_store(&m->words_done, words_done);
-    m->n_chunks_epoch = n_chunks_epoch;
-    m->stream_tokens = stream_tokens;
-    m->stream_crc = have_crc ? (uint32_t)crc : 0;
-    m->have_stream_crc = have_crc;
-    m->settings = settings;
-    settings = NULL;
-done:
-    emb_reader_close(r);
-    emb_free(kv);
+    if (rc == EMB_OK && wp != wend) rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt word list (size)", path);
     emb_free(words);
     emb_free(counts);
+    if (rc != EMB_OK) {
+        emb_vocab_free(v);
+        return rc;
+    }
+    *out = v;
+    return EMB_OK;
+}
+
+/* The tables, RNG states and settings text into m (made from h). */
+static int read_state(struct emb_reader *r, const char *path, const struct ckpt_header *h, struct emb_w2v *m,
+                      struct emb_err *err) {
+    uint64_t *rng = emb_alloc((size_t)h->n_threads * 4 * sizeof *rng);
+    char *settings = emb_alloc((size_t)h->settings_bytes);
+    int rc = EMB_OK;
+    if (!rng || !settings) rc = emb_err_set(err, EMB_ENOMEM, "out of memory reading %s", path);
+    if (rc == EMB_OK && m->syn1->n_rows != h->syn1_rows)
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: output table has %lld rows, expected %lld", path, h->syn1_rows,
+                         (long long)m->syn1->n_rows);
+    if (rc == EMB_OK)
+        rc = emb_read_array(r, m->syn0->data, m->syn0->n_rows * m->syn0->dim_padded, sizeof(float), "input vectors", err);
+    if (rc == EMB_OK)
+        rc = emb_read_array(r, m->syn1->data, m->syn1->n_rows * m->syn1->dim_padded, sizeof(float), "output vectors", err);
+    if (rc == EMB_OK) rc = emb_read_array(r, rng, h->n_threads * 4, sizeof *rng, "rng states", err);
+    if (rc == EMB_OK) rc = emb_read_array(r, settings, h->settings_bytes, 1, "settings", err);
+    if (rc == EMB_OK && memchr(settings, '\0', (size_t)h->settings_bytes) != settings + h->settings_bytes - 1)
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: corrupt settings", path);
+    if (rc == EMB_OK) rc = emb_read_trailer_crc(r, err);
+    if (rc == EMB_OK && weights_nonfinite(m))
+        rc = emb_err_set(err, EMB_ENUMERIC, "%s: checkpoint holds non-finite values", path);
+    if (rc == EMB_OK) {
+        if (m->n_ts == h->n_threads) {
+            for (int i = 0; i < m->n_ts; i++) memcpy(m->ts[i].rng.s, rng + 4 * i, sizeof m->ts[i].rng.s);
+        } else {
+            rc = make_threads(m, m->n_ts, (uint64_t)h->next_chunk + 1, err);
+        }
+    }
+    if (rc == EMB_OK) {
+        atomic_store(&m->next_chunk, h->next_chunk);
+        atomic_store(&m->words_done, h->words_done);
+        m->n_chunks_epoch = h->n_chunks_epoch;
+        m->stream_tokens = h->stream_tokens;
+        m->stream_crc = h->have_crc ? (uint32_t)h->crc : 0;
+        m->have_stream_crc = h->have_crc;
+        m->settings = settings;
+        settings = NULL;
+    }
     emb_free(rng);
     emb_free(settings);
+    return rc;
+}
+
+int emb_w2v_checkpoint_load(struct emb_w2v **out, const char *path, const struct emb_train_opts *o,
+                            struct emb_err *err) {
+    *out = NULL;
+    struct emb_reader *r = NULL;
+    struct emb_vocab *v = NULL;
+    struct emb_w2v *m = NULL;
+    struct ckpt_header h;
+    int rc = open_checkpoint(&r, path, &h, err);
+    if (rc != EMB_OK) return rc;
+    int n_threads = o ? emb_train_threads(o) : (int)h.n_threads;
+    /* The sizes are checked against the file before they are allocated. */
+    int64_t dp = (h.p.dim + EMB_TABLE_PAD - 1) / EMB_TABLE_PAD * EMB_TABLE_PAD;
+    int64_t floats = ((int64_t)h.n_words + h.syn1_rows) * dp;
+    if (!emb_reader_has(r, h.word_bytes + h.n_words * 8 + floats * 4 + h.n_threads * 32 + h.settings_bytes))
+        rc = emb_err_set(err, EMB_EFORMAT, "%s: truncated checkpoint (smaller than its header says)", path);
+    if (rc == EMB_OK) rc = read_vocab(r, path, &h, &v, err);
+    if (rc == EMB_OK && (rc = new_model(&m, v, &h.p, h.seed, n_threads, err)) == EMB_OK) {
+        m->own_vocab = v;
+        v = NULL;
+        rc = read_state(r, path, &h, m, err);
+    }
+    emb_reader_close(r);
     emb_vocab_free(v);
     if (rc != EMB_OK) {
         emb_w2v_free(m);
         return rc;
     }
     m->vocab = m->own_vocab;
+    *out = m;
+    return EMB_OK;
+}
+
+/* The settings that must match on resume, as "key=value" lines. */
+static void resume_kv(const struct emb_w2v_params *p, uint64_t seed, char *buf, size_t n) {
+    static const char *const model_name[] = {"sg", "cbow"}, *const loss_name[] = {"ns", "hs"},
+                             *const kernel_name[] = {"batch", "plain"};
+    snprintf(buf, n,
+             "model=%s\nloss=%s\nkernel=%s\ndim=%d\nwindow=%d\nnegative=%d\nepochs=%d\nalpha=%.9g\nsample=%.17g\n"
+             "seed=%llu\nmax_sentence=%d\n",
+             model_name[p->model == EMB_W2V_CBOW], loss_name[p->loss == EMB_W2V_HS],
+             kernel_name[p->kernel == EMB_W2V_KERNEL_PLAIN], p->dim, p->window, p->negative, p->epochs,
+             (double)p->alpha, p->sample, (unsigned long long)seed, p->max_sentence);
+}
+
+static int resume_model(struct emb_w2v **out, const struct emb_vocab *vocab, const struct emb_w2v_params *p,
+                        const struct emb_train_opts *o, struct emb_err *err) {
+    const char *path = o->checkpoint_path;
+    int rc = emb_w2v_params_check(p, err);
+    if (rc != EMB_OK) return rc;
+    struct emb_w2v *m = NULL;
+    if ((rc = emb_w2v_checkpoint_load(&m, path, o, err)) != EMB_OK) return rc;
+    struct emb_w2v_params want = *p;
+    if (want.alpha == 0) want.alpha = want.model == EMB_W2V_SG ? 0.025f : 0.05f;
+    char have_kv[512], want_kv[512];
+    resume_kv(&m->p, m->seed, have_kv, sizeof have_kv);
+    resume_kv(&want, o->seed, want_kv, sizeof want_kv);
+    rc = emb_kv_require(have_kv, want_kv, path, err);
+    int same = vocab == NULL || emb_vocab_size(vocab) == m->n_words;
+    for (int32_t i = 0; vocab && same && i < m->n_words; i++)
+        same = !strcmp(emb_vocab_word(vocab, i), emb_vocab_word(m->vocab, i));
+    if (rc == EMB_OK && !same) rc = emb_err_set(err, EMB_EINVAL, "%s was not made on this vocabulary (different words)", path);
+    if (rc == EMB_OK) {
+        m->p.simd = p->simd;
+        m->ops = emb_vec_ops_get(p->simd);
+    }
+    if (rc != EMB_OK) {
+        emb_w2v_free(m);
+        return rc;
+    }
     *out = m;
     return EMB_OK;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emb/pool.h"
 #include "emb/rng.h"
 #include "emb/stream.h"
 #include "emb/vec.h"
@@ -80,8 +81,14 @@ static struct emb_w2v_params small_params(void) {
     p.dim = 24;
     p.epochs = 3;
     p.sample = 0;
-    p.seed = 5;
     return p;
+}
+
+/* One thread, seed 5. */
+static struct emb_train_opts small_opts(void) {
+    struct emb_train_opts o = emb_train_default_opts();
+    o.seed = 5;
+    return o;
 }
 
 static int test_quality_all_variants(void) {
@@ -106,11 +113,12 @@ static int test_quality_all_variants(void) {
             p.loss = cfg[c].loss;
             p.kernel = cfg[c].kernel;
             p.simd = simd[s];
-            p.n_threads = 2;
+            struct emb_train_opts o = small_opts();
+            o.n_threads = 2;
             struct emb_w2v *m = NULL;
-            CHECK_OK(emb_w2v_new(&m, vocab, &p, &err));
+            CHECK_OK(emb_w2v_new(&m, vocab, &p, &o, &err));
             double before = topic_purity(emb_w2v_vectors(m));
-            CHECK_OK(emb_w2v_train(m, stream, &err));
+            CHECK_OK(emb_w2v_train(m, stream, &o, &err));
             double after = topic_purity(emb_w2v_vectors(m));
             printf("%-12s %-4s purity %.2f -> %.2f\n", cfg[c].name, s ? "simd" : "ref", before, after);
             /* Random vectors: ~1/N_TOPICS. Trained: nearly all. */
@@ -122,11 +130,12 @@ static int test_quality_all_variants(void) {
     return 0;
 }
 
-static int train_bytes(const struct emb_w2v_params *p, float **out, size_t *n_bytes) {
+static int train_bytes(const struct emb_w2v_params *p, const struct emb_train_opts *o, float **out,
+                       size_t *n_bytes) {
     struct emb_err err = {0};
     struct emb_w2v *m = NULL;
-    CHECK_OK(emb_w2v_new(&m, vocab, p, &err));
-    CHECK_OK(emb_w2v_train(m, stream, &err));
+    CHECK_OK(emb_w2v_new(&m, vocab, p, o, &err));
+    CHECK_OK(emb_w2v_train(m, stream, o, &err));
     const struct emb_table *t = emb_w2v_vectors(m);
     *n_bytes = (size_t)t->n_rows * t->dim_padded * sizeof(float);
     *out = malloc(*n_bytes);
@@ -139,12 +148,13 @@ static int test_determinism(void) {
     struct emb_w2v_params p = small_params();
     p.model = EMB_W2V_SG;
     p.sample = 1e-2; /* exercise the subsampling draws too */
+    struct emb_train_opts o = small_opts();
     float *a = NULL, *b = NULL, *c = NULL;
     size_t na, nb, nc;
-    CHECK(train_bytes(&p, &a, &na) == 0);
-    CHECK(train_bytes(&p, &b, &nb) == 0);
-    p.seed = 6;
-    CHECK(train_bytes(&p, &c, &nc) == 0);
+    CHECK(train_bytes(&p, &o, &a, &na) == 0);
+    CHECK(train_bytes(&p, &o, &b, &nb) == 0);
+    o.seed = 6;
+    CHECK(train_bytes(&p, &o, &c, &nc) == 0);
     CHECK(na == nb && memcmp(a, b, na) == 0);
     CHECK(memcmp(a, c, na) != 0);
     free(a);
@@ -156,7 +166,7 @@ static int test_determinism(void) {
 /* Stop after the first chunk through the stop flag, checkpoint, reload,
  * finish: same bytes as an uninterrupted run. */
 static volatile sig_atomic_t stop_flag;
-static void stop_on_progress(void *ctx, const struct emb_w2v_progress *pr) {
+static void stop_on_progress(void *ctx, const struct emb_train_progress *pr) {
     (void)ctx;
     (void)pr;
     stop_flag = 1;
@@ -171,32 +181,78 @@ static int test_checkpoint_resume(void) {
     struct emb_w2v_params p = small_params();
     p.model = EMB_W2V_SG;
     p.epochs = 4;
+    struct emb_train_opts o = small_opts();
     float *want = NULL;
     size_t n_want;
-    CHECK(train_bytes(&p, &want, &n_want) == 0);
+    CHECK(train_bytes(&p, &o, &want, &n_want) == 0);
 
-    struct emb_w2v_params q = p;
+    struct emb_train_opts q = o;
     q.checkpoint_path = path;
     q.stop = &stop_flag;
     q.progress = stop_on_progress; /* first report comes after ~10k words */
     stop_flag = 0;
     struct emb_w2v *m = NULL, *r = NULL;
-    CHECK_OK(emb_w2v_new(&m, vocab, &q, &err));
-    int rc = emb_w2v_train(m, stream, &err);
+    CHECK_OK(emb_w2v_new(&m, vocab, &p, &q, &err));
+    int rc = emb_w2v_train(m, stream, &q, &err);
     CHECK(rc == EMB_EINTR);
     int64_t done = emb_w2v_words_done(m);
     CHECK(done > 0 && done < p.epochs * emb_stream_n_tokens(stream));
     emb_w2v_free(m);
 
-    struct emb_w2v_params hooks = p;
-    CHECK_OK(emb_w2v_checkpoint_load(&r, path, &hooks, &err));
-    CHECK(emb_w2v_words_done(r) == done);
-    CHECK(emb_vocab_size(emb_w2v_vocab(r)) == N_WORDS);
-    CHECK(strcmp(emb_vocab_word(emb_w2v_vocab(r), 7), "w7") == 0);
-    CHECK_OK(emb_w2v_train(r, stream, &err));
-    const struct emb_table *t = emb_w2v_vectors(r);
-    CHECK(memcmp(t->data, want, n_want) == 0);
+    /* train.h's resume rule: o.resume with the checkpoint path; the
+     * vocabulary may be given (it must be the checkpoint's) or not. */
+    struct emb_train_opts res = o;
+    res.checkpoint_path = path;
+    res.resume = 1;
+    for (int with_vocab = 0; with_vocab < 2; with_vocab++) {
+        CHECK_OK(emb_w2v_new(&r, with_vocab ? vocab : NULL, &p, &res, &err));
+        CHECK(emb_w2v_words_done(r) == done);
+        CHECK(emb_vocab_size(emb_w2v_vocab(r)) == N_WORDS);
+        CHECK(strcmp(emb_vocab_word(emb_w2v_vocab(r), 7), "w7") == 0);
+        struct emb_train_opts go = o; /* no checkpoints written this time */
+        CHECK_OK(emb_w2v_train(r, stream, &go, &err));
+        const struct emb_table *t = emb_w2v_vectors(r);
+        CHECK(memcmp(t->data, want, n_want) == 0);
+        emb_w2v_free(r);
+        r = NULL;
+    }
+
+    /* A pool passed in is the one used: same bytes with a pool of one. */
+    struct emb_pool *pool = NULL;
+    CHECK_OK(emb_pool_new(&pool, 1, &err));
+    struct emb_train_opts po = res;
+    po.pool = pool;
+    po.n_threads = 7; /* ignored: the pool's size counts */
+    CHECK(emb_train_threads(&po) == 1);
+    CHECK_OK(emb_w2v_new(&r, NULL, &p, &po, &err));
+    po.resume = 0;
+    po.checkpoint_path = NULL;
+    CHECK_OK(emb_w2v_train(r, stream, &po, &err));
+    CHECK(memcmp(emb_w2v_vectors(r)->data, want, n_want) == 0);
     emb_w2v_free(r);
+    r = NULL;
+    emb_pool_free(pool);
+
+    /* Settings that differ are refused, naming the first that differs. */
+    struct emb_w2v_params other_p = p;
+    other_p.dim = 16;
+    CHECK(emb_w2v_new(&r, NULL, &other_p, &res, &err) == EMB_EINVAL && r == NULL);
+    printf("  mismatch: %s\n", err.msg);
+    CHECK(strstr(err.msg, "dim=24, this run has dim=16") != NULL);
+    other_p = p;
+    other_p.model = EMB_W2V_CBOW;
+    CHECK(emb_w2v_new(&r, NULL, &other_p, &res, &err) == EMB_EINVAL && strstr(err.msg, "model=sg, this run has model=cbow"));
+    struct emb_train_opts other_o = res;
+    other_o.seed = 9;
+    CHECK(emb_w2v_new(&r, NULL, &p, &other_o, &err) == EMB_EINVAL && strstr(err.msg, "seed=5, this run has seed=9"));
+    other_o = res;
+    other_o.checkpoint_path = NULL; /* resume needs a path */
+    CHECK(emb_w2v_new(&r, NULL, &p, &other_o, &err) == EMB_EINVAL && r == NULL);
+    /* ... and the settings read back for a caller that defaults from them. */
+    struct emb_w2v_params back;
+    uint64_t back_seed = 0;
+    CHECK_OK(emb_w2v_checkpoint_params(path, &back, &back_seed, &err));
+    CHECK(back.dim == p.dim && back.model == p.model && back.epochs == p.epochs && back_seed == 5);
 
     /* A stream of another shape is refused. */
     stop_flag = 0;
@@ -204,8 +260,8 @@ static int test_checkpoint_resume(void) {
     CHECK_OK(emb_stream_new(&other, &err));
     for (int i = 0; i < 50; i++) CHECK_OK(emb_stream_push(other, i % N_WORDS, &err));
     CHECK_OK(emb_stream_finish(other, 2000, &err));
-    CHECK_OK(emb_w2v_checkpoint_load(&r, path, &hooks, &err));
-    CHECK(emb_w2v_train(r, other, &err) == EMB_EINVAL);
+    CHECK_OK(emb_w2v_checkpoint_load(&r, path, &o, &err));
+    CHECK(emb_w2v_train(r, other, &o, &err) == EMB_EINVAL);
     emb_w2v_free(r);
     emb_stream_free(other);
 
@@ -223,13 +279,13 @@ static int test_checkpoint_resume(void) {
     f = fopen(bad, "wb");
     fwrite(buf, 1, (size_t)size / 2, f);
     fclose(f);
-    CHECK(emb_w2v_checkpoint_load(&r, bad, &hooks, &err) == EMB_EFORMAT && r == NULL);
+    CHECK(emb_w2v_checkpoint_load(&r, bad, &o, &err) == EMB_EFORMAT && r == NULL);
     buf[0] ^= 1;
     f = fopen(bad, "wb");
     fwrite(buf, 1, (size_t)size, f);
     fclose(f);
-    CHECK(emb_w2v_checkpoint_load(&r, bad, &hooks, &err) == EMB_EFORMAT && r == NULL);
-    CHECK(emb_w2v_checkpoint_load(&r, "/nonexistent/ck", &hooks, &err) == EMB_EIO);
+    CHECK(emb_w2v_checkpoint_load(&r, bad, &o, &err) == EMB_EFORMAT && r == NULL);
+    CHECK(emb_w2v_checkpoint_load(&r, "/nonexistent/ck", &o, &err) == EMB_EIO);
     free(buf);
     free(want);
     unlink(bad);
@@ -251,7 +307,13 @@ static int test_params(void) {
     p = emb_w2v_default_params();
     p.window = 0;
     struct emb_w2v *m = (struct emb_w2v *)&p;
-    CHECK(emb_w2v_new(&m, vocab, &p, &err) == EMB_EINVAL && m == NULL);
+    struct emb_train_opts o = emb_train_default_opts();
+    CHECK(emb_w2v_new(&m, vocab, &p, &o, &err) == EMB_EINVAL && m == NULL);
+    p = emb_w2v_default_params();
+    o.n_threads = 0;
+    CHECK(emb_w2v_new(&m, vocab, &p, &o, &err) == EMB_EINVAL && m == NULL && strstr(err.msg, "threads"));
+    o = emb_train_default_opts();
+    CHECK(emb_w2v_new(&m, NULL, &p, &o, &err) == EMB_EINVAL && m == NULL); /* a new model needs a vocabulary */
     emb_w2v_free(NULL);
     return 0;
 }
@@ -320,16 +382,17 @@ static int test_divergence(void) {
             p.loss = cfg[c].loss;
             p.kernel = cfg[c].kernel;
             p.alpha = 10;
-            p.n_threads = 2;
+            struct emb_train_opts o = small_opts();
+            o.n_threads = 2;
             if (ck) {
                 CHECK(test_write_file(path, old, strlen(old)) == 0);
-                p.checkpoint_path = path;
-                p.checkpoint_every = 1e-9; /* a checkpoint would be due at every flush */
+                o.checkpoint_path = path;
+                o.checkpoint_every = 1e-9; /* a checkpoint would be due at every flush */
             }
             struct emb_w2v *m = NULL;
-            CHECK_OK(emb_w2v_new(&m, vocab, &p, &err));
+            CHECK_OK(emb_w2v_new(&m, vocab, &p, &o, &err));
             err.msg[0] = '\0';
-            int rc = emb_w2v_train(m, stream, &err);
+            int rc = emb_w2v_train(m, stream, &o, &err);
             printf("  model %d loss %d kernel %d: rc %d %s\n", (int)p.model, (int)p.loss, (int)p.kernel, rc, err.msg);
             CHECK(rc == EMB_ENUMERIC || (rc == EMB_OK && !cfg[c].must_diverge));
             if (rc == EMB_ENUMERIC) {

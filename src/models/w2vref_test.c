@@ -304,8 +304,9 @@ static int new_model(struct emb_w2v **m, enum emb_w2v_model model, enum emb_w2v_
     p.negative = NEGATIVE;
     p.alpha = alpha;
     p.sample = 0;
-    p.seed = SEED;
-    CHECK_OK(emb_w2v_new(m, vocab, &p, &err));
+    struct emb_train_opts o = emb_train_default_opts();
+    o.seed = SEED;
+    CHECK_OK(emb_w2v_new(m, vocab, &p, &o, &err));
     struct emb_table *t0 = (struct emb_table *)emb_w2v_vectors(*m), *t1 = (struct emb_table *)emb_w2v_output(*m);
     CHECK(t0->n_rows == N_WORDS && t0->dim == DIM);
     CHECK(t1->n_rows == (loss == EMB_W2V_HS ? N_WORDS - 1 : N_WORDS) && t1->dim == DIM);

@@ -16,11 +16,11 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "emb/io.h"
 #include "emb/pool.h"
 #include "emb/rng.h"
+#include "emb/train.h"
 #include "emb/walk.h"
 
 /* Ids a unit's slot holds at most (walks x length), so a pool run with a
@@ -42,8 +42,6 @@ struct emb_walk_params emb_walk_default_params(void) {
     p.walks_per_node = 10;
     p.p = 1;
     p.q = 1;
-    p.seed = 1;
-    p.n_threads = 1;
     p.chunk_tokens = 1 << 16;
     return p;
 }
@@ -55,8 +53,6 @@ int emb_walk_params_check(const struct emb_walk_params *p, struct emb_err *err) 
         return emb_err_set(err, EMB_EINVAL, "walks per node must be in 1..1000000, got %d", p->walks_per_node);
     if (!(p->p > 0) || !isfinite(p->p)) return emb_err_set(err, EMB_EINVAL, "p must be a finite number > 0, got %g", p->p);
     if (!(p->q > 0) || !isfinite(p->q)) return emb_err_set(err, EMB_EINVAL, "q must be a finite number > 0, got %g", p->q);
-    if (p->n_threads < 1 || p->n_threads > 1024)
-        return emb_err_set(err, EMB_EINVAL, "threads must be in 1..1024, got %d", p->n_threads);
     if (p->chunk_tokens < 1) return emb_err_set(err, EMB_EINVAL, "chunk_tokens must be >= 1");
     return EMB_OK;
 }
@@ -259,7 +255,8 @@ struct group {
 struct walk_job {
     const struct walker *w;
     const struct emb_walk_params *p;
-    const int32_t *order; /* (n_nodes) this round's shuffled start nodes */
+    int32_t *order;       /* (n_nodes) this round's shuffled start nodes */
+    uint64_t seed;
     uint64_t round;
     int64_t batch;        /* walks per unit */
     struct group buf[2];  /* double buffer: one is filled while the other is emitted */
@@ -324,7 +321,7 @@ static void walk_worker(void *ctx, int ith, int nth) {
         for (int64_t i = pos0; i < pos1; i++) {
             int32_t start = j->order[i];
             struct emb_rng r;
-            emb_rng_seed(&r, j->p->seed, (j->round << 32) | (uint64_t)start);
+            emb_rng_seed(&r, j->seed, (j->round << 32) | (uint64_t)start);
             lens[i - pos0] = walk(j->w, start, L, &r, ids + (i - pos0) * L, &st);
         }
         j->st[ith].n_steps += st.n_steps;
@@ -333,18 +330,83 @@ static void walk_worker(void *ctx, int ith, int nth) {
     }
 }
 
-static double now_sec(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+/* Round `round`'s order of start nodes: Fisher-Yates from its own stream. */
+static void shuffle_round(int32_t *order, int32_t n, uint64_t seed, int32_t round) {
+    struct emb_rng r;
+    emb_rng_seed(&r, seed, ((uint64_t)round << 32) | SHUFFLE_STREAM);
+    for (int32_t i = 0; i < n; i++) order[i] = i;
+    for (int32_t i = n - 1; i > 0; i--) {
+        int32_t k = (int32_t)emb_rng_below(&r, (uint64_t)i + 1), tmp = order[i];
+        order[i] = order[k];
+        order[k] = tmp;
+    }
 }
 
-int emb_walk_generate(const struct emb_graph *g, const struct emb_walk_params *p, struct emb_stream **stream_out,
-                      int64_t **visits_out, struct emb_walk_stats *stats, struct emb_err *err) {
+/* The per-thread counters summed into stats (n_walks and times left to the caller). */
+static void sum_stats(const struct walk_job *j, int n_threads, struct emb_walk_stats *st) {
+    memset(st, 0, sizeof *st);
+    for (int t = 0; t < n_threads; t++) {
+        st->n_steps += j->st[t].n_steps;
+        st->n_proposals += j->st[t].n_proposals;
+        st->n_fallbacks += j->st[t].n_fallbacks;
+    }
+}
+
+/* Every round, group by group: the walkers fill one buffer while thread 0
+ * emits the other. Reports progress (phase "walks") and honours o->stop. */
+static int run_rounds(struct walk_job *j, struct emb_pool *pool, int64_t n_slots, const struct emb_train_opts *o,
+                      struct emb_err *err) {
+    const struct emb_walk_params *p = j->p;
+    const int32_t n = j->w->g->n_nodes;
+    const int n_threads = emb_pool_size(pool);
+    const int64_t units_per_round = (n + j->batch - 1) / j->batch;
+    const int64_t total_walks = (int64_t)p->walks_per_node * n;
+    int64_t walks_done = 0;
+    struct emb_train_clock clock;
+    emb_train_clock_start(&clock, o);
+    for (int32_t round = 0; round < p->walks_per_node; round++) {
+        shuffle_round(j->order, n, j->seed, round);
+        j->round = (uint64_t)round;
+        for (int64_t u0 = 0; u0 < units_per_round; u0 += n_slots) {
+            if (emb_train_stopped(o)) return emb_err_set(err, EMB_EINTR, "interrupted while generating walks");
+            struct group *gr = &j->buf[j->fill];
+            gr->first_unit = u0;
+            gr->n_units = units_per_round - u0 < n_slots ? units_per_round - u0 : n_slots;
+            atomic_store(&j->next, 0);
+            emb_pool_run(pool, walk_worker, j);
+            if (j->rc != EMB_OK) return j->rc;
+            j->pending = 1;
+            j->fill = !j->fill;
+            int64_t pos_end = (u0 + gr->n_units) * j->batch;
+            walks_done += (pos_end < n ? pos_end : n) - u0 * j->batch;
+            if (o->progress && (walks_done == total_walks || emb_train_clock_tick_due(&clock))) {
+                struct emb_walk_stats st;
+                sum_stats(j, n_threads, &st);
+                struct emb_train_progress pr = emb_train_progress_init("steps");
+                pr.phase = "walks";
+                pr.elapsed_sec = emb_train_clock_elapsed(&clock);
+                pr.fraction = (double)walks_done / (double)total_walks;
+                pr.rate = pr.elapsed_sec > 0 ? st.n_steps / pr.elapsed_sec : 0;
+                pr.eta_sec = pr.elapsed_sec * (double)(total_walks - walks_done) / (double)walks_done;
+                pr.step = walks_done;
+                pr.n_steps = total_walks;
+                o->progress(o->progress_ctx, &pr);
+            }
+        }
+    }
+    if (j->pending) return emit_group(j, &j->buf[!j->fill]);
+    return EMB_OK;
+}
+
+int emb_walk_generate(const struct emb_graph *g, const struct emb_walk_params *p, const struct emb_train_opts *o,
+                      struct emb_stream **stream_out, int64_t **visits_out, struct emb_walk_stats *stats,
+                      struct emb_err *err) {
     *stream_out = NULL;
     if (visits_out) *visits_out = NULL;
     int rc = emb_walk_params_check(p, err);
+    if (rc == EMB_OK) rc = emb_train_opts_check(o, err);
     if (rc != EMB_OK) return rc;
+    const int n_threads = emb_train_threads(o);
     const int32_t n = g->n_nodes, L = p->walk_length;
     struct walker w;
     memset(&w, 0, sizeof w);
@@ -355,7 +417,7 @@ int emb_walk_generate(const struct emb_graph *g, const struct emb_walk_params *p
     w.hi_bias = w.inv_q > 1.0 ? w.inv_q : 1.0;
     w.max_bias = w.hi_bias > w.inv_p ? w.hi_bias : w.inv_p;
     w.second_order = !(p->p == 1.0 && p->q == 1.0);
-    struct emb_pool *pool = NULL;
+    struct emb_pool *own_pool = NULL;
     struct emb_stream *s = NULL;
     struct emb_outfile *of = NULL;
     FILE *f = NULL;
@@ -364,7 +426,7 @@ int emb_walk_generate(const struct emb_graph *g, const struct emb_walk_params *p
     struct walk_job j;
     memset(&j, 0, sizeof j);
     /* Unit size: at most UNIT_IDS ids, and a group at most GROUP_IDS. */
-    int64_t n_slots = (int64_t)p->n_threads * UNITS_PER_THREAD;
+    int64_t n_slots = (int64_t)n_threads * UNITS_PER_THREAD;
     int64_t unit_ids = GROUP_IDS / n_slots < UNIT_IDS ? GROUP_IDS / n_slots : UNIT_IDS;
     j.batch = unit_ids / L > 0 ? unit_ids / L : 1;
     if (j.batch > n) j.batch = n;
@@ -373,14 +435,14 @@ int emb_walk_generate(const struct emb_graph *g, const struct emb_walk_params *p
         j.buf[b].ids = emb_alloc((size_t)(n_slots * j.batch * L) * sizeof *j.buf[b].ids);
         j.buf[b].lens = emb_alloc((size_t)(n_slots * j.batch) * sizeof *j.buf[b].lens);
     }
-    j.st = emb_calloc((size_t)p->n_threads, sizeof *j.st);
+    j.st = emb_calloc((size_t)n_threads, sizeof *j.st);
     if (!visits || !order || !j.buf[0].ids || !j.buf[0].lens || !j.buf[1].ids || !j.buf[1].lens || !j.st) {
         rc = emb_err_set(err, EMB_ENOMEM, "out of memory for the walks");
         goto done;
     }
-    double t0 = now_sec();
+    double t0 = emb_train_now();
     if (g->weights && (rc = build_alias(&w, err)) != EMB_OK) goto done;
-    if ((rc = emb_pool_new(&pool, p->n_threads, err)) != EMB_OK) goto done;
+    if (!o->pool && (rc = emb_pool_new(&own_pool, n_threads, err)) != EMB_OK) goto done;
     if ((rc = emb_stream_new(&s, err)) != EMB_OK) goto done;
     if (p->save_path) {
         if ((rc = emb_outfile_open(&of, p->save_path, err)) != EMB_OK) goto done;
@@ -393,44 +455,8 @@ int emb_walk_generate(const struct emb_graph *g, const struct emb_walk_params *p
     j.visits = visits;
     j.f = f;
     j.err = err;
-    const int64_t units_per_round = (n + j.batch - 1) / j.batch;
-    const int64_t total_walks = (int64_t)p->walks_per_node * n;
-    int64_t walks_done = 0;
-    for (int32_t round = 0; round < p->walks_per_node; round++) {
-        /* This round's order: Fisher-Yates from the round's own stream. */
-        struct emb_rng r;
-        emb_rng_seed(&r, p->seed, ((uint64_t)round << 32) | SHUFFLE_STREAM);
-        for (int32_t i = 0; i < n; i++) order[i] = i;
-        for (int32_t i = n - 1; i > 0; i--) {
-            int32_t k = (int32_t)emb_rng_below(&r, (uint64_t)i + 1), tmp = order[i];
-            order[i] = order[k];
-            order[k] = tmp;
-        }
-        j.round = (uint64_t)round;
-        for (int64_t u0 = 0; u0 < units_per_round; u0 += n_slots) {
-            if (p->stop && *p->stop) {
-                rc = emb_err_set(err, EMB_EINTR, "interrupted while generating walks");
-                goto done;
-            }
-            struct group *gr = &j.buf[j.fill];
-            gr->first_unit = u0;
-            gr->n_units = units_per_round - u0 < n_slots ? units_per_round - u0 : n_slots;
-            atomic_store(&j.next, 0);
-            emb_pool_run(pool, walk_worker, &j);
-            if ((rc = j.rc) != EMB_OK) goto done;
-            j.pending = 1;
-            j.fill = !j.fill;
-            int64_t pos_end = (u0 + gr->n_units) * j.batch;
-            walks_done += (pos_end < n ? pos_end : n) - u0 * j.batch;
-            if (p->progress) {
-                int64_t steps = 0;
-                for (int t = 0; t < p->n_threads; t++) steps += j.st[t].n_steps;
-                double dt = now_sec() - t0;
-                p->progress(p->progress_ctx, (double)walks_done / (double)total_walks, dt > 0 ? steps / dt : 0);
-            }
-        }
-    }
-    if (j.pending && (rc = emit_group(&j, &j.buf[!j.fill])) != EMB_OK) goto done;
+    j.seed = o->seed;
+    if ((rc = run_rounds(&j, o->pool ? o->pool : own_pool, n_slots, o, err)) != EMB_OK) goto done;
     if ((rc = emb_stream_finish(s, p->chunk_tokens, err)) != EMB_OK) goto done;
     if (of) {
         rc = emb_outfile_commit(of, err);
@@ -438,19 +464,14 @@ int emb_walk_generate(const struct emb_graph *g, const struct emb_walk_params *p
         if (rc != EMB_OK) goto done;
     }
     if (stats) {
-        memset(stats, 0, sizeof *stats);
-        stats->n_walks = total_walks;
-        for (int t = 0; t < p->n_threads; t++) {
-            stats->n_steps += j.st[t].n_steps;
-            stats->n_proposals += j.st[t].n_proposals;
-            stats->n_fallbacks += j.st[t].n_fallbacks;
-        }
-        stats->seconds = now_sec() - t0;
+        sum_stats(&j, n_threads, stats);
+        stats->n_walks = (int64_t)p->walks_per_node * n;
+        stats->seconds = emb_train_now() - t0;
         stats->steps_per_sec = stats->seconds > 0 ? stats->n_steps / stats->seconds : 0;
     }
 done:
     emb_outfile_abort(of);
-    emb_pool_free(pool);
+    emb_pool_free(own_pool);
     emb_free(order);
     for (int b = 0; b < 2; b++) {
         emb_free(j.buf[b].ids);

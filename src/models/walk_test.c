@@ -55,6 +55,7 @@ static int make_graph(struct emb_graph **g, int weighted, int directed) {
 
 static int test_params(void) {
     struct emb_err err = {0};
+    struct emb_train_opts o = emb_train_default_opts();
     struct emb_walk_params p = emb_walk_default_params();
     CHECK(p.walk_length == 80 && p.walks_per_node == 10 && p.p == 1 && p.q == 1);
     CHECK_OK(emb_walk_params_check(&p, &err));
@@ -66,11 +67,11 @@ static int test_params(void) {
         b.p = bad[i];
         struct emb_stream *s = (struct emb_stream *)&err;
         int64_t *visits = (int64_t *)&err;
-        CHECK(emb_walk_generate(g, &b, &s, &visits, NULL, &err) == EMB_EINVAL && s == NULL && visits == NULL);
+        CHECK(emb_walk_generate(g, &b, &o, &s, &visits, NULL, &err) == EMB_EINVAL && s == NULL && visits == NULL);
         CHECK(strstr(err.msg, "p must be") != NULL);
         b = p;
         b.q = bad[i];
-        CHECK(emb_walk_generate(g, &b, &s, &visits, NULL, &err) == EMB_EINVAL && strstr(err.msg, "q must be"));
+        CHECK(emb_walk_generate(g, &b, &o, &s, &visits, NULL, &err) == EMB_EINVAL && strstr(err.msg, "q must be"));
     }
     struct emb_walk_params b = p;
     b.walk_length = 0;
@@ -78,9 +79,10 @@ static int test_params(void) {
     b = p;
     b.walks_per_node = 0;
     CHECK(emb_walk_params_check(&b, &err) == EMB_EINVAL);
-    b = p;
-    b.n_threads = 0;
-    CHECK(emb_walk_params_check(&b, &err) == EMB_EINVAL);
+    struct emb_train_opts bad_o = o;
+    bad_o.n_threads = 0;
+    struct emb_stream *s = NULL;
+    CHECK(emb_walk_generate(g, &p, &bad_o, &s, NULL, NULL, &err) == EMB_EINVAL && s == NULL);
     emb_graph_free(g);
     return 0;
 }
@@ -89,6 +91,7 @@ static int test_params(void) {
  * walks_per_node walks, and visit counts match the stream. */
 static int test_structure(void) {
     struct emb_err err = {0};
+    struct emb_train_opts o = emb_train_default_opts();
     for (int cfg = 0; cfg < 4; cfg++) {
         struct emb_graph *g = NULL;
         CHECK(make_graph(&g, cfg & 1, 0) == 0);
@@ -104,7 +107,7 @@ static int test_structure(void) {
         int32_t *ids = NULL;
         int64_t n_sent;
         struct emb_walk_stats st;
-        CHECK_OK(emb_walk_generate(g, &p, &s, &visits, &st, &err));
+        CHECK_OK(emb_walk_generate(g, &p, &o, &s, &visits, &st, &err));
         CHECK(decode(s, &ids, &lens, &n_sent) == 0);
         CHECK(n_sent == N_NODES * 7 && st.n_walks == n_sent);
         CHECK(st.n_steps == n_sent * 19 && st.n_proposals >= st.n_steps && st.seconds >= 0);
@@ -136,6 +139,7 @@ static int test_structure(void) {
 /* Isolated nodes give walks of length 1; directed walks stop at dead ends. */
 static int test_dead_ends(void) {
     struct emb_err err = {0};
+    struct emb_train_opts o = emb_train_default_opts();
     struct emb_graph_params gp = emb_graph_default_params();
     gp.directed = 1;
     /* 0 -> 1 -> 2 (2 has no out-arcs), node 3 isolated. */
@@ -150,7 +154,7 @@ static int test_dead_ends(void) {
         struct emb_stream *s = NULL;
         int64_t *visits = NULL, *lens = NULL, n_sent;
         int32_t *ids = NULL;
-        CHECK_OK(emb_walk_generate(g, &p, &s, &visits, NULL, &err));
+        CHECK_OK(emb_walk_generate(g, &p, &o, &s, &visits, NULL, &err));
         CHECK(decode(s, &ids, &lens, &n_sent) == 0 && n_sent == 12);
         int64_t t = 0;
         for (int64_t k = 0; k < n_sent; k++) {
@@ -171,6 +175,7 @@ static int test_dead_ends(void) {
 /* Same seed: identical walks for 1, 2 and 3 threads; another seed differs. */
 static int test_determinism(void) {
     struct emb_err err = {0};
+    struct emb_train_opts o = emb_train_default_opts();
     struct emb_graph *g = NULL;
     CHECK(make_graph(&g, 1, 0) == 0);
     int32_t *ref = NULL;
@@ -181,8 +186,9 @@ static int test_determinism(void) {
         p.walks_per_node = 50;
         p.p = 0.25;
         p.q = 4;
-        p.n_threads = run < 3 ? run + 1 : 2;
-        if (run == 3) p.seed = 2;
+        o = emb_train_default_opts();
+        o.n_threads = run < 3 ? run + 1 : 2;
+        if (run == 3) o.seed = 2;
         if (run == 4) { /* one walk per unit: many small units */
             p.walk_length = 70000;
             p.walks_per_node = 5;
@@ -190,7 +196,7 @@ static int test_determinism(void) {
         struct emb_stream *s = NULL;
         int64_t *lens = NULL, n_sent;
         int32_t *ids = NULL;
-        CHECK_OK(emb_walk_generate(g, &p, &s, NULL, NULL, &err));
+        CHECK_OK(emb_walk_generate(g, &p, &o, &s, NULL, NULL, &err));
         CHECK(decode(s, &ids, &lens, &n_sent) == 0);
         int64_t n = emb_stream_n_tokens(s);
         if (run == 0) {
@@ -220,9 +226,10 @@ static int test_determinism(void) {
     return 0;
 }
 
-static void count_progress(void *ctx, double fraction, double steps_per_sec) {
+static void count_progress(void *ctx, const struct emb_train_progress *pr) {
     double *last = ctx;
-    if (fraction >= last[0] && steps_per_sec >= 0) last[0] = fraction;
+    if (pr->fraction >= last[0] && pr->rate >= 0 && !strcmp(pr->phase, "walks") && !strcmp(pr->unit, "steps"))
+        last[0] = pr->fraction;
     last[1]++;
 }
 
@@ -230,6 +237,7 @@ static void count_progress(void *ctx, double fraction, double steps_per_sec) {
  * returns EMB_EINTR and leaves no file. */
 static int test_save_progress_stop(void) {
     struct emb_err err = {0};
+    struct emb_train_opts o = emb_train_default_opts();
     struct emb_graph *g = NULL;
     CHECK(make_graph(&g, 0, 0) == 0);
     char path[] = "/tmp/emb_walk_test_XXXXXX";
@@ -241,12 +249,12 @@ static int test_save_progress_stop(void) {
     p.walks_per_node = 2;
     p.save_path = path;
     double last[2] = {0, 0};
-    p.progress = count_progress;
-    p.progress_ctx = last;
+    o.progress = count_progress;
+    o.progress_ctx = last;
     struct emb_stream *s = NULL;
     int64_t *lens = NULL, n_sent;
     int32_t *ids = NULL;
-    CHECK_OK(emb_walk_generate(g, &p, &s, NULL, NULL, &err));
+    CHECK_OK(emb_walk_generate(g, &p, &o, &s, NULL, NULL, &err));
     CHECK(last[0] == 1.0 && last[1] >= 1);
     CHECK(decode(s, &ids, &lens, &n_sent) == 0 && n_sent == 2 * N_NODES);
     FILE *f = fopen(path, "r");
@@ -269,9 +277,9 @@ static int test_save_progress_stop(void) {
     /* Stop before the first batch: EMB_EINTR, the file is not replaced. */
     CHECK(unlink(path) == 0);
     volatile sig_atomic_t stop = 1;
-    p.stop = &stop;
+    o.stop = &stop;
     s = (struct emb_stream *)&err;
-    CHECK(emb_walk_generate(g, &p, &s, NULL, NULL, &err) == EMB_EINTR && s == NULL);
+    CHECK(emb_walk_generate(g, &p, &o, &s, NULL, NULL, &err) == EMB_EINTR && s == NULL);
     CHECK(access(path, F_OK) != 0);
     emb_graph_free(g);
     return 0;
@@ -305,6 +313,7 @@ static double exact_prob(double W[N_NODES][N_NODES], int t, int v, int x, double
 static int chi2_walks(int weighted, int directed, double p, double q, double p_model, double q_model, double *z,
                       int64_t *fallbacks) {
     struct emb_err err = {0};
+    struct emb_train_opts o = emb_train_default_opts();
     /* Directed: every edge one way, and two thirds of them the other way
      * too, so some return arcs exist and some do not. */
     int32_t u[2 * N_EDGES], v[2 * N_EDGES];
@@ -330,13 +339,13 @@ static int chi2_walks(int weighted, int directed, double p, double q, double p_m
     wp.walks_per_node = 3000;
     wp.p = p;
     wp.q = q;
-    wp.seed = 12345;
-    wp.n_threads = 2;
+    o.seed = 12345;
+    o.n_threads = 2;
     struct emb_stream *s = NULL;
     int64_t *lens = NULL, n_sent;
     int32_t *ids = NULL;
     struct emb_walk_stats st;
-    CHECK_OK(emb_walk_generate(g, &wp, &s, NULL, &st, &err));
+    CHECK_OK(emb_walk_generate(g, &wp, &o, &s, NULL, &st, &err));
     CHECK(decode(s, &ids, &lens, &n_sent) == 0);
     /* counts[t + 1][v][x]: t = -1 for the first step of a walk. */
     static int64_t counts[N_NODES + 1][N_NODES][N_NODES];

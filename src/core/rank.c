@@ -30,25 +30,11 @@ double emb_rank_filtered(const float *scores, int64_t n, int64_t target, const i
     return 1.0 + (double)gt + 0.5 * (double)(eq - 1);
 }
 
+/* Each target is ranked as emb_rank_filtered ranks one answer, with the
+ * excluded candidates as the filter (the other targets stay in). */
 void emb_rank_list(const float *scores, int64_t n, const int32_t *targets, int64_t n_targets, const int32_t *exclude,
                    int64_t n_exclude, double *ranks) {
-    for (int64_t t = 0; t < n_targets; t++) {
-        int64_t target = targets[t];
-        float st = scores[target];
-        int64_t gt = 0, eq = 0, left = n;
-        for (int64_t i = 0; i < n; i++) {
-            gt += scores[i] > st;
-            eq += scores[i] == st;
-        }
-        for (int64_t j = 0; j < n_exclude; j++) {
-            int64_t id = exclude[j];
-            if (id == target || id < 0 || id >= n) continue;
-            left--;
-            if (scores[id] > st) gt--;
-            else if (scores[id] == st) eq--;
-        }
-        ranks[t] = st != st ? (double)left : 1.0 + (double)gt + 0.5 * (double)(eq - 1);
-    }
+    for (int64_t t = 0; t < n_targets; t++) ranks[t] = emb_rank_filtered(scores, n, targets[t], exclude, n_exclude);
 }
 
 void emb_rank_acc_init(struct emb_rank_acc *a) { memset(a, 0, sizeof *a); }
