@@ -2,8 +2,9 @@
  *
  * Each command lives in its own cli/cmd_*.c file as
  *     int cmd_NAME(int argc, char **argv);   // argv[0] is the command name
- * and returns the process exit status. Commands parse options into the
- * library's params structs, call the library, and print. No math here. */
+ * and returns the process exit status. Commands declare their options in
+ * a table (cli/opt.h), parse them with cli_parse into the library's params
+ * structs, call the library, and print. No math here. */
 #ifndef EMB_CLI_H
 #define EMB_CLI_H
 
@@ -25,10 +26,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-
-/* For getopt_long with optstring ":" and opterr = 0: report the option
- * that getopt_long rejected (c is '?' or ':') as a usage error. */
-int cli_getopt_error(const char *cmd, int c, char **argv);
 
 /* Strict number parsing for option values: the whole string must be a
  * number in [lo, hi]. On failure prints a usage error and returns non-zero. */
@@ -109,45 +106,29 @@ double cli_now(void);
 struct json_object;
 void cli_json_print(struct json_object *obj);
 
-/* Commands. */
-int cmd_train(int argc, char **argv);
-int cmd_train_graph(const char *model, int argc, char **argv);
-/* Parse one of the skip-gram options shared by the trainers (--dim,
- * --window, --negative, --epochs, --alpha, --sample, --kernel into p;
- * --threads, --seed, --checkpoint-every into o; `name` without the
- * dashes). Returns 0, or CLI_EXIT_USAGE after printing the error. */
-struct emb_w2v_params;
-struct emb_train_opts;
-int cli_w2v_option(const char *cmd, const char *name, const char *arg, struct emb_w2v_params *p,
-                   struct emb_train_opts *o);
-/* Skip-gram settings a user gave (bits of cli_w2v_given_bit, 0 for options
- * that may change on resume). cli_w2v_inherit fills the settings not given
- * from the checkpoint at path, so a resumed run needs no options repeated;
- * the library then requires the rest to match (train.h's resume rule). */
-enum {
-    CLI_W2V_MODEL = 1u << 0, CLI_W2V_LOSS = 1u << 1, CLI_W2V_KERNEL = 1u << 2, CLI_W2V_DIM = 1u << 3,
-    CLI_W2V_WINDOW = 1u << 4, CLI_W2V_NEGATIVE = 1u << 5, CLI_W2V_EPOCHS = 1u << 6, CLI_W2V_ALPHA = 1u << 7,
-    CLI_W2V_SAMPLE = 1u << 8, CLI_W2V_SEED = 1u << 9
-};
-uint32_t cli_w2v_given_bit(const char *name);
-int cli_w2v_inherit(const char *path, uint32_t given, struct emb_w2v_params *p, struct emb_train_opts *o,
-                    struct emb_err *err);
-int cmd_neighbors(int argc, char **argv);
+/* Commands (cli/emb.c's tables call them; argv[0] is the command's own
+ * name, e.g. "analogy" for `emb eval analogy`). No cmd_*.c file calls
+ * another's functions. */
+int cmd_train_word2vec(int argc, char **argv); /* cmd_train.c */
+int cmd_train_deepwalk(int argc, char **argv); /* cmd_graph.c */
+int cmd_train_node2vec(int argc, char **argv); /* cmd_graph.c */
+int cmd_train_line(int argc, char **argv);     /* cmd_links.c */
+int cmd_train_kge(int argc, char **argv);      /* cmd_kge.c */
+int cmd_eval_analogy(int argc, char **argv);   /* cmd_eval.c */
+int cmd_eval_similarity(int argc, char **argv);
+int cmd_eval_nodes(int argc, char **argv);     /* cmd_nodes.c */
+int cmd_eval_links(int argc, char **argv);     /* cmd_links.c */
+int cmd_eval_kge(int argc, char **argv);       /* cmd_kgeval.c */
+int cmd_neighbors(int argc, char **argv);      /* cmd_query.c */
 int cmd_analogy(int argc, char **argv);
 int cmd_similarity(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
-int cmd_eval_nodes(int argc, char **argv); /* `emb eval nodes`, argv[0] = "nodes" */
 int cmd_convert(int argc, char **argv);
-int cmd_train_line(int argc, char **argv);  /* `emb train line`, argv[0] = "line" */
-int cmd_eval_links(int argc, char **argv);  /* `emb eval links`, argv[0] = "links" */
-int cmd_eval_kge(int argc, char **argv);    /* `emb eval kge`, argv[0] = "kge" */
-int cmd_predict_link(int argc, char **argv);
-int cmd_train_kge(int argc, char **argv);   /* `emb train kge`, argv[0] = "kge" */
-int cmd_index(int argc, char **argv);       /* `emb index build|info|add|delete` */
+int cmd_predict_link(int argc, char **argv);   /* cmd_kgeval.c */
+int cmd_index(int argc, char **argv);          /* cmd_index.c: `emb index build|info|add|delete` */
 int cmd_search(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
-int cmd_project(int argc, char **argv);     /* cmd_map.c: `emb project` */
-int cmd_plot(int argc, char **argv);        /* cmd_map.c: `emb plot` */
-int cmd_export(int argc, char **argv);      /* cmd_map.c: `emb export tensorboard` */
+int cmd_project(int argc, char **argv);        /* cmd_map.c: `emb project` */
+int cmd_plot(int argc, char **argv);           /* cmd_map.c: `emb plot` */
+int cmd_export(int argc, char **argv);         /* cmd_map.c: `emb export tensorboard` */
 
 #endif

@@ -5,7 +5,6 @@
  * options, loads the vectors and prints. For analogies only the first
  * --restrict rows can be candidates or question words, so only those are
  * loaded: a 3-million-word file evaluates as fast as a 30,000-word one. */
-#include <getopt.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,48 +15,10 @@
 #include "emb/eval.h"
 #include "emb/pool.h"
 #include "emb/vecs.h"
-
-static const char eval_usage[] =
-    "usage: emb eval analogy VECTORS QUESTIONS [options]\n"
-    "       emb eval similarity VECTORS PAIRS... [options]\n"
-    "       emb eval nodes VECTORS LABELS [options]   (node classification; see emb eval nodes --help)\n"
-    "       emb eval links EDGES --method M [options] (link prediction; see emb eval links --help)\n"
-    "       emb eval kge MODEL --data DIR [options]   (knowledge-graph ranking; see emb eval kge --help)\n"
-    "\n"
-    "analogy: accuracy on word2vec's questions-words.txt format (': section'\n"
-    "  lines, then 'a b c d' lines: a is to b as c is to d). As in gensim and\n"
-    "  word2vec's compute-accuracy, words are compared in lower case, only the\n"
-    "  first N words (the most frequent) are candidates, and a question counts\n"
-    "  (is covered) only when its four words are among them. Sections named\n"
-    "  'gram*' are syntactic, the others semantic.\n"
-    "  --restrict N      candidates: the first N vectors (default 30000, 0 = all)\n"
-    "  --method M        add (3CosAdd, default) or mul (3CosMul)\n"
-    "  --threads N       threads (default: all CPUs)\n"
-    "\n"
-    "similarity: Spearman's rank correlation between human scores and cosine\n"
-    "  similarities on 'w1 w2 score' files (tab- or space-separated: WordSim-353,\n"
-    "  MEN, SimLex-999...), over the pairs whose two words are found (as written,\n"
-    "  else in lower case).\n"
-    "  --limit N         load only the first N vectors (default: all)\n"
-    "\n"
-    "common options:\n"
-    "  --json            print one JSON object (analogy: accuracy, correct, covered,\n"
-    "                    total, coverage, semantic, syntactic, sections; similarity:\n"
-    "                    spearman, pearson, found, total, or {\"files\": [...]} for\n"
-    "                    several files)\n"
-    "  --format F        text, bin or npy (default: from the file)\n"
-    "  --vocab PATH      vocabulary of an .npy file (default: PATH.vocab)\n"
-    "  -h, --help        this text\n"
-    "\n"
-    "examples:\n"
-    "  emb eval analogy vectors.bin questions-words.txt\n"
-    "  emb eval similarity vectors.bin wordsim353.tsv men.tsv --json\n";
-
-enum { OPT_JSON = 256, OPT_THREADS, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_METHOD, OPT_RESTRICT };
+#include "opt.h"
 
 struct eopts {
     const char *cmd; /* "eval analogy" / "eval similarity", for messages */
-    int analogy;
     int json;
     int n_threads;
     int64_t restrict_vocab, limit;
@@ -66,68 +27,65 @@ struct eopts {
     const char *vocab;
 };
 
-/* Returns -1 to go on, or an exit status (0 after --help). Positionals
- * end up in argv[*first..argc). */
-static int parse_opts(int argc, char **argv, struct eopts *o, int *first) {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, OPT_JSON},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"limit", required_argument, NULL, OPT_LIMIT},
-        {"vocab", required_argument, NULL, OPT_VOCAB},
-        {"method", required_argument, NULL, OPT_METHOD},
-        {"restrict", required_argument, NULL, OPT_RESTRICT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    long long v;
-    int c, li = -1;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", opts, &li)) != -1) {
-        switch (c) {
-        case 'h': fputs(eval_usage, stdout); return 0;
-        case OPT_JSON: o->json = 1; break;
-        case OPT_THREADS:
-            if (cli_parse_ll(o->cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            o->n_threads = (int)v;
-            break;
-        case OPT_FORMAT: {
-            struct emb_err err = {0};
-            if (emb_vec_format_parse(optarg, &o->format, &err) != EMB_OK)
-                return cli_usage_error(o->cmd, "--format: %s", emb_err_msg(&err, EMB_EINVAL));
-            break;
-        }
-        case OPT_LIMIT:
-            if (o->analogy) goto unknown; /* --restrict is the analogy's limit */
-            if (cli_parse_ll(o->cmd, "--limit", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            o->limit = v;
-            break;
-        case OPT_VOCAB: o->vocab = optarg; break;
-        case OPT_METHOD:
-            if (!o->analogy) goto unknown;
-            if (emb_analogy_method_parse(optarg, &o->method, NULL) != EMB_OK)
-                return cli_usage_error(o->cmd, "--method must be add or mul, got '%s'", optarg);
-            break;
-        case OPT_RESTRICT:
-            if (!o->analogy) goto unknown;
-            if (cli_parse_ll(o->cmd, "--restrict", optarg, 0, INT32_MAX, &v)) return CLI_EXIT_USAGE;
-            o->restrict_vocab = v;
-            break;
-        case ':': return cli_usage_error(o->cmd, "option %s needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(o->cmd, "unknown option '%s' (see emb eval --help)", argv[optind - 1]);
-        unknown:
-            /* An option of the other benchmark: its value was consumed, so
-             * name the option itself. */
-            return cli_usage_error(o->cmd, "option --%s does not apply to %s (see emb eval --help)",
-                                   li >= 0 ? opts[li].name : "?", o->cmd);
-        }
-        li = -1;
-    }
-    *first = optind;
-    return -1;
+static int parse_method(const char *cmd, const char *opt, const char *arg, void *dst) {
+    if (emb_analogy_method_parse(arg, dst, NULL) != EMB_OK)
+        return cli_usage_error(cmd, "%s must be add or mul, got '%s'", opt, arg);
+    return 0;
 }
+
+#define T struct eopts
+#define EVAL_COMMON_OPTS                                                                                        \
+    CLI_JSON_OPT(T, json, "print one JSON object"),                                                               \
+        CLI_VECS_OPTS(T, format, vocab)
+static const struct cli_opt analogy_opts[] = {
+    CLI_I64_OPT("restrict", T, restrict_vocab, 0, INT32_MAX, "N", "candidates: the first N vectors (0 = all)",
+                "30000"),
+    CLI_FN_OPT("method", T, method, parse_method, "M", "add (3CosAdd) or mul (3CosMul)", "add"),
+    CLI_THREADS_OPT(T, n_threads, "threads", "all CPUs"),
+    EVAL_COMMON_OPTS,
+};
+static const struct cli_opt similarity_opts[] = {
+    CLI_I64_OPT("limit", T, limit, 0, INT64_MAX, "N", "load only the first N vectors", "all"),
+    EVAL_COMMON_OPTS,
+};
+#undef T
+
+static const struct cli_spec analogy_spec = {
+    .cmd = "eval analogy",
+    .usage = "usage: emb eval analogy VECTORS QUESTIONS [options]\n"
+             "\n"
+             "Accuracy on word2vec's questions-words.txt format (': section' lines, then\n"
+             "'a b c d' lines: a is to b as c is to d). As in gensim and word2vec's\n"
+             "compute-accuracy, words are compared in lower case, only the first N words\n"
+             "(the most frequent) are candidates, and a question counts (is covered) only\n"
+             "when its four words are among them. Sections named 'gram*' are syntactic,\n"
+             "the others semantic.\n",
+    .opts = analogy_opts,
+    .n_opts = CLI_NOPTS(analogy_opts),
+    .tail = "--json prints accuracy, correct, covered, total, coverage, semantic,\n"
+            "syntactic and sections.\n"
+            "example: emb eval analogy vectors.bin questions-words.txt\n",
+    .args = "VECTORS QUESTIONS",
+    .min_args = 2,
+    .max_args = 2,
+};
+
+static const struct cli_spec similarity_spec = {
+    .cmd = "eval similarity",
+    .usage = "usage: emb eval similarity VECTORS PAIRS... [options]\n"
+             "\n"
+             "Spearman's rank correlation between human scores and cosine similarities on\n"
+             "'w1 w2 score' files (tab- or space-separated: WordSim-353, MEN, SimLex-999...),\n"
+             "over the pairs whose two words are found (as written, else in lower case).\n",
+    .opts = similarity_opts,
+    .n_opts = CLI_NOPTS(similarity_opts),
+    .tail = "--json prints spearman, pearson, found, total, or {\"files\": [...]} for\n"
+            "several files.\n"
+            "example: emb eval similarity vectors.bin wordsim353.tsv men.tsv --json\n",
+    .args = "VECTORS PAIRS...",
+    .min_args = 2,
+    .max_args = -1,
+};
 
 /* JSON numbers: NaN (an undefined correlation) as null. */
 static struct json_object *jnum(double x) { return isfinite(x) ? json_object_new_double(x) : NULL; }
@@ -147,10 +105,7 @@ static void print_score_row(const char *name, const struct emb_analogy_score *s)
            (long long)s->total, 100.0 * s->accuracy);
 }
 
-static int eval_analogy(struct eopts *o, char **pos, int n_pos) {
-    if (n_pos != 2)
-        return cli_usage_error(o->cmd, "expected VECTORS QUESTIONS, got %d argument%s (see emb eval --help)", n_pos,
-                               n_pos == 1 ? "" : "s");
+static int eval_analogy(struct eopts *o, char **pos) {
     struct emb_err err = {0};
     struct emb_vecs *v = NULL;
     struct emb_analogy_result r = {0};
@@ -220,9 +175,6 @@ static struct json_object *jsimilarity(const char *file, const struct emb_simila
 }
 
 static int eval_similarity(struct eopts *o, char **pos, int n_pos) {
-    if (n_pos < 2)
-        return cli_usage_error(o->cmd, "expected VECTORS PAIRS..., got %d argument%s (see emb eval --help)", n_pos,
-                               n_pos == 1 ? "" : "s");
     struct emb_err err = {0};
     struct emb_vecs *v = NULL;
     struct json_object *files = NULL;
@@ -268,32 +220,13 @@ done:
     return rc;
 }
 
-int cmd_eval(int argc, char **argv) {
-    struct eopts o = {.cmd = "eval", .n_threads = emb_cpu_count(), .restrict_vocab = 30000};
-    if (argc < 2) {
-        fputs(eval_usage, stderr);
-        return CLI_EXIT_USAGE;
-    }
-    const char *what = argv[1];
-    if (!strcmp(what, "--help") || !strcmp(what, "-h") || !strcmp(what, "help")) {
-        fputs(eval_usage, stdout);
-        return 0;
-    }
-    if (!strcmp(what, "nodes")) return cmd_eval_nodes(argc - 1, argv + 1);
-    if (!strcmp(what, "links")) return cmd_eval_links(argc - 1, argv + 1);
-    if (!strcmp(what, "kge")) return cmd_eval_kge(argc - 1, argv + 1);
-    if (!strcmp(what, "analogy")) {
-        o.cmd = "eval analogy";
-        o.analogy = 1;
-    } else if (!strcmp(what, "similarity")) {
-        o.cmd = "eval similarity";
-    } else {
-        return cli_usage_error("eval", "unknown benchmark '%s' (expected analogy, similarity, nodes, links or kge)", what);
-    }
-    /* Parse what follows the benchmark name; argv[1] plays argv[0]. */
-    int first = 0, rc = parse_opts(argc - 1, argv + 1, &o, &first);
+static int run(const struct cli_spec *spec, int argc, char **argv) {
+    struct eopts o = {.cmd = spec->cmd, .n_threads = emb_cpu_count(), .restrict_vocab = 30000};
+    struct cli_args a;
+    int rc = cli_parse(spec, argc, argv, &o, &a);
     if (rc >= 0) return rc;
-    char **pos = argv + 1 + first;
-    int n_pos = argc - 1 - first;
-    return o.analogy ? eval_analogy(&o, pos, n_pos) : eval_similarity(&o, pos, n_pos);
+    return spec == &analogy_spec ? eval_analogy(&o, a.v) : eval_similarity(&o, a.v, a.n);
 }
+
+int cmd_eval_analogy(int argc, char **argv) { return run(&analogy_spec, argc, argv); }
+int cmd_eval_similarity(int argc, char **argv) { return run(&similarity_spec, argc, argv); }

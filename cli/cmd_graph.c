@@ -1,6 +1,5 @@
 /* cmd_graph.c -- `emb train deepwalk|node2vec`: load an edge list, make
  * random walks in memory, train skip-gram on them, save one vector a node. */
-#include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,92 +12,107 @@
 #include "emb/vecs.h"
 #include "emb/w2v.h"
 #include "emb/walk.h"
+#include "train_opts.h"
 
-static const char *GRAPH_USAGE =
-    "usage: emb train deepwalk|node2vec --input EDGES --output VECTORS [options]\n"
-    "\n"
-    "Embed the nodes of a graph: random walks (DeepWalk: uniform; node2vec: biased\n"
-    "by --p and --q, exact second-order probabilities), then skip-gram with negative\n"
-    "sampling on the walks. EDGES is plain or gzip text (\"-\" = stdin), one edge a\n"
-    "line, \"u v\" or with --weighted \"u v weight\", separated by spaces or tabs;\n"
-    "node names are any strings; blank lines and '#' lines are skipped. Every node\n"
-    "gets a vector, written under its name (isolated nodes too: their walks hold\n"
-    "only themselves, so their vectors stay near their random start).\n"
-    "\n"
-    "graph:\n"
-    "  --directed            edges are arcs u -> v (default: undirected)\n"
-    "  --weighted            three columns; weights must be finite and > 0\n"
-    "  --duplicates sum|first  repeated edges: add weights (default) or keep the first\n"
-    "  --self-loops drop|keep  lines \"u u\" (default drop)\n"
-    "walks:\n"
-    "  --walk-length N       nodes per walk (80)\n"
-    "  --walks-per-node N    walks starting at each node (10)\n"
-    "  --p X                 node2vec return parameter (1); > 0\n"
-    "  --q X                 node2vec in-out parameter (1); > 0\n"
-    "  --save-walks FILE     also write the walks, one a line, as node names\n"
-    "skip-gram:\n"
-    "  --dim N               vector size (128)\n"
-    "  --window N            max context distance (10)\n"
-    "  --negative N          negative samples (5)\n"
-    "  --epochs N            passes over the walks (3; see emb_n2v_default_w2v_params)\n"
-    "  --alpha X             starting learning rate (0.025)\n"
-    "  --sample X            subsampling threshold (0 = off, the default)\n"
-    "  --kernel batch|plain  skip-gram kernel: negatives shared per window as small\n"
-    "                        matrix products (batch, default) or word2vec.c's loop\n"
-    "run:\n"
-    "  --threads N           worker threads (default: number of CPUs)\n"
-    "  --seed N              random seed (1); with --threads 1 output is reproducible\n"
-    "                        (the walks themselves are the same for any thread count)\n"
-    "  --format text|bin|npy output format (default from the extension)\n"
-    "  --checkpoint FILE     save training state every --checkpoint-every seconds\n"
-    "                        (600) and on SIGINT/SIGTERM\n"
-    "  --resume FILE         continue from a checkpoint (same input and walk options)\n"
-    "                        and keep checkpointing into it\n"
-    "  --quiet               no progress or summary on stderr\n"
-    "  --json                print a JSON summary on stdout\n"
-    "\n"
-    "example:\n"
-    "  emb train node2vec --p 0.25 --q 4 --input edges.tsv --output nodes.bin --threads 2\n";
-
-enum {
-    OPT_INPUT = 256, OPT_OUTPUT, OPT_DIRECTED, OPT_WEIGHTED, OPT_DUPLICATES, OPT_SELF_LOOPS, OPT_WALK_LENGTH,
-    OPT_WALKS_PER_NODE, OPT_P, OPT_Q, OPT_SAVE_WALKS, OPT_DIM, OPT_WINDOW, OPT_NEGATIVE, OPT_EPOCHS, OPT_ALPHA,
-    OPT_SAMPLE, OPT_THREADS, OPT_SEED, OPT_FORMAT, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_QUIET,
-    OPT_JSON, OPT_HELP, OPT_KERNEL
+struct gopts {
+    struct emb_graph_params gp;
+    struct emb_walk_params wp;
+    struct emb_w2v_params p;
+    struct emb_train_opts to;
+    const char *input, *output, *resume;
+    enum emb_vec_format fmt;
+    int quiet, json;
 };
 
-static const struct option graph_options[] = {
-    {"input", required_argument, 0, OPT_INPUT},
-    {"output", required_argument, 0, OPT_OUTPUT},
-    {"directed", no_argument, 0, OPT_DIRECTED},
-    {"weighted", no_argument, 0, OPT_WEIGHTED},
-    {"duplicates", required_argument, 0, OPT_DUPLICATES},
-    {"self-loops", required_argument, 0, OPT_SELF_LOOPS},
-    {"walk-length", required_argument, 0, OPT_WALK_LENGTH},
-    {"walks-per-node", required_argument, 0, OPT_WALKS_PER_NODE},
-    {"p", required_argument, 0, OPT_P},
-    {"q", required_argument, 0, OPT_Q},
-    {"save-walks", required_argument, 0, OPT_SAVE_WALKS},
-    {"dim", required_argument, 0, OPT_DIM},
-    {"size", required_argument, 0, OPT_DIM},
-    {"window", required_argument, 0, OPT_WINDOW},
-    {"negative", required_argument, 0, OPT_NEGATIVE},
-    {"epochs", required_argument, 0, OPT_EPOCHS},
-    {"iter", required_argument, 0, OPT_EPOCHS},
-    {"alpha", required_argument, 0, OPT_ALPHA},
-    {"sample", required_argument, 0, OPT_SAMPLE},
-    {"threads", required_argument, 0, OPT_THREADS},
-    {"seed", required_argument, 0, OPT_SEED},
-    {"format", required_argument, 0, OPT_FORMAT},
-    {"checkpoint", required_argument, 0, OPT_CHECKPOINT},
-    {"checkpoint-every", required_argument, 0, OPT_CHECKPOINT_EVERY},
-    {"resume", required_argument, 0, OPT_RESUME},
-    {"quiet", no_argument, 0, OPT_QUIET},
-    {"json", no_argument, 0, OPT_JSON},
-    {"help", no_argument, 0, OPT_HELP},
-    {"kernel", required_argument, 0, OPT_KERNEL},
-    {0, 0, 0, 0},
+static const char *const dup_words[] = {"sum", "first", NULL};   /* enum emb_graph_dup */
+static const char *const loops_words[] = {"drop", "keep", NULL}; /* enum emb_graph_loops */
+
+#define T struct gopts
+static const struct cli_opt graph_opts[] = {
+    CLI_TRAIN_FILES_OPTS(T, "EDGES", "the edge list (required)"),
+    CLI_SECTION_OPT("graph"),
+    CLI_FLAG_OPT("directed", T, gp.directed, "edges are arcs u -> v (default: undirected)"),
+    CLI_FLAG_OPT("weighted", T, gp.weighted, "three columns; weights must be finite and > 0"),
+    CLI_ENUM_OPT("duplicates", T, gp.duplicates, dup_words, "sum|first",
+                 "repeated edges: add weights or keep the first", "sum"),
+    CLI_ENUM_OPT("self-loops", T, gp.self_loops, loops_words, "drop|keep", "lines \"u u\"", "drop"),
+    CLI_SECTION_OPT("walks"),
+    CLI_INT_OPT("walk-length", 0, T, wp.walk_length, 1, 1000000, "N", "nodes per walk", "80"),
+    CLI_INT_OPT("walks-per-node", 0, T, wp.walks_per_node, 1, 1000000, "N", "walks starting at each node", "10"),
+    CLI_DOUBLE_OPT("p", T, wp.p, -1e300, 1e300, "X", "node2vec return parameter; > 0", "1"),
+    CLI_DOUBLE_OPT("q", T, wp.q, -1e300, 1e300, "X", "node2vec in-out parameter; > 0", "1"),
+    CLI_STR_OPT("save-walks", 0, T, wp.save_path, "FILE", "also write the walks, one a line, as node names", NULL),
+    CLI_SECTION_OPT("skip-gram"),
+    CLI_SKIPGRAM_OPTS(T, p, "128", "10", "3", "0.025", "0 = off"),
+    CLI_SECTION_OPT("run"),
+    CLI_W2V_RUN_OPTS(T, to, p),
+    CLI_RESUME_OPT(T, resume, "continue from a checkpoint (same input and walk options)\nand keep checkpointing into "
+                              "it"),
+    CLI_QUIET_OPT(T, quiet, "no progress or summary on stderr"),
+    CLI_JSON_OPT(T, json, "print a JSON summary on stdout"),
 };
+#undef T
+
+#define GRAPH_USAGE_TEXT(model)                                                                                    \
+    "usage: emb train " model " --input EDGES --output VECTORS [options]\n"                                        \
+    "\n"                                                                                                           \
+    "Embed the nodes of a graph: random walks (DeepWalk: uniform; node2vec: biased\n"                              \
+    "by --p and --q, exact second-order probabilities), then skip-gram with negative\n"                            \
+    "sampling on the walks. EDGES is plain or gzip text (\"-\" = stdin), one edge a\n"                              \
+    "line, \"u v\" or with --weighted \"u v weight\", separated by spaces or tabs;\n"                               \
+    "node names are any strings; blank lines and '#' lines are skipped. Every node\n"                              \
+    "gets a vector, written under its name (isolated nodes too: their walks hold\n"                                \
+    "only themselves, so their vectors stay near their random start). With\n"                                      \
+    "--threads 1 the output is reproducible; the walks themselves are the same\n"                                  \
+    "for any thread count.\n"
+static const struct cli_spec deepwalk_spec = {
+    .cmd = "train deepwalk",
+    .usage = GRAPH_USAGE_TEXT("deepwalk"),
+    .opts = graph_opts,
+    .n_opts = CLI_NOPTS(graph_opts),
+    .tail = "example:\n  emb train deepwalk --input edges.tsv --output nodes.bin --threads 2\n",
+    .max_args = 0,
+};
+static const struct cli_spec node2vec_spec = {
+    .cmd = "train node2vec",
+    .usage = GRAPH_USAGE_TEXT("node2vec"),
+    .opts = graph_opts,
+    .n_opts = CLI_NOPTS(graph_opts),
+    .tail = "example:\n  emb train node2vec --p 0.25 --q 4 --input edges.tsv --output nodes.bin --threads 2\n",
+    .max_args = 0,
+};
+
+/* Parse and check the options; returns -1 to go on, else an exit status. */
+static int parse(const struct cli_spec *spec, struct gopts *o, int argc, char **argv, uint32_t *given) {
+    const char *cmd = spec->cmd;
+    const int node2vec = spec == &node2vec_spec;
+    struct emb_err err = {0};
+    struct cli_args a;
+    memset(o, 0, sizeof *o);
+    o->gp = emb_graph_default_params();
+    o->wp = emb_walk_default_params();
+    o->p = emb_n2v_default_w2v_params();
+    o->to = emb_train_default_opts();
+    o->to.n_threads = emb_cpu_count();
+    int st = cli_parse(spec, argc, argv, o, &a);
+    if (st >= 0) return st;
+    if (!node2vec && (cli_given(spec, &a, "p") || cli_given(spec, &a, "q")))
+        return cli_usage_error(cmd, "--p and --q apply to node2vec only");
+    *given = cli_w2v_given(spec, &a);
+    if (!o->input) return cli_usage_error(cmd, "--input EDGES is required");
+    if (!o->output) return cli_usage_error(cmd, "--output VECTORS is required");
+    o->wp.trainer = node2vec ? "node2vec" : "deepwalk";
+    if (emb_walk_params_check(&o->wp, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+    if (emb_w2v_params_check(&o->p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
+    const struct cli_path paths[] = {
+        {"--input", o->input, CLI_IN, 0},         {"--resume", o->resume, CLI_RESUME, 0},
+        {"--output", o->output, CLI_VECS, (int)o->fmt}, {"--save-walks", o->wp.save_path, CLI_OUT, 0},
+        {"--checkpoint", o->to.checkpoint_path, CLI_CKPT, 0},
+    };
+    if ((st = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0])) != 0) return st;
+    if ((st = cli_train_resume(cmd, o->resume, &o->to)) != 0) return st;
+    return -1;
+}
 
 /* The summary line on stderr (unless quiet) and the --json object. */
 static void graph_summary(const char *model, const struct emb_graph *g, const struct emb_graph_params *gp,
@@ -139,88 +153,20 @@ static void graph_summary(const char *model, const struct emb_graph *g, const st
     cli_json_print(o);
 }
 
-int cmd_train_graph(const char *model, int argc, char **argv) {
-    char cmd[32];
-    snprintf(cmd, sizeof cmd, "train %s", model);
-    const int node2vec = !strcmp(model, "node2vec");
-    struct emb_graph_params gp = emb_graph_default_params();
-    struct emb_walk_params wp = emb_walk_default_params();
-    struct emb_w2v_params p = emb_n2v_default_w2v_params();
-    struct emb_train_opts to = emb_train_default_opts();
-    to.n_threads = emb_cpu_count();
+static int cmd_train_graph(const struct cli_spec *spec, int argc, char **argv) {
+    const char *cmd = spec->cmd, *model = spec->cmd + strlen("train ");
+    struct gopts o;
     uint32_t given = 0;
-    const char *input = NULL, *output = NULL, *resume = NULL;
-    enum emb_vec_format fmt = EMB_FMT_AUTO;
-    int quiet = 0, json = 0;
-    long long v;
-    double d;
     struct emb_err err = {0};
-    optind = 1;
-    opterr = 0;
-    int c;
-    int idx = 0;
-    while ((c = getopt_long(argc, argv, ":", graph_options, &idx)) != -1) {
-        switch (c) {
-        case OPT_INPUT: input = optarg; break;
-        case OPT_OUTPUT: output = optarg; break;
-        case OPT_DIRECTED: gp.directed = 1; break;
-        case OPT_WEIGHTED: gp.weighted = 1; break;
-        case OPT_DUPLICATES:
-            if (!strcmp(optarg, "sum")) gp.duplicates = EMB_GRAPH_DUP_SUM;
-            else if (!strcmp(optarg, "first")) gp.duplicates = EMB_GRAPH_DUP_FIRST;
-            else return cli_usage_error(cmd, "--duplicates must be sum or first, got '%s'", optarg);
-            break;
-        case OPT_SELF_LOOPS:
-            if (!strcmp(optarg, "drop")) gp.self_loops = EMB_GRAPH_LOOPS_DROP;
-            else if (!strcmp(optarg, "keep")) gp.self_loops = EMB_GRAPH_LOOPS_KEEP;
-            else return cli_usage_error(cmd, "--self-loops must be drop or keep, got '%s'", optarg);
-            break;
-        case OPT_WALK_LENGTH:
-            if (cli_parse_ll(cmd, "--walk-length", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            wp.walk_length = (int32_t)v;
-            break;
-        case OPT_WALKS_PER_NODE:
-            if (cli_parse_ll(cmd, "--walks-per-node", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            wp.walks_per_node = (int32_t)v;
-            break;
-        case OPT_P:
-        case OPT_Q:
-            if (!node2vec) return cli_usage_error(cmd, "--p and --q apply to node2vec only");
-            if (cli_parse_double(cmd, c == OPT_P ? "--p" : "--q", optarg, -1e300, 1e300, &d)) return CLI_EXIT_USAGE;
-            if (c == OPT_P) wp.p = d;
-            else wp.q = d;
-            break;
-        case OPT_SAVE_WALKS: wp.save_path = optarg; break;
-        case OPT_FORMAT:
-            if (emb_vec_format_parse(optarg, &fmt, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-            break;
-        case OPT_CHECKPOINT: to.checkpoint_path = optarg; break;
-        case OPT_RESUME: resume = optarg; break;
-        case OPT_QUIET: quiet = 1; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_DIM: case OPT_WINDOW: case OPT_NEGATIVE: case OPT_EPOCHS: case OPT_ALPHA: case OPT_SAMPLE:
-        case OPT_THREADS: case OPT_SEED: case OPT_CHECKPOINT_EVERY: case OPT_KERNEL:
-            if (cli_w2v_option(cmd, graph_options[idx].name, optarg, &p, &to)) return CLI_EXIT_USAGE;
-            given |= cli_w2v_given_bit(graph_options[idx].name);
-            break;
-        case OPT_HELP: fputs(GRAPH_USAGE, stdout); return 0;
-        default: return cli_getopt_error(cmd, c, argv);
-        }
-    }
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-    if (!input) return cli_usage_error(cmd, "--input EDGES is required");
-    if (!output) return cli_usage_error(cmd, "--output VECTORS is required");
-    wp.trainer = node2vec ? "node2vec" : "deepwalk";
-    if (emb_walk_params_check(&wp, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-    if (emb_w2v_params_check(&p, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-    const struct cli_path paths[] = {
-        {"--input", input, CLI_IN, 0},         {"--resume", resume, CLI_RESUME, 0},
-        {"--output", output, CLI_VECS, (int)fmt}, {"--save-walks", wp.save_path, CLI_OUT, 0},
-        {"--checkpoint", to.checkpoint_path, CLI_CKPT, 0},
-    };
-    int rc = cli_check_paths(cmd, paths, sizeof paths / sizeof paths[0]);
-    if (rc == 0) rc = cli_train_resume(cmd, resume, &to);
-    if (rc != 0) return rc;
+    int rc = parse(spec, &o, argc, argv, &given);
+    if (rc >= 0) return rc;
+    struct emb_graph_params gp = o.gp;
+    struct emb_walk_params wp = o.wp;
+    struct emb_w2v_params p = o.p;
+    struct emb_train_opts to = o.to;
+    const char *input = o.input, *output = o.output, *resume = o.resume;
+    enum emb_vec_format fmt = o.fmt;
+    int quiet = o.quiet, json = o.json;
 
     struct cli_progress bar;
     cli_train_attach(&to, &bar, quiet, cmd);
@@ -252,3 +198,6 @@ done:
     emb_graph_free(g);
     return status;
 }
+
+int cmd_train_deepwalk(int argc, char **argv) { return cmd_train_graph(&deepwalk_spec, argc, argv); }
+int cmd_train_node2vec(int argc, char **argv) { return cmd_train_graph(&node2vec_spec, argc, argv); }

@@ -4,7 +4,6 @@
  * All work is in the library (index.h); this file parses and prints. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,201 +16,166 @@
 #include "emb/index.h"
 #include "emb/pool.h"
 #include "emb/vecs.h"
+#include "opt.h"
 
 #define MAX_K 100000
-
-enum {
-    OPT_OUTPUT = 'o', OPT_TOP = 'k', OPT_HELP = 'h',
-    OPT_TYPE = 256, OPT_METRIC, OPT_M, OPT_EFC, OPT_EF, OPT_THREADS, OPT_SEED, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB,
-    OPT_QUIET, OPT_JSON, OPT_WORD, OPT_VECTOR, OPT_QUERIES, OPT_KEEP_SELF, OPT_SERIAL, OPT_NO_WAIT
-};
-
-static const struct option options[] = {
-    {"output", required_argument, 0, OPT_OUTPUT},   {"top", required_argument, 0, OPT_TOP},
-    {"help", no_argument, 0, OPT_HELP},             {"type", required_argument, 0, OPT_TYPE},
-    {"metric", required_argument, 0, OPT_METRIC},   {"M", required_argument, 0, OPT_M},
-    {"ef-construction", required_argument, 0, OPT_EFC}, {"ef", required_argument, 0, OPT_EF},
-    {"threads", required_argument, 0, OPT_THREADS}, {"seed", required_argument, 0, OPT_SEED},
-    {"format", required_argument, 0, OPT_FORMAT},   {"limit", required_argument, 0, OPT_LIMIT},
-    {"vocab", required_argument, 0, OPT_VOCAB},     {"quiet", no_argument, 0, OPT_QUIET},
-    {"json", no_argument, 0, OPT_JSON},             {"word", required_argument, 0, OPT_WORD},
-    {"vector", required_argument, 0, OPT_VECTOR},   {"queries", required_argument, 0, OPT_QUERIES},
-    {"keep-self", no_argument, 0, OPT_KEEP_SELF},   {"serial", no_argument, 0, OPT_SERIAL},
-    {"no-wait", no_argument, 0, OPT_NO_WAIT},       {0, 0, 0, 0},
-};
 
 struct opts {
     const char *cmd;
     const char *output, *vocab, *vector, *queries;
-    const char **words; /* --word values (argv pointers) */
-    int n_words;
+    struct cli_list words; /* --word values */
     struct emb_index_params p;
     enum emb_vec_format fmt;
     int64_t limit;
     int k, ef, n_threads, quiet, json, keep_self, serial, no_wait;
-    int seen_hnsw_opt; /* --M/--ef-construction given */
 };
 
-static const char BUILD_USAGE[] =
-    "usage: emb index build VECTORS -o INDEX [options]\n"
-    "\n"
-    "Build a nearest-neighbour index over a vector file (word2vec text or binary,\n"
-    ".npy + vocabulary; gzip allowed). The index stores the vectors and the words,\n"
-    "so `emb search INDEX` and `emb neighbors INDEX` need nothing else.\n"
-    "\n"
-    "  -o, --output INDEX      index file to write (atomically)\n"
-    "  --type flat|hnsw       exact scan or HNSW graph (default flat)\n"
-    "  --metric cosine|ip|l2  similarity (default cosine: vectors are normalised)\n"
-    "  --M N                  HNSW links per node, 2N on the bottom level (16)\n"
-    "  --ef-construction N    HNSW candidate list while building (200)\n"
-    "  --ef N                 HNSW default search breadth stored in the index (50)\n"
-    "  --threads N            build threads (default: all CPUs)\n"
-    "  --seed N               HNSW level draws (1); --threads 1 builds identically\n"
-    "  --format F, --limit N, --vocab PATH   how to read VECTORS (as emb neighbors)\n"
-    "  --quiet, --json        no progress line; JSON summary on stdout\n"
-    "\n"
-    "example: emb index build vectors.bin -o words.idx --type hnsw --M 16\n";
-
-static const char INFO_USAGE[] =
-    "usage: emb index info INDEX [--json]\n"
-    "\n"
-    "Print what an index holds: type, metric, rows, deleted rows, dimension,\n"
-    "HNSW parameters, file mapping and memory.\n";
-
-static const char ADD_USAGE[] =
-    "usage: emb index add INDEX VECTORS [-o OUT] [options]\n"
-    "\n"
-    "Add every row of VECTORS (any vector file, same dimension) to INDEX and\n"
-    "write the result to OUT (default: INDEX, replaced atomically). A word that\n"
-    "was deleted is added again with its new vector (its row is reused), so\n"
-    "`emb index delete INDEX W` then `emb index add INDEX NEW` updates W. Words\n"
-    "that are in the index and not deleted are an error, and nothing is written.\n"
-    "\n"
-    "Changing INDEX in place holds an advisory lock (flock) on it from reading\n"
-    "to writing, so concurrent adds and deletes on one file all take effect, one\n"
-    "after the other; a writer that finds the lock held names the process that\n"
-    "holds it and waits.\n"
-    "  --no-wait    fail at once instead of waiting for the lock\n"
-    "\n"
-    "  --format F, --limit N, --vocab PATH, --quiet, --json\n";
-
-static const char DELETE_USAGE[] =
-    "usage: emb index delete INDEX WORD... [-o OUT] [--json]\n"
-    "\n"
-    "Mark words deleted (searches never return them again) and write the index\n"
-    "to OUT (default: INDEX, replaced atomically). Unknown words are an error.\n"
-    "\n"
-    "Changing INDEX in place holds an advisory lock (flock) on it from reading\n"
-    "to writing, so concurrent adds and deletes on one file all take effect, one\n"
-    "after the other; a writer that finds the lock held names the process that\n"
-    "holds it and waits.\n"
-    "  --no-wait    fail at once instead of waiting for the lock\n";
-
-static const char SEARCH_USAGE[] =
-    "usage: emb search INDEX (--word W | --vector FILE | --queries VECTORS) [options]\n"
-    "\n"
-    "Print the k nearest rows of the index for each query.\n"
-    "  --word W          the stored vector of W (repeatable); W itself is left out\n"
-    "                    unless --keep-self\n"
-    "  --vector FILE     one vector: DIM numbers separated by whitespace\n"
-    "  --queries FILE    every row of a vector file (text, bin or npy), searched as\n"
-    "                    a batch over --threads threads; named by its words\n"
-    "\n"
-    "  -k, --top N       results per query (default 10)\n"
-    "  --ef N            HNSW search breadth (default: the index's; >= k)\n"
-    "  --threads N       threads for --queries (default: all CPUs)\n"
-    "  --serial          --queries one at a time on this thread (single-query timing)\n"
-    "  --format F, --vocab PATH   how to read --queries\n"
-    "  --json            one JSON object per query: {\"query\", \"neighbors\": [{\"id\", \"word\", \"score\"}]}\n"
-    "  --quiet           no timing line on stderr\n"
-    "\n"
-    "output: '# QUERY', then 'RANK<TAB>WORD<TAB>SCORE' (the row id when the index has\n"
-    "no words). Scores are cosine or inner product, or squared L2 distance.\n"
-    "example: emb search words.idx --word king -k 5\n";
-
-/* Parse options into o; positionals are left at argv[optind..). `allowed`
- * lists the option codes this command takes. Returns -1 to go on. */
-static int parse(struct opts *o, int argc, char **argv, const char *usage, const int *allowed) {
-    long long v;
+static int parse_type(const char *cmd, const char *opt, const char *arg, void *dst) {
     struct emb_err err = {0};
-    optind = 1;
-    opterr = 0;
-    int c, li = -1;
-    while ((c = getopt_long(argc, argv, ":ho:k:", options, &li)) != -1) {
-        int ok = c == OPT_HELP || c == '?' || c == ':';
-        for (int i = 0; allowed[i]; i++) ok |= allowed[i] == c;
-        if (!ok) {
-            return cli_usage_error(o->cmd, "option %s%s does not apply to %s (see emb %s --help)",
-                                   li >= 0 ? "--" : "-", li >= 0 ? options[li].name : (char[]){(char)c, 0}, o->cmd,
-                                   o->cmd);
-        }
-        li = -1;
-        switch (c) {
-        case OPT_HELP: fputs(usage, stdout); return 0;
-        case OPT_OUTPUT: o->output = optarg; break;
-        case OPT_TOP:
-            if (cli_parse_ll(o->cmd, "-k", optarg, 1, MAX_K, &v)) return CLI_EXIT_USAGE;
-            o->k = (int)v;
-            break;
-        case OPT_TYPE:
-            if (emb_index_type_parse(optarg, &o->p.type, &err) != EMB_OK) return cli_usage_error(o->cmd, "%s", err.msg);
-            break;
-        case OPT_METRIC:
-            if (emb_index_metric_parse(optarg, &o->p.metric, &err) != EMB_OK)
-                return cli_usage_error(o->cmd, "%s", err.msg);
-            break;
-        case OPT_M:
-            if (cli_parse_ll(o->cmd, "--M", optarg, 2, 256, &v)) return CLI_EXIT_USAGE;
-            o->p.M = (int)v;
-            o->seen_hnsw_opt = 1;
-            break;
-        case OPT_EFC:
-            if (cli_parse_ll(o->cmd, "--ef-construction", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            o->p.ef_construction = (int)v;
-            o->seen_hnsw_opt = 1;
-            break;
-        case OPT_EF:
-            if (cli_parse_ll(o->cmd, "--ef", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            o->ef = o->p.ef_search = (int)v;
-            break;
-        case OPT_THREADS:
-            if (cli_parse_ll(o->cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            o->n_threads = (int)v;
-            break;
-        case OPT_SEED:
-            if (cli_parse_ll(o->cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            o->p.seed = (uint64_t)v;
-            break;
-        case OPT_FORMAT:
-            if (emb_vec_format_parse(optarg, &o->fmt, &err) != EMB_OK)
-                return cli_usage_error(o->cmd, "--format: %s", err.msg);
-            break;
-        case OPT_LIMIT:
-            if (cli_parse_ll(o->cmd, "--limit", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            o->limit = v;
-            break;
-        case OPT_VOCAB: o->vocab = optarg; break;
-        case OPT_QUIET: o->quiet = 1; break;
-        case OPT_JSON: o->json = 1; break;
-        case OPT_WORD: o->words[o->n_words++] = optarg; break;
-        case OPT_VECTOR: o->vector = optarg; break;
-        case OPT_QUERIES: o->queries = optarg; break;
-        case OPT_KEEP_SELF: o->keep_self = 1; break;
-        case OPT_SERIAL: o->serial = 1; break;
-        case OPT_NO_WAIT: o->no_wait = 1; break;
-        default: return cli_getopt_error(o->cmd, c, argv);
-        }
-    }
-    return -1;
+    (void)opt;
+    return emb_index_type_parse(arg, dst, &err) != EMB_OK ? cli_usage_error(cmd, "%s", err.msg) : 0;
 }
 
-static void init_opts(struct opts *o, const char *cmd, const char **words) {
+static int parse_metric(const char *cmd, const char *opt, const char *arg, void *dst) {
+    struct emb_err err = {0};
+    (void)opt;
+    return emb_index_metric_parse(arg, dst, &err) != EMB_OK ? cli_usage_error(cmd, "%s", err.msg) : 0;
+}
+
+#define T struct opts
+#define OUTPUT_OPT(help_) CLI_STR_OPT("output", 'o', T, output, "INDEX", help_, NULL)
+#define VECS_OPTS CLI_VECS_OPTS(T, fmt, vocab)
+#define LIMIT_OPT CLI_I64_OPT("limit", T, limit, 0, INT64_MAX, "N", "read only the first N vectors", NULL)
+#define QUIET_OPT CLI_QUIET_OPT(T, quiet, "no summary line on stderr")
+#define NO_WAIT_OPT CLI_FLAG_OPT("no-wait", T, no_wait, "fail at once instead of waiting for the lock")
+#define JSON_INFO_OPT CLI_JSON_OPT(T, json, "print the index's summary as JSON")
+static const struct cli_opt build_opts[] = {
+    OUTPUT_OPT("index file to write (atomically)"),
+    CLI_FN_OPT("type", T, p.type, parse_type, "flat|hnsw", "exact scan or HNSW graph", "flat"),
+    CLI_FN_OPT("metric", T, p.metric, parse_metric, "cosine|ip|l2", "similarity", "cosine: vectors are normalised"),
+    CLI_INT_OPT("M", 0, T, p.M, 2, 256, "N", "HNSW links per node, 2N on the bottom level", "16"),
+    CLI_INT_OPT("ef-construction", 0, T, p.ef_construction, 1, 1000000, "N", "HNSW candidate list while building",
+                "200"),
+    CLI_INT_OPT("ef", 0, T, ef, 1, 1000000, "N", "HNSW default search breadth stored in the index", "50"),
+    CLI_THREADS_OPT(T, n_threads, "build threads", "all CPUs"),
+    CLI_SEED_OPT(T, p.seed, "HNSW level draws; --threads 1 builds identically", "1"),
+    VECS_OPTS,
+    LIMIT_OPT,
+    CLI_QUIET_OPT(T, quiet, "no progress line"),
+    CLI_JSON_OPT(T, json, "JSON summary on stdout"),
+};
+static const struct cli_opt info_opts[] = {JSON_INFO_OPT};
+static const struct cli_opt add_opts[] = {
+    OUTPUT_OPT("index to write (default: INDEX, replaced atomically)"),
+    NO_WAIT_OPT, VECS_OPTS, LIMIT_OPT, QUIET_OPT, JSON_INFO_OPT,
+};
+static const struct cli_opt delete_opts[] = {
+    OUTPUT_OPT("index to write (default: INDEX, replaced atomically)"),
+    NO_WAIT_OPT, QUIET_OPT, JSON_INFO_OPT,
+};
+static const struct cli_opt search_opts[] = {
+    CLI_LIST_OPT("word", T, words, "W", "the stored vector of W (repeatable); W itself is left out\nunless --keep-self"),
+    CLI_STR_OPT("vector", 0, T, vector, "FILE", "one vector: DIM numbers separated by whitespace", NULL),
+    CLI_STR_OPT("queries", 0, T, queries, "FILE",
+                "every row of a vector file (text, bin or npy), searched as\na batch over --threads threads; named by "
+                "its words",
+                NULL),
+    CLI_FLAG_OPT("keep-self", T, keep_self, "--word: keep W itself in its results"),
+    CLI_INT_OPT("top", 'k', T, k, 1, MAX_K, "N", "results per query", "10"),
+    CLI_INT_OPT("ef", 0, T, ef, 1, 1000000, "N", "HNSW search breadth (>= k)", "the index's"),
+    CLI_THREADS_OPT(T, n_threads, "threads for --queries", "all CPUs"),
+    CLI_FLAG_OPT("serial", T, serial, "--queries one at a time on this thread (single-query timing)"),
+    VECS_OPTS,
+    LIMIT_OPT,
+    CLI_JSON_OPT(T, json, "one JSON object per query: {\"query\", \"neighbors\": [{\"id\", \"word\", \"score\"}]}"),
+    CLI_QUIET_OPT(T, quiet, "no timing line on stderr"),
+};
+#undef T
+
+#define LOCK_TEXT                                                                                                  \
+    "Changing INDEX in place holds an advisory lock (flock) on it from reading\n"                                  \
+    "to writing, so concurrent adds and deletes on one file all take effect, one\n"                                \
+    "after the other; a writer that finds the lock held names the process that\n"                                 \
+    "holds it and waits.\n"
+
+static const struct cli_spec build_spec = {
+    .cmd = "index build",
+    .usage = "usage: emb index build VECTORS -o INDEX [options]\n"
+             "\n"
+             "Build a nearest-neighbour index over a vector file (word2vec text or binary,\n"
+             ".npy + vocabulary; gzip allowed). The index stores the vectors and the words,\n"
+             "so `emb search INDEX` and `emb neighbors INDEX` need nothing else.\n",
+    .opts = build_opts,
+    .n_opts = CLI_NOPTS(build_opts),
+    .tail = "example: emb index build vectors.bin -o words.idx --type hnsw --M 16\n",
+    .args = "VECTORS",
+    .min_args = 1,
+    .max_args = 1,
+};
+static const struct cli_spec info_spec = {
+    .cmd = "index info",
+    .usage = "usage: emb index info INDEX [--json]\n"
+             "\n"
+             "Print what an index holds: type, metric, rows, deleted rows, dimension,\n"
+             "HNSW parameters, file mapping and memory.\n",
+    .opts = info_opts,
+    .n_opts = CLI_NOPTS(info_opts),
+    .args = "one INDEX",
+    .min_args = 1,
+    .max_args = 1,
+};
+static const struct cli_spec add_spec = {
+    .cmd = "index add",
+    .usage = "usage: emb index add INDEX VECTORS [-o OUT] [options]\n"
+             "\n"
+             "Add every row of VECTORS (any vector file, same dimension) to INDEX and\n"
+             "write the result to OUT (default: INDEX, replaced atomically). A word that\n"
+             "was deleted is added again with its new vector (its row is reused), so\n"
+             "`emb index delete INDEX W` then `emb index add INDEX NEW` updates W. Words\n"
+             "that are in the index and not deleted are an error, and nothing is written.\n"
+             "\n" LOCK_TEXT,
+    .opts = add_opts,
+    .n_opts = CLI_NOPTS(add_opts),
+    .args = "INDEX VECTORS",
+    .min_args = 2,
+    .max_args = 2,
+};
+static const struct cli_spec delete_spec = {
+    .cmd = "index delete",
+    .usage = "usage: emb index delete INDEX WORD... [-o OUT] [--json]\n"
+             "\n"
+             "Mark words deleted (searches never return them again) and write the index\n"
+             "to OUT (default: INDEX, replaced atomically). Unknown words are an error.\n"
+             "\n" LOCK_TEXT,
+    .opts = delete_opts,
+    .n_opts = CLI_NOPTS(delete_opts),
+    .args = "INDEX WORD...",
+    .min_args = 2,
+    .max_args = -1,
+};
+static const struct cli_spec search_spec = {
+    .cmd = "search",
+    .usage = "usage: emb search INDEX (--word W | --vector FILE | --queries VECTORS) [options]\n"
+             "\n"
+             "Print the k nearest rows of the index for each query.\n",
+    .opts = search_opts,
+    .n_opts = CLI_NOPTS(search_opts),
+    .tail = "output: '# QUERY', then 'RANK<TAB>WORD<TAB>SCORE' (the row id when the index has\n"
+            "no words). Scores are cosine or inner product, or squared L2 distance.\n"
+            "example: emb search words.idx --word king -k 5\n",
+    .args = "INDEX",
+    .min_args = 1,
+    .max_args = 1,
+};
+
+/* Parse argv into o; the positionals end up in a. Returns -1 to go on. */
+static int parse(struct opts *o, const struct cli_spec *spec, int argc, char **argv, struct cli_args *a) {
     memset(o, 0, sizeof *o);
-    o->cmd = cmd;
+    o->cmd = spec->cmd;
     o->p = emb_index_default_params();
     o->k = 10;
     o->n_threads = emb_cpu_count();
-    o->words = words;
+    return cli_parse(spec, argc, argv, o, a);
 }
 
 struct build_progress {
@@ -256,18 +220,15 @@ static struct json_object *info_json(const struct emb_index *ix) {
 /* ---- emb index build ------------------------------------------------------- */
 
 static int index_build(int argc, char **argv) {
-    static const int allowed[] = {OPT_OUTPUT, OPT_TYPE, OPT_METRIC, OPT_M, OPT_EFC, OPT_EF, OPT_THREADS, OPT_SEED,
-                                  OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_QUIET, OPT_JSON, 0};
     struct opts o;
-    init_opts(&o, "index build", NULL);
-    int st = parse(&o, argc, argv, BUILD_USAGE, allowed);
+    struct cli_args a;
+    int st = parse(&o, &build_spec, argc, argv, &a);
     if (st >= 0) return st;
-    if (optind >= argc) return cli_usage_error(o.cmd, "missing VECTORS (see emb index build --help)");
-    if (optind + 1 < argc) return cli_usage_error(o.cmd, "unexpected argument '%s'", argv[optind + 1]);
     if (!o.output) return cli_usage_error(o.cmd, "-o INDEX is required");
-    if (o.p.type == EMB_INDEX_FLAT && o.seen_hnsw_opt)
+    if (o.p.type == EMB_INDEX_FLAT && (cli_given(&build_spec, &a, "M") || cli_given(&build_spec, &a, "ef-construction")))
         return cli_usage_error(o.cmd, "--M and --ef-construction need --type hnsw");
-    const char *input = argv[optind];
+    if (o.ef) o.p.ef_search = o.ef;
+    const char *input = a.v[0];
     if ((st = cli_check_paths(o.cmd, (const struct cli_path[]){{"VECTORS", input, CLI_IN, 0}, {"--vocab", o.vocab, CLI_IN, 0}, {"-o", o.output, CLI_OUT, 0}}, 3))) return st;
     struct emb_err err = {0};
     struct emb_vecs *v = NULL;
@@ -321,15 +282,13 @@ static int index_build(int argc, char **argv) {
 /* ---- emb index info / add / delete ------------------------------------------ */
 
 static int index_info(int argc, char **argv) {
-    static const int allowed[] = {OPT_JSON, 0};
     struct opts o;
-    init_opts(&o, "index info", NULL);
-    int st = parse(&o, argc, argv, INFO_USAGE, allowed);
+    struct cli_args a;
+    int st = parse(&o, &info_spec, argc, argv, &a);
     if (st >= 0) return st;
-    if (optind + 1 != argc) return cli_usage_error(o.cmd, "expected one INDEX (see emb index info --help)");
     struct emb_err err = {0};
     struct emb_index *ix = NULL;
-    int rc = emb_index_load(&ix, argv[optind], &err);
+    int rc = emb_index_load(&ix, a.v[0], &err);
     if (rc != EMB_OK) return cli_fail(o.cmd, rc, &err);
     if (o.json) {
         cli_json_print(info_json(ix));
@@ -436,22 +395,20 @@ static int same_file(const char *path, const char *out) {
 }
 
 static int index_add(int argc, char **argv) {
-    static const int allowed[] = {OPT_OUTPUT, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_QUIET, OPT_JSON, OPT_NO_WAIT, 0};
     struct opts o;
-    init_opts(&o, "index add", NULL);
-    int st = parse(&o, argc, argv, ADD_USAGE, allowed);
+    struct cli_args a;
+    int st = parse(&o, &add_spec, argc, argv, &a);
     if (st >= 0) return st;
-    if (optind + 2 != argc) return cli_usage_error(o.cmd, "expected INDEX VECTORS (see emb index add --help)");
-    const char *path = argv[optind], *out = o.output ? o.output : path;
+    const char *path = a.v[0], *out = o.output ? o.output : path;
     int lock = same_file(path, out) ? lock_index(&o, path) : -1;
     if (lock == -2) return CLI_EXIT_FAIL;
     struct emb_err err = {0};
     struct emb_index *ix = NULL;
     struct emb_vecs *v = NULL;
     int rc = emb_index_load(&ix, path, &err);
-    if (rc == EMB_OK) rc = emb_vecs_load(&v, argv[optind + 1], o.fmt, o.limit, o.vocab, &err);
+    if (rc == EMB_OK) rc = emb_vecs_load(&v, a.v[1], o.fmt, o.limit, o.vocab, &err);
     if (rc == EMB_OK && v->table->dim != emb_index_dim(ix))
-        rc = emb_err_set(&err, EMB_EINVAL, "%s has dimension %d, the index %d", argv[optind + 1], v->table->dim,
+        rc = emb_err_set(&err, EMB_EINVAL, "%s has dimension %d, the index %d", a.v[1], v->table->dim,
                          emb_index_dim(ix));
     int32_t n = rc == EMB_OK ? emb_vocab_size(v->vocab) : 0;
     int has_words = rc == EMB_OK && emb_index_word(ix, 0) != NULL;
@@ -472,13 +429,11 @@ static int index_add(int argc, char **argv) {
 }
 
 static int index_delete(int argc, char **argv) {
-    static const int allowed[] = {OPT_OUTPUT, OPT_QUIET, OPT_JSON, OPT_NO_WAIT, 0};
     struct opts o;
-    init_opts(&o, "index delete", NULL);
-    int st = parse(&o, argc, argv, DELETE_USAGE, allowed);
+    struct cli_args a;
+    int st = parse(&o, &delete_spec, argc, argv, &a);
     if (st >= 0) return st;
-    if (optind + 2 > argc) return cli_usage_error(o.cmd, "expected INDEX WORD... (see emb index delete --help)");
-    const char *path = argv[optind], *out = o.output ? o.output : path;
+    const char *path = a.v[0], *out = o.output ? o.output : path;
     int lock = same_file(path, out) ? lock_index(&o, path) : -1;
     if (lock == -2) return CLI_EXIT_FAIL;
     struct emb_err err = {0};
@@ -486,10 +441,10 @@ static int index_delete(int argc, char **argv) {
     int rc = emb_index_load(&ix, path, &err);
     if (rc == EMB_OK && !emb_index_word(ix, 0))
         rc = emb_err_set(&err, EMB_EINVAL, "%s stores no words to delete by", path);
-    for (int i = optind + 1; rc == EMB_OK && i < argc; i++) {
-        int64_t id = emb_index_find(ix, argv[i], strlen(argv[i]));
-        if (id < 0) rc = emb_err_set(&err, EMB_ENOTFOUND, "'%s' is not in the index", argv[i]);
-        else if (emb_index_is_deleted(ix, id)) rc = emb_err_set(&err, EMB_ENOTFOUND, "'%s' is already deleted", argv[i]);
+    for (int i = 1; rc == EMB_OK && i < a.n; i++) {
+        int64_t id = emb_index_find(ix, a.v[i], strlen(a.v[i]));
+        if (id < 0) rc = emb_err_set(&err, EMB_ENOTFOUND, "'%s' is not in the index", a.v[i]);
+        else if (emb_index_is_deleted(ix, id)) rc = emb_err_set(&err, EMB_ENOTFOUND, "'%s' is already deleted", a.v[i]);
         else rc = emb_index_delete(ix, id, &err);
     }
     if (rc == EMB_OK) rc = emb_index_save(ix, out, &err);
@@ -506,23 +461,22 @@ static int index_delete(int argc, char **argv) {
     return st;
 }
 
-int cmd_index(int argc, char **argv) {
-    const char *what = argc > 1 ? argv[1] : NULL;
-    if (!what) return cli_usage_error("index", "missing subcommand: build, info, add or delete (see emb index --help)");
-    if (!strcmp(what, "--help") || !strcmp(what, "-h")) {
-        fputs("usage: emb index build VECTORS -o INDEX [options]   (see emb index build --help)\n"
-              "       emb index info INDEX [--json]\n"
-              "       emb index add INDEX VECTORS [-o OUT]\n"
-              "       emb index delete INDEX WORD... [-o OUT]\n",
-              stdout);
-        return 0;
-    }
-    if (!strcmp(what, "build")) return index_build(argc - 1, argv + 1);
-    if (!strcmp(what, "info")) return index_info(argc - 1, argv + 1);
-    if (!strcmp(what, "add")) return index_add(argc - 1, argv + 1);
-    if (!strcmp(what, "delete")) return index_delete(argc - 1, argv + 1);
-    return cli_usage_error("index", "unknown subcommand '%s' (expected build, info, add or delete)", what);
-}
+static const struct cli_sub index_subs[] = {
+    {"build", index_build, "build an index from a vector file"},
+    {"info", index_info, "what an index holds"},
+    {"add", index_add, "add the rows of a vector file"},
+    {"delete", index_delete, "mark words deleted"},
+};
+static const struct cli_subs index_table = {
+    .cmd = "index",
+    .noun = "subcommand",
+    .head = "usage: emb index build|info|add|delete ...   (emb index SUBCOMMAND --help for details)\n\nsubcommands:\n",
+    .subs = index_subs,
+    .n = sizeof index_subs / sizeof index_subs[0],
+    .missing = "missing subcommand: build, info, add or delete (see emb index --help)",
+};
+
+int cmd_index(int argc, char **argv) { return cli_dispatch(&index_table, argc, argv); }
 
 /* ---- emb search ------------------------------------------------------------- */
 
@@ -585,13 +539,13 @@ static int search_words(const struct opts *o, const struct emb_index *ix) {
     if (!emb_index_word(ix, 0) && st == 0)
         st = cli_usage_error(o->cmd, "the index stores no words: use --vector or --queries");
     /* All words are checked before anything is printed. */
-    for (int i = 0; st == 0 && i < o->n_words; i++)
-        if (emb_index_find(ix, o->words[i], strlen(o->words[i])) < 0) {
-            fprintf(stderr, "emb %s: '%s' is not in the index\n", o->cmd, o->words[i]);
+    for (int i = 0; st == 0 && i < o->words.n; i++)
+        if (emb_index_find(ix, o->words.v[i], strlen(o->words.v[i])) < 0) {
+            fprintf(stderr, "emb %s: '%s' is not in the index\n", o->cmd, o->words.v[i]);
             st = CLI_EXIT_FAIL;
         }
-    for (int i = 0; st == 0 && i < o->n_words; i++) {
-        int64_t id = emb_index_find(ix, o->words[i], strlen(o->words[i]));
+    for (int i = 0; st == 0 && i < o->words.n; i++) {
+        int64_t id = emb_index_find(ix, o->words.v[i], strlen(o->words.v[i]));
         int ef = o->ef && o->ef < o->k + 1 ? o->k + 1 : o->ef;
         int n = emb_index_search(ix, emb_index_vector(ix, id), o->k + 1, ef, ids, sc, &err);
         if (n < 0) {
@@ -604,7 +558,7 @@ static int search_words(const struct opts *o, const struct emb_index *ix) {
                 ids[m] = ids[r];
                 sc[m++] = sc[r];
             }
-        print_results(o, ix, o->words[i], ids, sc, m);
+        print_results(o, ix, o->words.v[i], ids, sc, m);
     }
     emb_free(ids);
     emb_free(sc);
@@ -660,39 +614,18 @@ static int search_batch(const struct opts *o, const struct emb_index *ix) {
 }
 
 int cmd_search(int argc, char **argv) {
-    static const int allowed[] = {OPT_TOP, OPT_EF, OPT_THREADS, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_QUIET,
-                                  OPT_JSON, OPT_WORD, OPT_VECTOR, OPT_QUERIES, OPT_KEEP_SELF, OPT_SERIAL, 0};
     struct opts o;
-    const char **words = emb_alloc((size_t)(argc + 1) * sizeof *words);
-    if (!words) return cli_fail("search", EMB_ENOMEM, NULL);
-    init_opts(&o, "search", words);
-    int st = parse(&o, argc, argv, SEARCH_USAGE, allowed);
-    if (st >= 0) goto done;
-    st = CLI_EXIT_USAGE;
-    if (optind >= argc) {
-        cli_usage_error(o.cmd, "missing INDEX (see emb search --help)");
-        goto done;
-    }
-    if (optind + 1 < argc) {
-        cli_usage_error(o.cmd, "unexpected argument '%s'", argv[optind + 1]);
-        goto done;
-    }
-    if ((o.n_words > 0) + (o.vector != NULL) + (o.queries != NULL) != 1) {
-        cli_usage_error(o.cmd, "give exactly one of --word, --vector, --queries");
-        goto done;
-    }
-    if (o.ef && o.ef < o.k) {
-        cli_usage_error(o.cmd, "--ef %d is smaller than -k %d", o.ef, o.k);
-        goto done;
-    }
+    struct cli_args a;
+    int st = parse(&o, &search_spec, argc, argv, &a);
+    if (st >= 0) return st;
+    if ((o.words.n > 0) + (o.vector != NULL) + (o.queries != NULL) != 1)
+        return cli_usage_error(o.cmd, "give exactly one of --word, --vector, --queries");
+    if (o.ef && o.ef < o.k) return cli_usage_error(o.cmd, "--ef %d is smaller than -k %d", o.ef, o.k);
     struct emb_err err = {0};
     struct emb_index *ix = NULL;
-    int rc = emb_index_load(&ix, argv[optind], &err);
-    if (rc != EMB_OK) {
-        st = cli_fail(o.cmd, rc, &err);
-        goto done;
-    }
-    if (o.n_words) {
+    int rc = emb_index_load(&ix, a.v[0], &err);
+    if (rc != EMB_OK) return cli_fail(o.cmd, rc, &err);
+    if (o.words.n) {
         st = search_words(&o, ix);
     } else if (o.queries) {
         st = search_batch(&o, ix);
@@ -713,7 +646,5 @@ int cmd_search(int argc, char **argv) {
         emb_free(sc);
     }
     emb_index_free(ix);
-done:
-    emb_free(words);
     return st;
 }

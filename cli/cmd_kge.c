@@ -1,6 +1,5 @@
 /* cmd_kge.c -- `emb train kge`: knowledge-graph embeddings (TransE,
  * DistMult, ComplEx, RotatE) from a train/valid/test directory. */
-#include <getopt.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -9,100 +8,7 @@
 #include "cli.h"
 #include "emb/kge.h"
 #include "emb/pool.h"
-
-static const char *USAGE =
-    "usage: emb train kge --model transe|distmult|complex|rotate --data DIR --output MODEL [options]\n"
-    "\n"
-    "Knowledge-graph embeddings from DIR/train.tsv (valid/test optional; .tsv or\n"
-    "  .txt, optionally .gz; lines head<TAB>relation<TAB>tail). Mini-batches of\n"
-    "  positives, each chunk of a batch scored against the same uniformly drawn\n"
-    "  negative heads or tails. MODEL is the native model file (emb eval kge,\n"
-    "  emb predict-link read it).\n"
-    "\n"
-    "  --dim N             embedding size (200; complex models: complex dimensions)\n"
-    "  --negatives N       negatives shared per chunk (256)\n"
-    "  --batch N           positive triples per step (512)\n"
-    "  --chunk N           positives sharing negatives (default batch/threads)\n"
-    "  --loss adv|logistic|margin   self-adversarial (default), softplus, margin ranking\n"
-    "  --margin X          gamma (12): score = gamma - distance for TransE/RotatE,\n"
-    "                      the margin of --loss margin; init scale is (gamma+2)/dim\n"
-    "  --adv-temp X        self-adversarial temperature (1.0)\n"
-    "  --p-norm 1|2        TransE distance (1)\n"
-    "  --sampling uniform|bernoulli   which side to corrupt (uniform)\n"
-    "  --optimizer adam|adagrad       (adam)\n"
-    "  --lr X              learning rate (0.001)\n"
-    "  --lr-drop F         divide lr by 10 after fraction F of the steps (off)\n"
-    "  --reg none|l2|n3    regulariser on the batch rows (none); --reg-weight X\n"
-    "  --init-scale X      uniform init range (default (gamma+2)/dim; for DistMult and\n"
-    "                      ComplEx a small one, e.g. 0.02 with --reg n3 --reg-weight\n"
-    "                      0.005, did better on WN18RR)\n"
-    "  --reciprocal        inverse relations: (?, r, t) is trained and asked as\n"
-    "                      (t, r^-1, ?), so every query is a tail query\n"
-    "  --subsampling       weigh each positive by 1/sqrt(#(h,r) + #(t,r^-1)) in train,\n"
-    "                      as the RotatE code does by default\n"
-    "  --filter-negatives  leave negatives that are true answers in train out of a\n"
-    "                      positive's loss (the RotatE code redraws them)\n"
-    "  --epochs N          passes over train (50), or --steps N batches\n"
-    "  --valid-every N     filtered MRR on valid every N steps (0 = off); the best\n"
-    "                      model is kept; --valid-max N triples (1000), --patience N\n"
-    "                      validations without improvement before stopping (0 = never)\n"
-    "  --checkpoint FILE   write training state there every --checkpoint-every\n"
-    "                      seconds (600) and when interrupted; --resume continues from it\n"
-    "  --export-vectors FILE   also write entity vectors (word2vec text/bin, npy)\n"
-    "  --eval-test         after training, filtered MRR and Hits@1/3/10 on test\n"
-    "                      (a quick evaluator; emb eval kge has the full one)\n"
-    "  --threads N, --seed N, --quiet, --json\n"
-    "\n"
-    "example: emb train kge --model rotate --data WN18RR --output wn.kge --dim 500 \\\n"
-    "           --margin 6 --adv-temp 0.5 --lr 0.0005 --steps 20000 --valid-every 2000\n";
-
-enum {
-    OPT_MODEL = 256, OPT_DATA, OPT_OUTPUT, OPT_DIM, OPT_NEG, OPT_BATCH, OPT_CHUNK, OPT_LOSS, OPT_MARGIN, OPT_ADV,
-    OPT_PNORM, OPT_SAMPLING, OPT_OPT, OPT_LR, OPT_LR_DROP, OPT_REG, OPT_REG_W, OPT_INIT, OPT_EPOCHS, OPT_STEPS,
-    OPT_VALID_EVERY, OPT_VALID_MAX, OPT_PATIENCE, OPT_CKPT, OPT_CKPT_EVERY, OPT_RESUME, OPT_EXPORT, OPT_THREADS,
-    OPT_SEED, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_EVAL_TEST, OPT_RECIP, OPT_SUBSAMPLING,
-    OPT_FILTER_NEG
-};
-
-static const struct option options[] = {
-    {"model", required_argument, 0, OPT_MODEL},
-    {"data", required_argument, 0, OPT_DATA},
-    {"output", required_argument, 0, OPT_OUTPUT},
-    {"dim", required_argument, 0, OPT_DIM},
-    {"negatives", required_argument, 0, OPT_NEG},
-    {"batch", required_argument, 0, OPT_BATCH},
-    {"chunk", required_argument, 0, OPT_CHUNK},
-    {"loss", required_argument, 0, OPT_LOSS},
-    {"margin", required_argument, 0, OPT_MARGIN},
-    {"adv-temp", required_argument, 0, OPT_ADV},
-    {"p-norm", required_argument, 0, OPT_PNORM},
-    {"sampling", required_argument, 0, OPT_SAMPLING},
-    {"optimizer", required_argument, 0, OPT_OPT},
-    {"lr", required_argument, 0, OPT_LR},
-    {"lr-drop", required_argument, 0, OPT_LR_DROP},
-    {"reg", required_argument, 0, OPT_REG},
-    {"reg-weight", required_argument, 0, OPT_REG_W},
-    {"init-scale", required_argument, 0, OPT_INIT},
-    {"epochs", required_argument, 0, OPT_EPOCHS},
-    {"steps", required_argument, 0, OPT_STEPS},
-    {"valid-every", required_argument, 0, OPT_VALID_EVERY},
-    {"valid-max", required_argument, 0, OPT_VALID_MAX},
-    {"patience", required_argument, 0, OPT_PATIENCE},
-    {"checkpoint", required_argument, 0, OPT_CKPT},
-    {"checkpoint-every", required_argument, 0, OPT_CKPT_EVERY},
-    {"resume", no_argument, 0, OPT_RESUME},
-    {"export-vectors", required_argument, 0, OPT_EXPORT},
-    {"threads", required_argument, 0, OPT_THREADS},
-    {"seed", required_argument, 0, OPT_SEED},
-    {"quiet", no_argument, 0, OPT_QUIET},
-    {"json", no_argument, 0, OPT_JSON},
-    {"help", no_argument, 0, OPT_HELP},
-    {"eval-test", no_argument, 0, OPT_EVAL_TEST},
-    {"reciprocal", no_argument, 0, OPT_RECIP},
-    {"subsampling", no_argument, 0, OPT_SUBSAMPLING},
-    {"filter-negatives", no_argument, 0, OPT_FILTER_NEG},
-    {0, 0, 0, 0},
-};
+#include "opt.h"
 
 struct progress_ctx {
     struct cli_progress bar;
@@ -146,130 +52,98 @@ struct kge_args {
     int quiet, json, eval_test;
 };
 
-/* One option with a value (c from getopt_long); CLI_EXIT_USAGE on a bad value. */
-static int parse_value(const char *cmd, int c, struct kge_args *a) {
-    long long v;
-    double d;
-    struct emb_err err = {0};
-    switch (c) {
-        case OPT_LOSS:
-            if (emb_kge_loss_parse(optarg, &a->p.loss, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-            break;
-        case OPT_SAMPLING:
-            if (emb_kge_neg_parse(optarg, &a->p.neg_sampling, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-            break;
-        case OPT_OPT:
-            if (emb_kge_opt_parse(optarg, &a->p.optimizer, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-            break;
-        case OPT_REG:
-            if (emb_kge_reg_parse(optarg, &a->p.reg, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
-            break;
-        case OPT_DIM:
-            if (cli_parse_ll(cmd, "--dim", optarg, 1, EMB_KGE_MAX_DIM, &v)) return CLI_EXIT_USAGE;
-            a->p.dim = (int32_t)v;
-            break;
-        case OPT_NEG:
-            if (cli_parse_ll(cmd, "--negatives", optarg, 1, 100000, &v)) return CLI_EXIT_USAGE;
-            a->p.negatives = (int32_t)v;
-            break;
-        case OPT_BATCH:
-            if (cli_parse_ll(cmd, "--batch", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            a->p.batch = (int32_t)v;
-            break;
-        case OPT_CHUNK:
-            if (cli_parse_ll(cmd, "--chunk", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            a->p.chunk = (int32_t)v;
-            break;
-        case OPT_PNORM:
-            if (cli_parse_ll(cmd, "--p-norm", optarg, 1, 2, &v)) return CLI_EXIT_USAGE;
-            a->p.p_norm = (int32_t)v;
-            break;
-        case OPT_MARGIN:
-            if (cli_parse_double(cmd, "--margin", optarg, -1e6, 1e6, &d)) return CLI_EXIT_USAGE;
-            a->p.gamma = (float)d;
-            break;
-        case OPT_ADV:
-            if (cli_parse_double(cmd, "--adv-temp", optarg, 0, 100, &d)) return CLI_EXIT_USAGE;
-            a->p.adv_temp = (float)d;
-            break;
-        case OPT_LR:
-            if (cli_parse_double(cmd, "--lr", optarg, 1e-12, 1e30, &d)) return CLI_EXIT_USAGE;
-            a->p.lr = (float)d;
-            break;
-        case OPT_LR_DROP:
-            if (cli_parse_double(cmd, "--lr-drop", optarg, 0, 1, &d)) return CLI_EXIT_USAGE;
-            a->p.lr_drop_at = (float)d;
-            break;
-        case OPT_REG_W:
-            if (cli_parse_double(cmd, "--reg-weight", optarg, 0, 1e6, &d)) return CLI_EXIT_USAGE;
-            a->p.reg_weight = (float)d;
-            break;
-        case OPT_INIT:
-            if (cli_parse_double(cmd, "--init-scale", optarg, 1e-9, 1e3, &d)) return CLI_EXIT_USAGE;
-            a->p.init_scale = (float)d;
-            break;
-        case OPT_EPOCHS:
-            if (cli_parse_ll(cmd, "--epochs", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            a->p.epochs = (int32_t)v;
-            break;
-        case OPT_STEPS:
-            if (cli_parse_ll(cmd, "--steps", optarg, 1, (long long)1e15, &v)) return CLI_EXIT_USAGE;
-            a->p.steps = v;
-            break;
-        case OPT_VALID_EVERY:
-            if (cli_parse_ll(cmd, "--valid-every", optarg, 0, (long long)1e15, &v)) return CLI_EXIT_USAGE;
-            a->p.valid_every = v;
-            break;
-        case OPT_VALID_MAX:
-            if (cli_parse_ll(cmd, "--valid-max", optarg, 0, INT32_MAX, &v)) return CLI_EXIT_USAGE;
-            a->p.valid_max = (int32_t)v;
-            break;
-        case OPT_PATIENCE:
-            if (cli_parse_ll(cmd, "--patience", optarg, 0, 1000000, &v)) return CLI_EXIT_USAGE;
-            a->p.patience = (int32_t)v;
-            break;
-        case OPT_CKPT_EVERY:
-            if (cli_parse_double(cmd, "--checkpoint-every", optarg, 0.001, 1e9, &d)) return CLI_EXIT_USAGE;
-            a->o.checkpoint_every = d;
-            break;
-        case OPT_THREADS:
-            if (cli_parse_ll(cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            a->o.n_threads = (int32_t)v;
-            break;
-        case OPT_SEED:
-            if (cli_parse_ll(cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            a->o.seed = (uint64_t)v;
-            break;
+/* The library's word parsers as option parsers. */
+#define KGE_WORD_PARSER(name, parse_fn, type)                                                                      \
+    static int name(const char *cmd, const char *opt, const char *arg, void *dst) {                                \
+        struct emb_err err = {0};                                                                                  \
+        (void)opt;                                                                                                 \
+        return parse_fn(arg, (type *)dst, &err) != EMB_OK ? cli_usage_error(cmd, "%s", err.msg) : 0;               \
     }
-    return 0;
-}
+KGE_WORD_PARSER(parse_loss, emb_kge_loss_parse, enum emb_kge_loss)
+KGE_WORD_PARSER(parse_neg, emb_kge_neg_parse, enum emb_kge_neg)
+KGE_WORD_PARSER(parse_opt, emb_kge_opt_parse, enum emb_kge_opt)
+KGE_WORD_PARSER(parse_reg, emb_kge_reg_parse, enum emb_kge_reg)
 
+#define T struct kge_args
+static const struct cli_opt kge_opts[] = {
+    CLI_STR_OPT("model", 0, T, model, "M", "transe, distmult, complex or rotate (required)", NULL),
+    CLI_STR_OPT("data", 0, T, data, "DIR", "dataset folder (required)", NULL),
+    CLI_STR_OPT("output", 0, T, output, "MODEL", "model file to write (required)", NULL),
+    CLI_INT_OPT("dim", 0, T, p.dim, 1, EMB_KGE_MAX_DIM, "N", "embedding size (complex models: complex dimensions)",
+                "200"),
+    CLI_INT_OPT("negatives", 0, T, p.negatives, 1, 100000, "N", "negatives shared per chunk", "256"),
+    CLI_INT_OPT("batch", 0, T, p.batch, 1, 1000000, "N", "positive triples per step", "512"),
+    CLI_INT_OPT("chunk", 0, T, p.chunk, 1, 1000000, "N", "positives sharing negatives", "batch/threads"),
+    CLI_FN_OPT("loss", T, p.loss, parse_loss, "adv|logistic|margin", "self-adversarial, softplus, margin ranking",
+               "adv"),
+    CLI_FLOAT_OPT("margin", T, p.gamma, -1e6, 1e6, "X",
+                  "gamma: score = gamma - distance for TransE/RotatE,\nthe margin of --loss margin; init scale is "
+                  "(gamma+2)/dim",
+                  "12"),
+    CLI_FLOAT_OPT("adv-temp", T, p.adv_temp, 0, 100, "X", "self-adversarial temperature", "1.0"),
+    CLI_INT_OPT("p-norm", 0, T, p.p_norm, 1, 2, "1|2", "TransE distance", "1"),
+    CLI_FN_OPT("sampling", T, p.neg_sampling, parse_neg, "uniform|bernoulli", "which side to corrupt", "uniform"),
+    CLI_FN_OPT("optimizer", T, p.optimizer, parse_opt, "adam|adagrad", "optimiser", "adam"),
+    CLI_FLOAT_OPT("lr", T, p.lr, 1e-12, 1e30, "X", "learning rate", "0.001"),
+    CLI_FLOAT_OPT("lr-drop", T, p.lr_drop_at, 0, 1, "F", "divide lr by 10 after fraction F of the steps", "off"),
+    CLI_FN_OPT("reg", T, p.reg, parse_reg, "none|l2|n3", "regulariser on the batch rows", "none"),
+    CLI_FLOAT_OPT("reg-weight", T, p.reg_weight, 0, 1e6, "X", "its weight", NULL),
+    CLI_FLOAT_OPT("init-scale", T, p.init_scale, 1e-9, 1e3, "X",
+                  "uniform init range (default (gamma+2)/dim; for DistMult and\nComplEx a small one, e.g. 0.02 with "
+                  "--reg n3 --reg-weight\n0.005, did better on WN18RR)",
+                  NULL),
+    CLI_FLAG_OPT("reciprocal", T, p.reciprocal,
+                 "inverse relations: (?, r, t) is trained and asked as\n(t, r^-1, ?), so every query is a tail query"),
+    CLI_FLAG_OPT("subsampling", T, p.subsampling,
+                 "weigh each positive by 1/sqrt(#(h,r) + #(t,r^-1)) in train,\nas the RotatE code does by default"),
+    CLI_FLAG_OPT("filter-negatives", T, p.filter_negatives,
+                 "leave negatives that are true answers in train out of a\npositive's loss (the RotatE code redraws "
+                 "them)"),
+    CLI_INT_OPT("epochs", 0, T, p.epochs, 1, 1000000, "N", "passes over train", "50"),
+    CLI_I64_OPT("steps", T, p.steps, 1, (long long)1e15, "N", "batches in all, instead of --epochs", NULL),
+    CLI_I64_OPT("valid-every", T, p.valid_every, 0, (long long)1e15, "N",
+                "filtered MRR on valid every N steps (0 = off); the best\nmodel is kept", "0"),
+    CLI_INT_OPT("valid-max", 0, T, p.valid_max, 0, INT32_MAX, "N", "valid triples used", "1000"),
+    CLI_INT_OPT("patience", 0, T, p.patience, 0, 1000000, "N",
+                "validations without improvement before stopping (0 = never)", "0"),
+    CLI_CHECKPOINT_OPT(T, o.checkpoint_path, "write training state there every --checkpoint-every\nseconds and when "
+                                             "interrupted; --resume continues from it"),
+    CLI_CHECKPOINT_EVERY_OPT(T, o.checkpoint_every, "600"),
+    CLI_FLAG_OPT("resume", T, o.resume, "continue from --checkpoint FILE"),
+    CLI_STR_OPT("export-vectors", 0, T, export_path, "FILE", "also write entity vectors (word2vec text/bin, npy)",
+                NULL),
+    CLI_FLAG_OPT("eval-test", T, eval_test,
+                 "after training, filtered MRR and Hits@1/3/10 on test\n(a quick evaluator; emb eval kge has the full "
+                 "one)"),
+    CLI_THREADS_OPT(T, o.n_threads, "threads", "all CPUs"),
+    CLI_SEED_OPT(T, o.seed, "random seed", "1"),
+    CLI_QUIET_OPT(T, quiet, "no progress line"),
+    CLI_JSON_OPT(T, json, "print a JSON summary on stdout"),
+};
+#undef T
+
+static const struct cli_spec kge_spec = {
+    .cmd = "train kge",
+    .usage = "usage: emb train kge --model transe|distmult|complex|rotate --data DIR --output MODEL [options]\n"
+             "\n"
+             "Knowledge-graph embeddings from DIR/train.tsv (valid/test optional; .tsv or\n"
+             "  .txt, optionally .gz; lines head<TAB>relation<TAB>tail). Mini-batches of\n"
+             "  positives, each chunk of a batch scored against the same uniformly drawn\n"
+             "  negative heads or tails. MODEL is the native model file (emb eval kge,\n"
+             "  emb predict-link read it).\n",
+    .opts = kge_opts,
+    .n_opts = CLI_NOPTS(kge_opts),
+    .tail = "example: emb train kge --model rotate --data WN18RR --output wn.kge --dim 500 \\\n"
+            "           --margin 6 --adv-temp 0.5 --lr 0.0005 --steps 20000 --valid-every 2000\n",
+    .max_args = 0,
+};
+
+/* Parse and check the options: 0 to go on, -1 after --help, else an exit status. */
 static int parse_args(const char *cmd, int argc, char **argv, struct kge_args *a) {
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-        switch (c) {
-        case OPT_MODEL: a->model = optarg; break;
-        case OPT_DATA: a->data = optarg; break;
-        case OPT_OUTPUT: a->output = optarg; break;
-        case OPT_EXPORT: a->export_path = optarg; break;
-        case OPT_CKPT: a->o.checkpoint_path = optarg; break;
-        case OPT_RESUME: a->o.resume = 1; break;
-        case OPT_QUIET: a->quiet = 1; break;
-        case OPT_EVAL_TEST: a->eval_test = 1; break;
-        case OPT_JSON: a->json = 1; break;
-        case OPT_RECIP: a->p.reciprocal = 1; break;
-        case OPT_SUBSAMPLING: a->p.subsampling = 1; break;
-        case OPT_FILTER_NEG: a->p.filter_negatives = 1; break;
-        case OPT_HELP: fputs(USAGE, stdout); return -1;
-        default:
-            if (c < OPT_MODEL) return cli_getopt_error(cmd, c, argv);
-            if (parse_value(cmd, c, a)) return CLI_EXIT_USAGE;
-        }
-    }
+    struct cli_args ca;
+    int st = cli_parse(&kge_spec, argc, argv, a, &ca);
+    if (st >= 0) return st == 0 ? -1 : st;
     struct emb_err err = {0};
-    if (optind < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
     if (!a->model) return cli_usage_error(cmd, "--model transe|distmult|complex|rotate is required");
     if (emb_kge_model_parse(a->model, &a->p.model, &err) != EMB_OK) return cli_usage_error(cmd, "%s", err.msg);
     if (!a->data) return cli_usage_error(cmd, "--data DIR is required");

@@ -1,7 +1,6 @@
 /* cmd_kgeval.c -- `emb eval kge` (filtered link-prediction ranking, and
  * Countries AUC-PR) and `emb predict-link` (top-k answers to (h, r, ?) or
  * (?, r, t)) for knowledge-graph embedding models (kgeval.h). */
-#include <getopt.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
@@ -12,135 +11,96 @@
 #include "emb/kge.h"
 #include "emb/kgeval.h"
 #include "emb/pool.h"
-
-static const char *EVAL_USAGE =
-    "usage: emb eval kge MODEL --data DIR [options]\n"
-    "\n"
-    "Filtered link prediction: for every triple (h, r, t) of the split, rank\n"
-    "the true tail among all entities as answers to (h, r, ?) and the true head\n"
-    "for (?, r, t), after removing the other answers that are known triples of\n"
-    "train, valid or test (the answer itself is never removed). Tied scores\n"
-    "count half (mean rank). Reports MR, MRR and Hits@1/3/10 over both\n"
-    "directions and each direction, and optionally per relation. MODEL is a\n"
-    "model file of `emb train kge`; its entity and relation names must cover\n"
-    "the dataset's (DIR/{train,valid,test}.{tsv,txt}[.gz]).\n"
-    "\n"
-    "  --data DIR          dataset folder (required)\n"
-    "  --split S           test (default) or valid\n"
-    "  --per-relation      also print (or add to the JSON) metrics per relation\n"
-    "  --drop-unseen       skip triples with an entity that is not in train\n"
-    "                      (default: keep them, as LibKGE does)\n"
-    "  --countries FILE    also report AUC-PR of ranking the regions listed in\n"
-    "                      FILE (one entity name a line) as tails of each triple\n"
-    "                      of the split: the Countries S1-S3 protocol\n"
-    "  --ranks FILE        write the filtered rank of every triple of the split:\n"
-    "                      head<TAB>relation<TAB>tail<TAB>tail rank<TAB>head rank\n"
-    "                      (split order; skipped triples get rank 0)\n"
-    "  --scorer S          batched (default: SIMD kernels over query blocks) or\n"
-    "                      generic (the model's own scorer, one query at a time)\n"
-    "  --threads N         threads (default: all CPUs)\n"
-    "  --quiet, --json, -h/--help\n"
-    "\n"
-    "examples:\n"
-    "  emb eval kge fb.kge --data data/FB15k-237 --threads 2\n"
-    "  emb eval kge s1.kge --data data/countries_S1 --countries data/countries_S1/regions.txt\n";
-
-static const char *PREDICT_USAGE =
-    "usage: emb predict-link MODEL HEAD RELATION ?   (best tails)\n"
-    "       emb predict-link MODEL ? RELATION TAIL   (best heads)\n"
-    "\n"
-    "The k most plausible answers by the model's score, best first, with\n"
-    "their scores. Names are the entity and relation names of the training\n"
-    "data. Quote the '?' so that the shell does not expand it.\n"
-    "\n"
-    "  -k N                answers to print (default 10)\n"
-    "  --data DIR          the dataset: answers that are known triples of its\n"
-    "                      train, valid or test are left out\n"
-    "  --keep-known        with --data, list known answers too, marked 'known'\n"
-    "  --quiet, --json, -h/--help\n"
-    "\n"
-    "example: emb predict-link fb.kge /m/027rn /location/country/form_of_government '?'\n";
-
-enum {
-    OPT_DATA = 256, OPT_SPLIT, OPT_PER_REL, OPT_DROP_UNSEEN, OPT_COUNTRIES, OPT_SCORER, OPT_THREADS, OPT_QUIET,
-    OPT_JSON, OPT_HELP, OPT_K, OPT_KEEP_KNOWN, OPT_RANKS
-};
-
-static const struct option options[] = {
-    {"data", required_argument, 0, OPT_DATA},
-    {"split", required_argument, 0, OPT_SPLIT},
-    {"per-relation", no_argument, 0, OPT_PER_REL},
-    {"drop-unseen", no_argument, 0, OPT_DROP_UNSEEN},
-    {"countries", required_argument, 0, OPT_COUNTRIES},
-    {"scorer", required_argument, 0, OPT_SCORER},
-    {"threads", required_argument, 0, OPT_THREADS},
-    {"quiet", no_argument, 0, OPT_QUIET},
-    {"json", no_argument, 0, OPT_JSON},
-    {"help", no_argument, 0, OPT_HELP},
-    {"keep-known", no_argument, 0, OPT_KEEP_KNOWN},
-    {"ranks", required_argument, 0, OPT_RANKS},
-    {0, 0, 0, 0},
-};
+#include "opt.h"
 
 struct kopts {
     const char *cmd, *model, *data, *countries, *ranks;
     struct emb_kgeval_params p;
-    int quiet, json, is_predict, keep_known;
-    long long k;
-    char *pos[4];
+    int quiet, json, is_predict, keep_known, k, split, scorer;
+    char **pos;
     int n_pos;
+};
+
+static const char *const split_words[] = {"test", "valid", NULL};      /* enum emb_kgeval_split */
+static const char *const scorer_words[] = {"batched", "generic", NULL}; /* enum emb_kgeval_scorer */
+
+#define T struct kopts
+#define KGE_DATA_OPT(help_) CLI_STR_OPT("data", 0, T, data, "DIR", help_, NULL)
+#define KGE_OUT_OPTS CLI_QUIET_OPT(T, quiet, "no progress line"), CLI_JSON_OPT(T, json, "print one JSON object")
+static const struct cli_opt eval_opts[] = {
+    KGE_DATA_OPT("dataset folder (required)"),
+    CLI_ENUM_OPT("split", T, split, split_words, "S", "test or valid", "test"),
+    CLI_FLAG_OPT("per-relation", T, p.per_relation, "also print (or add to the JSON) metrics per relation"),
+    CLI_FLAG_OPT("drop-unseen", T, p.drop_unseen,
+                 "skip triples with an entity that is not in train\n(default: keep them, as LibKGE does)"),
+    CLI_STR_OPT("countries", 0, T, countries, "FILE",
+                "also report AUC-PR of ranking the regions listed in\nFILE (one entity name a line) as tails of each "
+                "triple\nof the split: the Countries S1-S3 protocol",
+                NULL),
+    CLI_STR_OPT("ranks", 0, T, ranks, "FILE",
+                "write the filtered rank of every triple of the split:\nhead<TAB>relation<TAB>tail<TAB>tail "
+                "rank<TAB>head rank\n(split order; skipped triples get rank 0)",
+                NULL),
+    CLI_ENUM_OPT("scorer", T, scorer, scorer_words, "S",
+                 "batched (SIMD kernels over query blocks) or\ngeneric (the model's own scorer, one query at a time)",
+                 "batched"),
+    CLI_THREADS_OPT(T, p.n_threads, "threads", "all CPUs"),
+    KGE_OUT_OPTS,
+};
+static const struct cli_opt predict_opts[] = {
+    CLI_INT_OPT("top", 'k', T, k, 1, 1000000, "N", "answers to print", "10"),
+    KGE_DATA_OPT("the dataset: answers that are known triples of its\ntrain, valid or test are left out"),
+    CLI_FLAG_OPT("keep-known", T, keep_known, "with --data, list known answers too, marked 'known'"),
+    KGE_OUT_OPTS,
+};
+#undef T
+
+static const struct cli_spec eval_spec = {
+    .cmd = "eval kge",
+    .usage = "usage: emb eval kge MODEL --data DIR [options]\n"
+             "\n"
+             "Filtered link prediction: for every triple (h, r, t) of the split, rank\n"
+             "the true tail among all entities as answers to (h, r, ?) and the true head\n"
+             "for (?, r, t), after removing the other answers that are known triples of\n"
+             "train, valid or test (the answer itself is never removed). Tied scores\n"
+             "count half (mean rank). Reports MR, MRR and Hits@1/3/10 over both\n"
+             "directions and each direction, and optionally per relation. MODEL is a\n"
+             "model file of `emb train kge`; its entity and relation names must cover\n"
+             "the dataset's (DIR/{train,valid,test}.{tsv,txt}[.gz]).\n",
+    .opts = eval_opts,
+    .n_opts = CLI_NOPTS(eval_opts),
+    .tail = "examples:\n"
+            "  emb eval kge fb.kge --data data/FB15k-237 --threads 2\n"
+            "  emb eval kge s1.kge --data data/countries_S1 --countries data/countries_S1/regions.txt\n",
+    .args = "MODEL",
+    .min_args = 1,
+    .max_args = 1,
+};
+static const struct cli_spec predict_spec = {
+    .cmd = "predict-link",
+    .usage = "usage: emb predict-link MODEL HEAD RELATION ?   (best tails)\n"
+             "       emb predict-link MODEL ? RELATION TAIL   (best heads)\n"
+             "\n"
+             "The k most plausible answers by the model's score, best first, with\n"
+             "their scores. Names are the entity and relation names of the training\n"
+             "data. Quote the '?' so that the shell does not expand it.\n",
+    .opts = predict_opts,
+    .n_opts = CLI_NOPTS(predict_opts),
+    .tail = "example: emb predict-link fb.kge /m/027rn /location/country/form_of_government '?'\n",
+    .args = "MODEL",
+    .min_args = 1,
+    .max_args = 4,
 };
 
 /* Parse argv into o; returns -1 to go on, else an exit status. */
 static int parse(struct kopts *o, int argc, char **argv) {
-    long long v;
-    optind = 1;
-    opterr = 0;
-    int c;
-    /* "-" + ":" : positional arguments stay in order (so "?" is seen as one). */
-    while ((c = getopt_long(argc, argv, "-:k:h", options, NULL)) != -1) {
-        switch (c) {
-        case 1:
-            if (o->n_pos >= 4) return cli_usage_error(o->cmd, "unexpected argument '%s'", optarg);
-            o->pos[o->n_pos++] = optarg;
-            break;
-        case OPT_DATA: o->data = optarg; break;
-        case OPT_SPLIT:
-            if (!strcmp(optarg, "test")) o->p.split = EMB_KGEVAL_TEST;
-            else if (!strcmp(optarg, "valid")) o->p.split = EMB_KGEVAL_VALID;
-            else return cli_usage_error(o->cmd, "--split must be test or valid, got '%s'", optarg);
-            break;
-        case OPT_PER_REL: o->p.per_relation = 1; break;
-        case OPT_DROP_UNSEEN: o->p.drop_unseen = 1; break;
-        case OPT_COUNTRIES: o->countries = optarg; break;
-        case OPT_SCORER:
-            if (!strcmp(optarg, "batched")) o->p.scorer = EMB_KGEVAL_BATCHED;
-            else if (!strcmp(optarg, "generic")) o->p.scorer = EMB_KGEVAL_GENERIC;
-            else return cli_usage_error(o->cmd, "--scorer must be batched or generic, got '%s'", optarg);
-            break;
-        case OPT_THREADS:
-            if (cli_parse_ll(o->cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            o->p.n_threads = (int32_t)v;
-            break;
-        case 'k':
-            if (cli_parse_ll(o->cmd, "-k", optarg, 1, 1000000, &o->k)) return CLI_EXIT_USAGE;
-            break;
-        case OPT_KEEP_KNOWN: o->keep_known = 1; break;
-        case OPT_RANKS: o->ranks = optarg; break;
-        case OPT_QUIET: o->quiet = 1; break;
-        case OPT_JSON: o->json = 1; break;
-        case 'h':
-        case OPT_HELP: fputs(o->is_predict ? PREDICT_USAGE : EVAL_USAGE, stdout); return 0;
-        default: return cli_getopt_error(o->cmd, c, argv);
-        }
-    }
-    if (optind < argc) { /* after "--" */
-        for (; optind < argc; optind++) {
-            if (o->n_pos >= 4) return cli_usage_error(o->cmd, "unexpected argument '%s'", argv[optind]);
-            o->pos[o->n_pos++] = argv[optind];
-        }
-    }
-    if (o->n_pos < 1) return cli_usage_error(o->cmd, "MODEL is required (see --help)");
+    struct cli_args a;
+    int st = cli_parse(o->is_predict ? &predict_spec : &eval_spec, argc, argv, o, &a);
+    if (st >= 0) return st;
+    o->p.split = (enum emb_kgeval_split)o->split;
+    o->p.scorer = (enum emb_kgeval_scorer)o->scorer;
+    o->pos = a.v;
+    o->n_pos = a.n;
     o->model = o->pos[0];
     if (o->is_predict) {
         if (o->n_pos != 4) return cli_usage_error(o->cmd, "expected MODEL HEAD RELATION TAIL with HEAD or TAIL '?'");
@@ -148,12 +108,8 @@ static int parse(struct kopts *o, int argc, char **argv) {
         if (qh == qt) return cli_usage_error(o->cmd, "exactly one of HEAD and TAIL must be '?'");
         if (!strcmp(o->pos[2], "?")) return cli_usage_error(o->cmd, "RELATION cannot be '?'");
         if (o->keep_known && !o->data) return cli_usage_error(o->cmd, "--keep-known needs --data");
-        if (o->p.per_relation || o->p.drop_unseen || o->countries || o->ranks || o->p.scorer != EMB_KGEVAL_BATCHED)
-            return cli_usage_error(o->cmd, "--per-relation, --drop-unseen, --countries, --ranks and --scorer are for eval kge");
-    } else {
-        if (o->n_pos > 1) return cli_usage_error(o->cmd, "unexpected argument '%s'", o->pos[1]);
-        if (!o->data) return cli_usage_error(o->cmd, "--data DIR is required");
-        if (o->keep_known) return cli_usage_error(o->cmd, "--keep-known is for predict-link");
+    } else if (!o->data) {
+        return cli_usage_error(o->cmd, "--data DIR is required");
     }
     const struct cli_path paths[] = {
         {"MODEL", o->model, CLI_IN, 0},
@@ -161,8 +117,7 @@ static int parse(struct kopts *o, int argc, char **argv) {
         {"--countries", o->countries, CLI_IN, 0},
         {"--ranks", o->ranks, CLI_OUT, 0},
     };
-    int st = cli_check_paths(o->cmd, paths, sizeof paths / sizeof paths[0]);
-    if (st != 0) return st;
+    if ((st = cli_check_paths(o->cmd, paths, sizeof paths / sizeof paths[0])) != 0) return st;
     return -1;
 }
 

@@ -1,5 +1,4 @@
 /* cmd_links.c -- `emb train line` and `emb eval links` (link prediction). */
-#include <getopt.h>
 #include <json-c/json.h>
 #include <math.h>
 #include <signal.h>
@@ -13,35 +12,7 @@
 #include "emb/n2v.h"
 #include "emb/pool.h"
 #include "emb/vecs.h"
-
-/* Options shared by both commands; each command accepts the ones that
- * apply to it. */
-enum {
-    OPT_INPUT = 256, OPT_OUTPUT, OPT_WEIGHTED, OPT_DIRECTED, OPT_ORDER, OPT_DIM, OPT_NEGATIVE, OPT_SAMPLES, OPT_RHO,
-    OPT_THREADS, OPT_SEED, OPT_FORMAT, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_METHOD, OPT_REMOVE, OPT_C, OPT_P, OPT_Q,
-    OPT_WALK_LENGTH, OPT_WALKS_PER_NODE, OPT_WINDOW, OPT_EPOCHS, OPT_CHECKPOINT, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_KERNEL
-};
-
-static const struct option options[] = {
-    {"input", required_argument, 0, OPT_INPUT},       {"output", required_argument, 0, OPT_OUTPUT},
-    {"weighted", no_argument, 0, OPT_WEIGHTED},       {"directed", no_argument, 0, OPT_DIRECTED},
-    {"order", required_argument, 0, OPT_ORDER},       {"dim", required_argument, 0, OPT_DIM},
-    {"negative", required_argument, 0, OPT_NEGATIVE}, {"samples", required_argument, 0, OPT_SAMPLES},
-    {"alpha", required_argument, 0, OPT_RHO},         {"threads", required_argument, 0, OPT_THREADS},
-    {"seed", required_argument, 0, OPT_SEED},         {"format", required_argument, 0, OPT_FORMAT},
-    {"quiet", no_argument, 0, OPT_QUIET},             {"json", no_argument, 0, OPT_JSON},
-    {"help", no_argument, 0, OPT_HELP},               {"method", required_argument, 0, OPT_METHOD},
-    {"remove", required_argument, 0, OPT_REMOVE},     {"C", required_argument, 0, OPT_C},
-    {"p", required_argument, 0, OPT_P},               {"q", required_argument, 0, OPT_Q},
-    {"walk-length", required_argument, 0, OPT_WALK_LENGTH},
-    {"walks-per-node", required_argument, 0, OPT_WALKS_PER_NODE},
-    {"window", required_argument, 0, OPT_WINDOW},     {"epochs", required_argument, 0, OPT_EPOCHS},
-    {"checkpoint", required_argument, 0, OPT_CHECKPOINT},
-    {"checkpoint-every", required_argument, 0, OPT_CHECKPOINT_EVERY},
-    {"resume", required_argument, 0, OPT_RESUME},
-    {"kernel", required_argument, 0, OPT_KERNEL},
-    {0, 0, 0, 0},
-};
+#include "opt.h"
 
 struct opts {
     const char *cmd, *input, *output, *method, *resume;
@@ -51,155 +22,119 @@ struct opts {
     struct emb_walk_params wp;
     struct emb_w2v_params sp;
     enum emb_vec_format fmt;
-    double remove, C;
-    int quiet, json, is_eval, kernel_set;
+    double remove, C, samples;
+    int order, kernel, dim, negative;
+    float alpha;
+    int quiet, json;
 };
 
-static const char *LINE_USAGE =
-    "usage: emb train line --input EDGES --output VECTORS [options]\n"
-    "\n"
-    "LINE (Tang et al. 2015): first-order (linked nodes close) and second-order\n"
-    "(nodes with similar neighbourhoods close) proximity, by sampling edges in\n"
-    "proportion to their weight, with negative sampling.\n"
-    "\n"
-    "  --order 1|2|both   proximity (default 2); both = dim/2 of each, each part\n"
-    "                     scaled to unit length and concatenated, as in the paper\n"
-    "  --dim N            vector size (128)\n"
-    "  --negative N       negative samples per edge (5)\n"
-    "  --samples N        edges drawn in all, in millions (default: 100 per arc,\n"
-    "                     at least 1 million)\n"
-    "  --alpha X          starting learning rate (0.025), decays linearly\n"
-    "  --weighted         third column is the edge weight (> 0)\n"
-    "  --directed         edges are arcs u->v (default: undirected)\n"
-    "  --threads N, --seed N, --format text|bin|npy, --quiet, --json\n"
-    "  --checkpoint FILE  save training state every --checkpoint-every seconds\n"
-    "                     (600) and on SIGINT/SIGTERM\n"
-    "  --resume FILE      continue from a checkpoint and keep checkpointing into it\n"
-    "                     (same input and options; with --threads 1 the result\n"
-    "                     equals an uninterrupted run)\n"
-    "\n"
-    "example: emb train line --input edges.tsv --output line.txt --order both\n";
+static const char *const order_words[] = {"1", "2", "both", NULL};
+static const char *const kernel_words[] = {"batch", "plain", NULL}; /* enum emb_w2v_kernel */
 
-static const char *LINKS_USAGE =
-    "usage: emb eval links EDGES --method node2vec|deepwalk|line [options]\n"
-    "\n"
-    "Link prediction with the node2vec paper's protocol: remove a fraction of\n"
-    "the edges at random keeping the rest connected, train node vectors on the\n"
-    "rest, fit a logistic regression on half of the removed edges and as many\n"
-    "non-edges, and report the ROC-AUC on the other half (with other non-edges)\n"
-    "for the Hadamard, average, L1 and L2 edge features. Undirected graphs.\n"
-    "\n"
-    "  --remove F         fraction of edges removed (0.5)\n"
-    "  --C X              inverse L2 strength of the classifier (1.0)\n"
-    "  --seed N           seeds the split and the training (1)\n"
-    "  --weighted         third column is the edge weight\n"
-    "method options: node2vec/deepwalk: --p, --q (node2vec), --walk-length (80),\n"
-    "  --walks-per-node (10), --window (10), --epochs (3), --dim (128),\n"
-    "  --negative (5), --kernel batch|plain (batch); line: --order (2), --dim,\n"
-    "  --negative, --samples, --alpha\n"
-    "  --threads N, --quiet, --json\n"
-    "\n"
-    "example: emb eval links edges.tsv --method node2vec --p 1 --q 1\n";
+#define T struct opts
+/* Options both commands take (LINE's; eval links passes the shared ones on
+ * to skip-gram too). */
+#define LINE_OPTS                                                                                                  \
+    CLI_ENUM_OPT("order", T, order, order_words, "1|2|both",                                                         \
+                 "proximity; both = dim/2 of each, each part\nscaled to unit length and concatenated, as in the "   \
+                 "paper",                                                                                           \
+                 "2"),                                                                                              \
+        CLI_INT_OPT("dim", 0, T, dim, 1, 10000, "N", "vector size", "128"),                                        \
+        CLI_INT_OPT("negative", 0, T, negative, 1, 1000, "N", "negative samples per edge", "5"),                    \
+        CLI_DOUBLE_OPT("samples", T, samples, 1e-6, 1e7, "N",                                                      \
+                       "edges drawn in all, in millions\n(default: 100 per arc, at least 1 million)", NULL),       \
+        CLI_FLOAT_OPT("alpha", T, alpha, 1e-9, 10, "X", "starting learning rate, decays linearly", "0.025"),       \
+        CLI_FLAG_OPT("weighted", T, gp.weighted, "third column is the edge weight (> 0)"),                         \
+        CLI_FLAG_OPT("directed", T, gp.directed, "edges are arcs u->v (default: undirected)")
+#define RUN_OPTS(seed_help)                                                                                         \
+    CLI_THREADS_OPT(T, to.n_threads, "threads", "all CPUs"), CLI_SEED_OPT(T, to.seed, seed_help, "1"),                     \
+        CLI_QUIET_OPT(T, quiet, "no progress line"), CLI_JSON_OPT(T, json, "print a JSON summary on stdout")
+
+static const struct cli_opt line_opts[] = {
+    CLI_STR_OPT("input", 0, T, input, "EDGES", "edge list: 'u v [weight]' lines", NULL),
+    CLI_STR_OPT("output", 0, T, output, "VECTORS", "vectors to write", NULL),
+    LINE_OPTS,
+    RUN_OPTS("random seed"),
+    CLI_FORMAT_OPT("format", T, fmt, "text|bin|npy", "output format", "from the extension"),
+    CLI_CHECKPOINT_OPT(T, to.checkpoint_path, "save training state every --checkpoint-every seconds\nand on "
+                                              "SIGINT/SIGTERM"),
+    CLI_CHECKPOINT_EVERY_OPT(T, to.checkpoint_every, "600"),
+    CLI_RESUME_OPT(T, resume, "continue from a checkpoint and keep checkpointing into it\n(same input and options; "
+                              "with --threads 1 the result\nequals an uninterrupted run)"),
+};
+
+static const struct cli_opt links_opts[] = {
+    CLI_STR_OPT("method", 0, T, method, "M", "node2vec, deepwalk or line (required)", NULL),
+    CLI_DOUBLE_OPT("remove", T, remove, 1e-9, 1 - 1e-9, "F", "fraction of edges removed", "0.5"),
+    CLI_DOUBLE_OPT("C", T, C, 1e-9, 1e9, "X", "inverse L2 strength of the classifier", "1.0"),
+    RUN_OPTS("seeds the split and the training"),
+    CLI_SECTION_OPT("node2vec and deepwalk"),
+    CLI_DOUBLE_OPT("p", T, wp.p, 1e-9, 1e9, "X", "return parameter (node2vec)", "1"),
+    CLI_DOUBLE_OPT("q", T, wp.q, 1e-9, 1e9, "X", "in-out parameter (node2vec)", "1"),
+    CLI_INT_OPT("walk-length", 0, T, wp.walk_length, 1, 1000000, "N", "steps per walk", "80"),
+    CLI_INT_OPT("walks-per-node", 0, T, wp.walks_per_node, 1, 1000000, "N", "walks from each node", "10"),
+    CLI_INT_OPT("window", 0, T, sp.window, 1, 1000, "N", "skip-gram context distance", "10"),
+    CLI_INT_OPT("epochs", 0, T, sp.epochs, 1, 100000, "N", "skip-gram passes over the walks", "3"),
+    CLI_ENUM_OPT("kernel", T, kernel, kernel_words, "batch|plain", "skip-gram NS kernel", "batch"),
+    CLI_SECTION_OPT("line (--dim, --negative and --alpha apply to all methods)"),
+    LINE_OPTS,
+    CLI_STR_OPT("input", 0, T, input, "EDGES", NULL, NULL),
+};
+#undef T
+
+static const struct cli_spec line_spec = {
+    .cmd = "train line",
+    .usage = "usage: emb train line --input EDGES --output VECTORS [options]\n"
+             "\n"
+             "LINE (Tang et al. 2015): first-order (linked nodes close) and second-order\n"
+             "(nodes with similar neighbourhoods close) proximity, by sampling edges in\n"
+             "proportion to their weight, with negative sampling.\n",
+    .opts = line_opts,
+    .n_opts = CLI_NOPTS(line_opts),
+    .tail = "example: emb train line --input edges.tsv --output line.txt --order both\n",
+    .max_args = 0,
+};
+
+static const struct cli_spec links_spec = {
+    .cmd = "eval links",
+    .usage = "usage: emb eval links EDGES --method node2vec|deepwalk|line [options]\n"
+             "\n"
+             "Link prediction with the node2vec paper's protocol: remove a fraction of\n"
+             "the edges at random keeping the rest connected, train node vectors on the\n"
+             "rest, fit a logistic regression on half of the removed edges and as many\n"
+             "non-edges, and report the ROC-AUC on the other half (with other non-edges)\n"
+             "for the Hadamard, average, L1 and L2 edge features. Undirected graphs.\n",
+    .opts = links_opts,
+    .n_opts = CLI_NOPTS(links_opts),
+    .tail = "example: emb eval links edges.tsv --method node2vec --p 1 --q 1\n",
+    .max_args = 1,
+};
+
+/* Copy the options both trainers share into their params, where given. */
+static void apply_shared(struct opts *o, const struct cli_spec *spec, const struct cli_args *a) {
+    o->lp.order = (enum emb_line_order)(o->order + 1);
+    o->sp.kernel = (enum emb_w2v_kernel)o->kernel;
+    if (cli_given(spec, a, "dim")) o->lp.dim = o->sp.dim = o->dim;
+    if (cli_given(spec, a, "negative")) o->lp.negative = o->sp.negative = o->negative;
+    if (cli_given(spec, a, "alpha")) o->lp.rho = o->sp.alpha = o->alpha;
+    if (cli_given(spec, a, "samples")) o->lp.n_samples = (int64_t)(o->samples * 1e6);
+}
 
 /* Parse argv into o; returns -1 to go on, else an exit status. */
-static int parse(struct opts *o, int argc, char **argv) {
-    long long v;
-    double d;
+static int parse(struct opts *o, const struct cli_spec *spec, int argc, char **argv) {
     struct emb_err err = {0};
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-        switch (c) {
-        case OPT_INPUT: o->input = optarg; break;
-        case OPT_OUTPUT: o->output = optarg; break;
-        case OPT_WEIGHTED: o->gp.weighted = 1; break;
-        case OPT_DIRECTED: o->gp.directed = 1; break;
-        case OPT_ORDER:
-            if (!strcmp(optarg, "1")) o->lp.order = EMB_LINE_FIRST;
-            else if (!strcmp(optarg, "2")) o->lp.order = EMB_LINE_SECOND;
-            else if (!strcmp(optarg, "both")) o->lp.order = EMB_LINE_BOTH;
-            else return cli_usage_error(o->cmd, "--order must be 1, 2 or both, got '%s'", optarg);
-            break;
-        case OPT_DIM:
-            if (cli_parse_ll(o->cmd, "--dim", optarg, 1, 10000, &v)) return CLI_EXIT_USAGE;
-            o->lp.dim = o->sp.dim = (int32_t)v;
-            break;
-        case OPT_NEGATIVE:
-            if (cli_parse_ll(o->cmd, "--negative", optarg, 1, 1000, &v)) return CLI_EXIT_USAGE;
-            o->lp.negative = o->sp.negative = (int32_t)v;
-            break;
-        case OPT_SAMPLES:
-            if (cli_parse_double(o->cmd, "--samples", optarg, 1e-6, 1e7, &d)) return CLI_EXIT_USAGE;
-            o->lp.n_samples = (int64_t)(d * 1e6);
-            break;
-        case OPT_RHO:
-            if (cli_parse_double(o->cmd, "--alpha", optarg, 1e-9, 10, &d)) return CLI_EXIT_USAGE;
-            o->lp.rho = o->sp.alpha = (float)d;
-            break;
-        case OPT_THREADS:
-            if (cli_parse_ll(o->cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            o->to.n_threads = (int32_t)v;
-            break;
-        case OPT_SEED:
-            if (cli_parse_ll(o->cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            o->to.seed = (uint64_t)v;
-            break;
-        case OPT_FORMAT:
-            if (emb_vec_format_parse(optarg, &o->fmt, &err) != EMB_OK) return cli_usage_error(o->cmd, "%s", err.msg);
-            break;
-        case OPT_QUIET: o->quiet = 1; break;
-        case OPT_JSON: o->json = 1; break;
-        case OPT_HELP: fputs(o->is_eval ? LINKS_USAGE : LINE_USAGE, stdout); return 0;
-        case OPT_METHOD: o->method = optarg; break;
-        case OPT_REMOVE:
-            if (cli_parse_double(o->cmd, "--remove", optarg, 1e-9, 1 - 1e-9, &o->remove)) return CLI_EXIT_USAGE;
-            break;
-        case OPT_C:
-            if (cli_parse_double(o->cmd, "--C", optarg, 1e-9, 1e9, &o->C)) return CLI_EXIT_USAGE;
-            break;
-        case OPT_P:
-        case OPT_Q:
-            if (cli_parse_double(o->cmd, c == OPT_P ? "--p" : "--q", optarg, 1e-9, 1e9, &d)) return CLI_EXIT_USAGE;
-            if (c == OPT_P) o->wp.p = d;
-            else o->wp.q = d;
-            break;
-        case OPT_WALK_LENGTH:
-            if (cli_parse_ll(o->cmd, "--walk-length", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            o->wp.walk_length = (int32_t)v;
-            break;
-        case OPT_WALKS_PER_NODE:
-            if (cli_parse_ll(o->cmd, "--walks-per-node", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            o->wp.walks_per_node = (int32_t)v;
-            break;
-        case OPT_WINDOW:
-        case OPT_EPOCHS:
-            if (cli_w2v_option(o->cmd, c == OPT_WINDOW ? "window" : "epochs", optarg, &o->sp, &o->to)) return CLI_EXIT_USAGE;
-            break;
-        case OPT_KERNEL:
-            if (!o->is_eval) return cli_usage_error(o->cmd, "--kernel applies to skip-gram (deepwalk, node2vec)");
-            if (cli_w2v_option(o->cmd, "kernel", optarg, &o->sp, &o->to)) return CLI_EXIT_USAGE;
-            o->kernel_set = 1;
-            break;
-        case OPT_CHECKPOINT:
-        case OPT_CHECKPOINT_EVERY:
-        case OPT_RESUME:
-            if (o->is_eval) return cli_usage_error(o->cmd, "%s applies to emb train line only", argv[optind - 1]);
-            if (c == OPT_CHECKPOINT) o->to.checkpoint_path = optarg;
-            else if (c == OPT_RESUME) o->resume = optarg;
-            else if (cli_parse_double(o->cmd, "--checkpoint-every", optarg, 1e-3, 1e9, &o->to.checkpoint_every))
-                return CLI_EXIT_USAGE;
-            break;
-        default: return cli_getopt_error(o->cmd, c, argv);
-        }
-    }
-    if (o->is_eval) {
-        if (optind < argc && !o->input) o->input = argv[optind++];
+    struct cli_args a;
+    int st = cli_parse(spec, argc, argv, o, &a);
+    if (st >= 0) return st;
+    apply_shared(o, spec, &a);
+    if (spec == &links_spec) {
+        if (a.n > 0 && !o->input) o->input = a.v[0];
+        else if (a.n > 0) return cli_usage_error(o->cmd, "unexpected argument '%s'", a.v[0]);
         if (!o->input) return cli_usage_error(o->cmd, "EDGES is required (see --help)");
         if (!o->method) return cli_usage_error(o->cmd, "--method node2vec|deepwalk|line is required");
         if (strcmp(o->method, "node2vec") && strcmp(o->method, "deepwalk") && strcmp(o->method, "line"))
             return cli_usage_error(o->cmd, "--method must be node2vec, deepwalk or line, got '%s'", o->method);
-        if (!strcmp(o->method, "line") && o->kernel_set)
+        if (!strcmp(o->method, "line") && cli_given(spec, &a, "kernel"))
             return cli_usage_error(o->cmd, "--kernel is for deepwalk and node2vec (skip-gram)");
         if (!strcmp(o->method, "deepwalk") && (o->wp.p != 1 || o->wp.q != 1))
             return cli_usage_error(o->cmd, "--p and --q are for node2vec (deepwalk is p = q = 1)");
@@ -207,7 +142,6 @@ static int parse(struct opts *o, int argc, char **argv) {
         if (!o->input) return cli_usage_error(o->cmd, "--input EDGES is required");
         if (!o->output) return cli_usage_error(o->cmd, "--output VECTORS is required");
     }
-    if (optind < argc) return cli_usage_error(o->cmd, "unexpected argument '%s'", argv[optind]);
     if (emb_line_params_check(&o->lp, &err) != EMB_OK) return cli_usage_error(o->cmd, "%s", err.msg);
     const struct cli_path paths[] = {
         {"--input", o->input, CLI_IN, 0},
@@ -215,30 +149,30 @@ static int parse(struct opts *o, int argc, char **argv) {
         {"--output", o->output, CLI_VECS, (int)o->fmt},
         {"--checkpoint", o->to.checkpoint_path, CLI_CKPT, 0},
     };
-    int st = cli_check_paths(o->cmd, paths, sizeof paths / sizeof paths[0]);
-    if (st == 0) st = cli_train_resume(o->cmd, o->resume, &o->to);
-    if (st != 0) return st;
+    if ((st = cli_check_paths(o->cmd, paths, sizeof paths / sizeof paths[0])) != 0) return st;
+    if ((st = cli_train_resume(o->cmd, o->resume, &o->to)) != 0) return st;
     return -1;
 }
 
-static void init_opts(struct opts *o, const char *cmd, int is_eval) {
+static void init_opts(struct opts *o, const char *cmd) {
     memset(o, 0, sizeof *o);
     o->cmd = cmd;
-    o->is_eval = is_eval;
     o->gp = emb_graph_default_params();
     o->lp = emb_line_default_params();
     o->wp = emb_walk_default_params();
     o->sp = emb_n2v_default_w2v_params();
     o->to = emb_train_default_opts();
     o->to.n_threads = emb_cpu_count();
+    o->order = (int)o->lp.order - 1;
+    o->kernel = (int)o->sp.kernel;
     o->remove = 0.5;
     o->C = 1.0;
 }
 
 int cmd_train_line(int argc, char **argv) {
     struct opts o;
-    init_opts(&o, "train line", 0);
-    int st = parse(&o, argc, argv);
+    init_opts(&o, "train line");
+    int st = parse(&o, &line_spec, argc, argv);
     if (st >= 0) return st;
     struct cli_progress bar;
     cli_train_attach(&o.to, &bar, o.quiet, o.cmd);
@@ -280,8 +214,8 @@ int cmd_train_line(int argc, char **argv) {
 
 int cmd_eval_links(int argc, char **argv) {
     struct opts o;
-    init_opts(&o, "eval links", 1);
-    int st = parse(&o, argc, argv);
+    init_opts(&o, "eval links");
+    int st = parse(&o, &links_spec, argc, argv);
     if (st >= 0) return st;
     struct cli_progress bar;
     cli_train_attach(&o.to, &bar, o.quiet, o.cmd);

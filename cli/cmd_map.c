@@ -5,7 +5,6 @@
  * line per point, in the order of the vector file (most frequent first).
  * `emb plot` reads such a file, or a vector file, which it projects with
  * PCA itself. */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,187 +18,125 @@
 #include "emb/pool.h"
 #include "emb/vecs.h"
 #include "emb/vocab.h"
+#include "opt.h"
 
 #define COORDS_HEADER "word\tx\ty"
 
-enum {
-    OPT_OUTPUT = 'o', OPT_HELP = 'h',
-    OPT_METHOD = 256, OPT_TOP, OPT_PERPLEXITY, OPT_THETA, OPT_ITER, OPT_EXAG, OPT_LR, OPT_INIT, OPT_SEED,
-    OPT_THREADS, OPT_FORMAT, OPT_VOCAB, OPT_QUIET, OPT_JSON, OPT_LABELS, OPT_LIMIT, OPT_WIDTH, OPT_HEIGHT,
-    OPT_FONT, OPT_TITLE
-};
-
-static const struct option options[] = {
-    {"output", required_argument, 0, OPT_OUTPUT},   {"help", no_argument, 0, OPT_HELP},
-    {"method", required_argument, 0, OPT_METHOD},   {"top", required_argument, 0, OPT_TOP},
-    {"perplexity", required_argument, 0, OPT_PERPLEXITY}, {"theta", required_argument, 0, OPT_THETA},
-    {"iter", required_argument, 0, OPT_ITER},       {"exaggeration", required_argument, 0, OPT_EXAG},
-    {"learning-rate", required_argument, 0, OPT_LR}, {"init", required_argument, 0, OPT_INIT},
-    {"seed", required_argument, 0, OPT_SEED},       {"threads", required_argument, 0, OPT_THREADS},
-    {"format", required_argument, 0, OPT_FORMAT},   {"vocab", required_argument, 0, OPT_VOCAB},
-    {"quiet", no_argument, 0, OPT_QUIET},           {"json", no_argument, 0, OPT_JSON},
-    {"labels", required_argument, 0, OPT_LABELS},   {"limit", required_argument, 0, OPT_LIMIT},
-    {"width", required_argument, 0, OPT_WIDTH},     {"height", required_argument, 0, OPT_HEIGHT},
-    {"font-size", required_argument, 0, OPT_FONT},  {"title", required_argument, 0, OPT_TITLE},
-    {0, 0, 0, 0},
-};
-
-static const char project_usage[] =
-    "usage: emb project VECTORS -o COORDS.tsv [--method pca|tsne] [options]\n"
-    "\n"
-    "Map vectors to 2-D. pca: the top two principal components. tsne:\n"
-    "Barnes-Hut t-SNE (van der Maaten 2014) with scikit-learn's schedule:\n"
-    "early exaggeration for 250 iterations (momentum 0.5), then momentum 0.8.\n"
-    "Output: TSV with a header, \"word<TAB>x<TAB>y\", in the file's order.\n"
-    "\n"
-    "  --method M         pca (default) or tsne\n"
-    "  --top N            only the first N vectors (the most frequent words)\n"
-    "t-SNE:\n"
-    "  --perplexity P     effective neighbours (30); needs N > 3P + 1\n"
-    "  --theta T          Barnes-Hut accuracy, cell width / distance (0.5); 0 = exact\n"
-    "  --iter N           iterations in all (1000)\n"
-    "  --exaggeration X   early exaggeration (12)\n"
-    "  --learning-rate X  step size (default: max(N / exaggeration / 4, 50))\n"
-    "  --init pca|random  start positions (pca)\n"
-    "  --seed N           seed for --init random (1)\n"
-    "  --threads N        threads (default: all CPUs); the result does not depend on it\n"
-    "other: --format text|bin|npy, --vocab PATH (for .npy), --quiet, --json\n"
-    "\n"
-    "example: emb project vectors.bin -o map.tsv --method tsne --top 5000\n";
-
-static const char plot_usage[] =
-    "usage: emb plot COORDS.tsv|VECTORS -o map.png|map.svg [options]\n"
-    "\n"
-    "Draw a scatter plot of a map from `emb project`, or of a vector file (then\n"
-    "projected with PCA here). The first --top points (the most frequent words)\n"
-    "are labelled where a label does not overlap one already drawn.\n"
-    "\n"
-    "  --top N            words to label (100)\n"
-    "  --limit N          draw only the first N points (default: all)\n"
-    "  --labels FILE      colour points by group: lines \"WORD<TAB>GROUP\" (or\n"
-    "                     blank-separated), e.g. node labels or entity types;\n"
-    "                     words missing from the file stay grey-blue\n"
-    "  --width N, --height N   image size (1600 x 1200)\n"
-    "  --font-size X      label size (11)\n"
-    "  --title TEXT       a title line\n"
-    "other: --format, --vocab (vector input), --quiet, --json\n"
-    "\n"
-    "example: emb plot map.tsv -o map.png --labels types.tsv --top 200\n";
-
-static const char export_usage[] =
-    "usage: emb export tensorboard VECTORS DIR [options]\n"
-    "\n"
-    "Write DIR/vectors.tsv (one vector a line, tab-separated, no header),\n"
-    "DIR/metadata.tsv (one word a line, no header) and\n"
-    "DIR/projector_config.pbtxt, for the TensorBoard Embedding Projector\n"
-    "(`tensorboard --logdir DIR`, or load the two TSV files at\n"
-    "projector.tensorflow.org).\n"
-    "\n"
-    "  --top N            only the first N vectors (the most frequent words)\n"
-    "other: --format, --vocab, --quiet, --json\n"
-    "\n"
-    "example: emb export tensorboard vectors.bin tb/ --top 10000\n";
-
 struct opts {
-    const char *cmd, *usage, *output, *method, *labels, *vocab, *title;
+    const char *cmd, *output, *labels, *vocab, *title;
     enum emb_vec_format format;
     int64_t top, limit;
     int quiet, json, tsne, top_set;
     struct emb_tsne_params tp;
     struct emb_plot_params pp;
-    char *pos[3];
+    char **pos;
     int n_pos;
 };
 
-/* Parse argv into o; returns -1 to go on, else an exit status. */
-static int parse(struct opts *o, int argc, char **argv) {
-    long long v;
-    double d;
-    struct emb_err err = {0};
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
-        switch (c) {
-        case OPT_OUTPUT: o->output = optarg; break;
-        case OPT_HELP: fputs(o->usage, stdout); return 0;
-        case OPT_METHOD: o->method = optarg; break;
-        case OPT_TOP:
-            if (cli_parse_ll(o->cmd, "--top", optarg, 1, INT32_MAX, &v)) return CLI_EXIT_USAGE;
-            o->top = v, o->top_set = 1;
-            break;
-        case OPT_LIMIT:
-            if (cli_parse_ll(o->cmd, "--limit", optarg, 1, INT32_MAX, &v)) return CLI_EXIT_USAGE;
-            o->limit = v;
-            break;
-        case OPT_PERPLEXITY:
-            if (cli_parse_double(o->cmd, "--perplexity", optarg, 1, 10000, &o->tp.perplexity)) return CLI_EXIT_USAGE;
-            break;
-        case OPT_THETA:
-            if (cli_parse_double(o->cmd, "--theta", optarg, 0, 1, &o->tp.theta)) return CLI_EXIT_USAGE;
-            break;
-        case OPT_ITER:
-            if (cli_parse_ll(o->cmd, "--iter", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            o->tp.n_iter = (int32_t)v;
-            break;
-        case OPT_EXAG:
-            if (cli_parse_double(o->cmd, "--exaggeration", optarg, 1, 1000, &o->tp.exaggeration)) return CLI_EXIT_USAGE;
-            break;
-        case OPT_LR:
-            if (cli_parse_double(o->cmd, "--learning-rate", optarg, 1e-6, 1e7, &o->tp.learning_rate)) return CLI_EXIT_USAGE;
-            break;
-        case OPT_INIT:
-            if (!strcmp(optarg, "pca")) o->tp.init = EMB_TSNE_INIT_PCA;
-            else if (!strcmp(optarg, "random")) o->tp.init = EMB_TSNE_INIT_RANDOM;
-            else return cli_usage_error(o->cmd, "--init must be pca or random, got '%s'", optarg);
-            break;
-        case OPT_SEED:
-            if (cli_parse_ll(o->cmd, "--seed", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            o->tp.seed = (uint64_t)v;
-            break;
-        case OPT_THREADS:
-            if (cli_parse_ll(o->cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            o->tp.n_threads = (int32_t)v;
-            break;
-        case OPT_FORMAT:
-            if (emb_vec_format_parse(optarg, &o->format, &err) != EMB_OK) return cli_usage_error(o->cmd, "%s", err.msg);
-            break;
-        case OPT_VOCAB: o->vocab = optarg; break;
-        case OPT_QUIET: o->quiet = 1; break;
-        case OPT_JSON: o->json = 1; break;
-        case OPT_LABELS: o->labels = optarg; break;
-        case OPT_WIDTH:
-        case OPT_HEIGHT:
-            if (cli_parse_ll(o->cmd, c == OPT_WIDTH ? "--width" : "--height", optarg, 100, 20000, &v)) return CLI_EXIT_USAGE;
-            if (c == OPT_WIDTH) o->pp.width = (int32_t)v;
-            else o->pp.height = (int32_t)v;
-            break;
-        case OPT_FONT:
-            if (cli_parse_double(o->cmd, "--font-size", optarg, 1, 200, &d)) return CLI_EXIT_USAGE;
-            o->pp.font_size = d;
-            break;
-        case OPT_TITLE: o->title = optarg; break;
-        default: return cli_getopt_error(o->cmd, c, argv);
-        }
-    }
-    while (optind < argc) {
-        if (o->n_pos == 3) return cli_usage_error(o->cmd, "unexpected argument '%s'", argv[optind]);
-        o->pos[o->n_pos++] = argv[optind++];
-    }
-    if (o->method) {
-        if (!strcmp(o->method, "tsne") || !strcmp(o->method, "t-sne")) o->tsne = 1;
-        else if (strcmp(o->method, "pca")) return cli_usage_error(o->cmd, "--method must be pca or tsne, got '%s'", o->method);
-    }
-    return -1;
+static int parse_method(const char *cmd, const char *opt, const char *arg, void *dst) {
+    if (!strcmp(arg, "tsne") || !strcmp(arg, "t-sne")) *(int *)dst = 1;
+    else if (!strcmp(arg, "pca")) *(int *)dst = 0;
+    else return cli_usage_error(cmd, "%s must be pca or tsne, got '%s'", opt, arg);
+    return 0;
 }
 
-static void init_opts(struct opts *o, const char *cmd, const char *usage) {
+static const char *const init_words[] = {"pca", "random", NULL}; /* enum emb_tsne_init */
+
+#define T struct opts
+#define OUTPUT_OPT(mv, help_) CLI_STR_OPT("output", 'o', T, output, mv, help_, NULL)
+#define TOP_OPT(help_, def_) CLI_I64_OPT("top", T, top, 1, INT32_MAX, "N", help_, def_)
+#define READ_OPTS                                                                                                  \
+    CLI_VECS_OPTS(T, format, vocab),                                                                               \
+        CLI_QUIET_OPT(T, quiet, "no summary line on stderr"), CLI_JSON_OPT(T, json, "print a JSON summary on stdout")
+static const struct cli_opt project_opts[] = {
+    OUTPUT_OPT("COORDS.tsv", "coordinates to write"),
+    CLI_FN_OPT("method", T, tsne, parse_method, "M", "pca or tsne", "pca"),
+    TOP_OPT("only the first N vectors (the most frequent words)", NULL),
+    CLI_SECTION_OPT("t-SNE"),
+    CLI_DOUBLE_OPT("perplexity", T, tp.perplexity, 1, 10000, "P", "effective neighbours; needs N > 3P + 1", "30"),
+    CLI_DOUBLE_OPT("theta", T, tp.theta, 0, 1, "T", "Barnes-Hut accuracy, cell width / distance; 0 = exact", "0.5"),
+    CLI_INT_OPT("iter", 0, T, tp.n_iter, 1, 1000000, "N", "iterations in all", "1000"),
+    CLI_DOUBLE_OPT("exaggeration", T, tp.exaggeration, 1, 1000, "X", "early exaggeration", "12"),
+    CLI_DOUBLE_OPT("learning-rate", T, tp.learning_rate, 1e-6, 1e7, "X", "step size", "max(N / exaggeration / 4, 50)"),
+    CLI_ENUM_OPT("init", T, tp.init, init_words, "pca|random", "start positions", "pca"),
+    CLI_SEED_OPT(T, tp.seed, "seed for --init random", "1"),
+    CLI_THREADS_OPT(T, tp.n_threads, "threads; the result does not depend on it", "all CPUs"),
+    CLI_SECTION_OPT("other"),
+    READ_OPTS,
+};
+static const struct cli_opt plot_opts[] = {
+    OUTPUT_OPT("FILE", "map.png or map.svg to write"),
+    TOP_OPT("words to label", "100"),
+    CLI_I64_OPT("limit", T, limit, 1, INT32_MAX, "N", "draw only the first N points", "all"),
+    CLI_STR_OPT("labels", 0, T, labels, "FILE",
+                "colour points by group: lines \"WORD<TAB>GROUP\" (or\nblank-separated), e.g. node labels or entity "
+                "types;\nwords missing from the file stay grey-blue",
+                NULL),
+    CLI_INT_OPT("width", 0, T, pp.width, 100, 20000, "N", "image width", "1600"),
+    CLI_INT_OPT("height", 0, T, pp.height, 100, 20000, "N", "image height", "1200"),
+    CLI_DOUBLE_OPT("font-size", T, pp.font_size, 1, 200, "X", "label size", "11"),
+    CLI_STR_OPT("title", 0, T, title, "TEXT", "a title line", NULL),
+    READ_OPTS,
+};
+static const struct cli_opt export_opts[] = {
+    TOP_OPT("only the first N vectors (the most frequent words)", NULL),
+    READ_OPTS,
+};
+#undef T
+
+static const struct cli_spec project_spec = {
+    .cmd = "project",
+    .usage = "usage: emb project VECTORS -o COORDS.tsv [--method pca|tsne] [options]\n"
+             "\n"
+             "Map vectors to 2-D. pca: the top two principal components. tsne:\n"
+             "Barnes-Hut t-SNE (van der Maaten 2014) with scikit-learn's schedule:\n"
+             "early exaggeration for 250 iterations (momentum 0.5), then momentum 0.8.\n"
+             "Output: TSV with a header, \"word<TAB>x<TAB>y\", in the file's order.\n",
+    .opts = project_opts,
+    .n_opts = CLI_NOPTS(project_opts),
+    .tail = "example: emb project vectors.bin -o map.tsv --method tsne --top 5000\n",
+    .max_args = 3,
+};
+static const struct cli_spec plot_spec = {
+    .cmd = "plot",
+    .usage = "usage: emb plot COORDS.tsv|VECTORS -o map.png|map.svg [options]\n"
+             "\n"
+             "Draw a scatter plot of a map from `emb project`, or of a vector file (then\n"
+             "projected with PCA here). The first --top points (the most frequent words)\n"
+             "are labelled where a label does not overlap one already drawn.\n",
+    .opts = plot_opts,
+    .n_opts = CLI_NOPTS(plot_opts),
+    .tail = "example: emb plot map.tsv -o map.png --labels types.tsv --top 200\n",
+    .max_args = 3,
+};
+static const struct cli_spec export_spec = {
+    .cmd = "export",
+    .usage = "usage: emb export tensorboard VECTORS DIR [options]\n"
+             "\n"
+             "Write DIR/vectors.tsv (one vector a line, tab-separated, no header),\n"
+             "DIR/metadata.tsv (one word a line, no header) and\n"
+             "DIR/projector_config.pbtxt, for the TensorBoard Embedding Projector\n"
+             "(`tensorboard --logdir DIR`, or load the two TSV files at\n"
+             "projector.tensorflow.org).\n",
+    .opts = export_opts,
+    .n_opts = CLI_NOPTS(export_opts),
+    .tail = "example: emb export tensorboard vectors.bin tb/ --top 10000\n",
+    .max_args = 3,
+};
+
+/* Parse argv into o; returns -1 to go on, else an exit status. */
+static int parse(struct opts *o, const struct cli_spec *spec, int argc, char **argv) {
     memset(o, 0, sizeof *o);
-    o->cmd = cmd;
-    o->usage = usage;
+    o->cmd = spec->cmd;
     o->tp = emb_tsne_default_params();
     o->tp.n_threads = emb_cpu_count();
     o->pp = emb_plot_default_params();
+    struct cli_args a;
+    int st = cli_parse(spec, argc, argv, o, &a);
+    o->pos = a.v;
+    o->n_pos = a.n;
+    o->top_set = cli_given(spec, &a, "top");
+    return st;
 }
 
 /* The progress line of t-SNE: iterations per second since the first one. */
@@ -235,8 +172,7 @@ static int write_coords(const char *path, const struct emb_vocab *vocab, const f
 
 int cmd_project(int argc, char **argv) {
     struct opts o;
-    init_opts(&o, "project", project_usage);
-    int st = parse(&o, argc, argv);
+    int st = parse(&o, &project_spec, argc, argv);
     if (st >= 0) return st;
     if (o.n_pos != 1) return cli_usage_error(o.cmd, o.n_pos ? "expected one VECTORS file" : "VECTORS is required (see --help)");
     if (!o.output) return cli_usage_error(o.cmd, "-o COORDS.tsv is required");
@@ -441,8 +377,7 @@ static int read_labels(const char *path, const struct emb_vocab *vocab, int64_t 
 
 int cmd_plot(int argc, char **argv) {
     struct opts o;
-    init_opts(&o, "plot", plot_usage);
-    int st = parse(&o, argc, argv);
+    int st = parse(&o, &plot_spec, argc, argv);
     if (st >= 0) return st;
     if (o.n_pos != 1) return cli_usage_error(o.cmd, o.n_pos ? "expected one input file" : "COORDS.tsv or VECTORS is required (see --help)");
     if (!o.output) return cli_usage_error(o.cmd, "-o map.png|map.svg is required");
@@ -510,8 +445,7 @@ int cmd_plot(int argc, char **argv) {
 
 int cmd_export(int argc, char **argv) {
     struct opts o;
-    init_opts(&o, "export", export_usage);
-    int st = parse(&o, argc, argv);
+    int st = parse(&o, &export_spec, argc, argv);
     if (st >= 0) return st;
     if (o.n_pos < 1) return cli_usage_error(o.cmd, "a target is required: emb export tensorboard VECTORS DIR");
     if (strcmp(o.pos[0], "tensorboard"))

@@ -10,7 +10,6 @@
  *
  * stdin is read with getline rather than emb_reader: zlib fills whole
  * buffers before returning, which would stall an interactive session. */
-#include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +22,11 @@
 #include "emb/index.h"
 #include "emb/pool.h"
 #include "emb/vecs.h"
+#include "opt.h"
 
 /* Words in one query line (a phrase for neighbours). */
 #define MAX_QUERY_WORDS 64
 #define MAX_K 1000000
-
-enum { OPT_JSON = 256, OPT_THREADS, OPT_FORMAT, OPT_LIMIT, OPT_VOCAB, OPT_METHOD, OPT_INDEX, OPT_EF };
 
 /* Options shared by the three commands (each accepts a subset). */
 struct qopts {
@@ -39,7 +37,7 @@ struct qopts {
     enum emb_vec_format format;
     int64_t limit;
     const char *vocab;
-    int add, mul; /* analogy methods to show */
+    int method;   /* analogy: METHOD_* */
     const char *index; /* neighbors: search this index (emb index build) */
     int ef;            /* its HNSW search breadth (0 = the index's) */
 };
@@ -58,153 +56,94 @@ struct session {
     int n_bad;     /* stdin lines that could not be answered */
 };
 
-static const char neighbors_usage[] =
-    "usage: emb neighbors VECTORS [WORD...] [options]\n"
-    "\n"
-    "Print the k nearest words of each WORD by cosine similarity (the word itself\n"
-    "excluded). A WORD with spaces, or a stdin line with several words, is a\n"
-    "phrase: the sum of its unit vectors, as word2vec's distance tool does.\n"
-    "With no WORD, queries are read from stdin, one per line.\n"
-    "Words are matched exactly, else in lower case.\n"
-    "\n"
-    "options:\n"
-    "  -k, --top N       neighbours per query (default 10)\n"
-    "  --json            one JSON object per query: {\"query\", \"neighbors\": [{\"word\", \"score\"}]}\n"
-    "  --threads N       threads for the scan (default: all CPUs)\n"
-    "  --format F        text, bin or npy (default: from the file)\n"
-    "  --limit N         load only the first N vectors (the most frequent words)\n"
-    "  --vocab PATH      vocabulary of an .npy file (default: PATH.vocab)\n"
-    "  --index INDEX     search an index (emb index build) instead of scanning\n"
-    "                    VECTORS; every argument is then a WORD. An index file\n"
-    "                    given as VECTORS is used the same way.\n"
-    "  --ef N            HNSW search breadth with an index (default: the index's)\n"
-    "  -h, --help        this text\n"
-    "\n"
-    "output: a '# QUERY' line, then 'RANK<TAB>WORD<TAB>COSINE' lines (the index's\n"
-    "score with an ip or l2 index).\n"
-    "example: emb neighbors vectors.bin king queen -k 5\n";
-
-static const char analogy_usage[] =
-    "usage: emb analogy VECTORS [A B C] [options]\n"
-    "\n"
-    "A is to B as C is to ?  The answers d are the words nearest to B - A + C\n"
-    "(A, B and C excluded), by 3CosAdd  cos(d,B) - cos(d,A) + cos(d,C)  and by\n"
-    "3CosMul  cos'(d,B) cos'(d,C) / (cos'(d,A) + 0.001)  with cos' = (cos+1)/2.\n"
-    "With no words, 'A B C' lines are read from stdin.\n"
-    "\n"
-    "options:\n"
-    "  -k, --top N       answers per method (default 10)\n"
-    "  --method M        add, mul or both (default both)\n"
-    "  --json            one JSON object per query: {\"a\", \"b\", \"c\", \"add\": [...], \"mul\": [...]}\n"
-    "  --threads N       threads for the scan (default: all CPUs)\n"
-    "  --format F        text, bin or npy (default: from the file)\n"
-    "  --limit N         load only the first N vectors (the most frequent words)\n"
-    "  --vocab PATH      vocabulary of an .npy file (default: PATH.vocab)\n"
-    "  -h, --help        this text\n"
-    "\n"
-    "output: '# A : B :: C : ?', a header row, then 'RANK<TAB>WORD<TAB>SCORE' per method.\n"
-    "example: emb analogy vectors.bin man king woman\n";
-
-static const char similarity_usage[] =
-    "usage: emb similarity VECTORS [W1 W2] [options]\n"
-    "\n"
-    "Print the cosine similarity of W1 and W2. With no words, 'W1 W2' lines are\n"
-    "read from stdin and answered as 'W1<TAB>W2<TAB>COSINE'.\n"
-    "Words are matched exactly, else in lower case.\n"
-    "\n"
-    "options:\n"
-    "  --json            one JSON object per pair: {\"w1\", \"w2\", \"similarity\"}\n"
-    "  --threads N       threads for building the index (default 1)\n"
-    "  --format F        text, bin or npy (default: from the file)\n"
-    "  --limit N         load only the first N vectors (the most frequent words)\n"
-    "  --vocab PATH      vocabulary of an .npy file (default: PATH.vocab)\n"
-    "  -h, --help        this text\n"
-    "\n"
-    "example: emb similarity vectors.bin cat dog\n";
-
 /* ---- options -------------------------------------------------------------- */
 
-/* Parse argv into o; positionals end up in argv[*first..argc). Returns -1
- * to go on, or an exit status (0 after --help). */
-static int parse_opts(int argc, char **argv, struct qopts *o, const char *usage, int *first) {
-    static const struct option all[] = {
-        {"top", required_argument, NULL, 'k'},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"limit", required_argument, NULL, OPT_LIMIT},
-        {"vocab", required_argument, NULL, OPT_VOCAB},
-        {"method", required_argument, NULL, OPT_METHOD},
-        {"index", required_argument, NULL, OPT_INDEX},
-        {"ef", required_argument, NULL, OPT_EF},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int is_analogy = !strcmp(o->cmd, "analogy"), is_similarity = !strcmp(o->cmd, "similarity");
-    long long v;
-    int c, li = -1;
-    opterr = 0; /* we print our own messages */
-    optind = 1;
-    /* ':' first: a missing value is reported as ':' rather than '?'. */
-    while ((c = getopt_long(argc, argv, is_similarity ? ":h" : ":hk:", all, &li)) != -1) {
-        switch (c) {
-        case 'h': fputs(usage, stdout); return 0;
-        case 'k':
-            if (is_similarity) goto unknown;
-            if (cli_parse_ll(o->cmd, "-k", optarg, 1, MAX_K, &v)) return CLI_EXIT_USAGE;
-            o->k = (int)v;
-            break;
-        case OPT_JSON: o->json = 1; break;
-        case OPT_THREADS:
-            if (cli_parse_ll(o->cmd, "--threads", optarg, 1, 1024, &v)) return CLI_EXIT_USAGE;
-            o->n_threads = (int)v;
-            break;
-        case OPT_FORMAT: {
-            struct emb_err err = {0};
-            if (emb_vec_format_parse(optarg, &o->format, &err) != EMB_OK)
-                return cli_usage_error(o->cmd, "--format: %s", emb_err_msg(&err, EMB_EINVAL));
-            break;
-        }
-        case OPT_LIMIT:
-            if (cli_parse_ll(o->cmd, "--limit", optarg, 0, INT64_MAX, &v)) return CLI_EXIT_USAGE;
-            o->limit = v;
-            break;
-        case OPT_VOCAB: o->vocab = optarg; break;
-        case OPT_INDEX:
-            if (strcmp(o->cmd, "neighbors") != 0) goto unknown;
-            o->index = optarg;
-            break;
-        case OPT_EF:
-            if (strcmp(o->cmd, "neighbors") != 0) goto unknown;
-            if (cli_parse_ll(o->cmd, "--ef", optarg, 1, 1000000, &v)) return CLI_EXIT_USAGE;
-            o->ef = (int)v;
-            break;
-        case OPT_METHOD:
-            if (!is_analogy) goto unknown;
-            if (!strcmp(optarg, "both")) {
-                o->add = o->mul = 1;
-            } else {
-                enum emb_analogy_method m;
-                if (emb_analogy_method_parse(optarg, &m, NULL) != EMB_OK)
-                    return cli_usage_error(o->cmd, "--method must be add, mul or both, got '%s'", optarg);
-                o->add = m == EMB_ANALOGY_ADD;
-                o->mul = m == EMB_ANALOGY_MUL;
-            }
-            break;
-        case ':': return cli_usage_error(o->cmd, "option %s needs a value", argv[optind - 1]);
-        default:
-            return cli_usage_error(o->cmd, "unknown option '%s' (see emb %s --help)", argv[optind - 1], o->cmd);
-        unknown:
-            /* An option another command takes: its value (if any) was
-             * consumed, so name the option itself. */
-            return cli_usage_error(o->cmd, "option %s%s does not apply to %s (see emb %s --help)",
-                                   li >= 0 ? "--" : "-", li >= 0 ? all[li].name : "k", o->cmd, o->cmd);
-        }
-        li = -1;
-    }
-    *first = optind;
-    return -1;
+enum { METHOD_BOTH, METHOD_ADD, METHOD_MUL };
+
+/* --method: both, or a method emb_analogy_method_parse knows (add, 3CosMul...). */
+static int parse_method(const char *cmd, const char *opt, const char *arg, void *dst) {
+    enum emb_analogy_method m;
+    if (!strcmp(arg, "both")) *(int *)dst = METHOD_BOTH;
+    else if (emb_analogy_method_parse(arg, &m, NULL) == EMB_OK) *(int *)dst = m == EMB_ANALOGY_ADD ? METHOD_ADD : METHOD_MUL;
+    else return cli_usage_error(cmd, "%s must be add, mul or both, got '%s'", opt, arg);
+    return 0;
 }
+
+#define T struct qopts
+#define Q_TOP_OPT(what) CLI_INT_OPT("top", 'k', T, k, 1, MAX_K, "N", what, "10")
+#define Q_LOAD_OPTS                                                                                              \
+    CLI_I64_OPT("limit", T, limit, 0, INT64_MAX, "N", "load only the first N vectors (the most frequent words)",   \
+                NULL),                                                                                             \
+        CLI_VECS_OPTS(T, format, vocab)
+static const struct cli_opt neighbors_opts[] = {
+    Q_TOP_OPT("neighbours per query"),
+    CLI_JSON_OPT(T, json, "one JSON object per query: {\"query\", \"neighbors\": [{\"word\", \"score\"}]}"),
+    CLI_THREADS_OPT(T, n_threads, "threads for the scan", "all CPUs"),
+    Q_LOAD_OPTS,
+    CLI_STR_OPT("index", 0, T, index, "INDEX",
+                "search an index (emb index build) instead of scanning\nVECTORS; every argument is then a WORD. An "
+                "index file\ngiven as VECTORS is used the same way.",
+                NULL),
+    CLI_INT_OPT("ef", 0, T, ef, 1, 1000000, "N", "HNSW search breadth with an index", "the index's"),
+};
+static const struct cli_opt analogy_opts[] = {
+    Q_TOP_OPT("answers per method"),
+    CLI_FN_OPT("method", T, method, parse_method, "M", "add, mul or both", "both"),
+    CLI_JSON_OPT(T, json, "one JSON object per query: {\"a\", \"b\", \"c\", \"add\": [...], \"mul\": [...]}"),
+    CLI_THREADS_OPT(T, n_threads, "threads for the scan", "all CPUs"),
+    Q_LOAD_OPTS,
+};
+static const struct cli_opt similarity_opts[] = {
+    CLI_JSON_OPT(T, json, "one JSON object per pair: {\"w1\", \"w2\", \"similarity\"}"),
+    CLI_THREADS_OPT(T, n_threads, "threads for building the index", "1"),
+    Q_LOAD_OPTS,
+};
+#undef T
+
+static const struct cli_spec neighbors_spec = {
+    .cmd = "neighbors",
+    .usage = "usage: emb neighbors VECTORS [WORD...] [options]\n"
+             "\n"
+             "Print the k nearest words of each WORD by cosine similarity (the word itself\n"
+             "excluded). A WORD with spaces, or a stdin line with several words, is a\n"
+             "phrase: the sum of its unit vectors, as word2vec's distance tool does.\n"
+             "With no WORD, queries are read from stdin, one per line.\n"
+             "Words are matched exactly, else in lower case.\n",
+    .opts = neighbors_opts,
+    .n_opts = CLI_NOPTS(neighbors_opts),
+    .tail = "output: a '# QUERY' line, then 'RANK<TAB>WORD<TAB>COSINE' lines (the index's\n"
+            "score with an ip or l2 index).\n"
+            "example: emb neighbors vectors.bin king queen -k 5\n",
+    .max_args = -1,
+};
+
+static const struct cli_spec analogy_spec = {
+    .cmd = "analogy",
+    .usage = "usage: emb analogy VECTORS [A B C] [options]\n"
+             "\n"
+             "A is to B as C is to ?  The answers d are the words nearest to B - A + C\n"
+             "(A, B and C excluded), by 3CosAdd  cos(d,B) - cos(d,A) + cos(d,C)  and by\n"
+             "3CosMul  cos'(d,B) cos'(d,C) / (cos'(d,A) + 0.001)  with cos' = (cos+1)/2.\n"
+             "With no words, 'A B C' lines are read from stdin.\n",
+    .opts = analogy_opts,
+    .n_opts = CLI_NOPTS(analogy_opts),
+    .tail = "output: '# A : B :: C : ?', a header row, then 'RANK<TAB>WORD<TAB>SCORE' per method.\n"
+            "example: emb analogy vectors.bin man king woman\n",
+    .max_args = -1,
+};
+
+static const struct cli_spec similarity_spec = {
+    .cmd = "similarity",
+    .usage = "usage: emb similarity VECTORS [W1 W2] [options]\n"
+             "\n"
+             "Print the cosine similarity of W1 and W2. With no words, 'W1 W2' lines are\n"
+             "read from stdin and answered as 'W1<TAB>W2<TAB>COSINE'.\n"
+             "Words are matched exactly, else in lower case.\n",
+    .opts = similarity_opts,
+    .n_opts = CLI_NOPTS(similarity_opts),
+    .tail = "example: emb similarity vectors.bin cat dog\n",
+    .max_args = -1,
+};
 
 /* ---- loading and lookup --------------------------------------------------- */
 
@@ -412,8 +351,12 @@ static int neighbors_one(struct session *s, char **words, int n, int64_t lineno)
 int cmd_neighbors(int argc, char **argv) {
     struct qopts o = {.cmd = "neighbors", .k = 10, .n_threads = emb_cpu_count()};
     struct session s = {0};
-    int first = 0, rc = parse_opts(argc, argv, &o, neighbors_usage, &first);
+    struct cli_args a;
+    int rc = cli_parse(&neighbors_spec, argc, argv, &o, &a);
     if (rc >= 0) return rc;
+    argc = a.n;
+    argv = a.v;
+    int first = 0;
     if (!o.index && first < argc && is_index_file(argv[first])) o.index = argv[first]; /* words follow */
     else if (o.index) first--; /* every positional is a word */
     if (first >= argc && !o.index) return cli_usage_error(o.cmd, "missing VECTORS (see emb neighbors --help)");
@@ -463,9 +406,9 @@ static int analogy_one(struct session *s, char **words, int n, int64_t lineno) {
     }
     if (lookup(s, words, 3, ids) != 0) return -1;
     int n_add = 0, n_mul = 0;
-    if (s->o->add)
+    if ((s->o->method != METHOD_MUL))
         n_add = emb_query_analogy(s->q, ids[0], ids[1], ids[2], EMB_ANALOGY_ADD, s->o->k, s->ids, s->scores, &err);
-    if (n_add >= 0 && s->o->mul)
+    if (n_add >= 0 && (s->o->method != METHOD_ADD))
         n_mul = emb_query_analogy(s->q, ids[0], ids[1], ids[2], EMB_ANALOGY_MUL, s->o->k, s->ids2, s->scores2, &err);
     if (n_add < 0 || n_mul < 0) {
         cli_fail(s->o->cmd, n_add < 0 ? n_add : n_mul, &err);
@@ -476,31 +419,35 @@ static int analogy_one(struct session *s, char **words, int n, int64_t lineno) {
         json_object_object_add(obj, "a", json_object_new_string(words[0]));
         json_object_object_add(obj, "b", json_object_new_string(words[1]));
         json_object_object_add(obj, "c", json_object_new_string(words[2]));
-        if (s->o->add) json_object_object_add(obj, "add", jresults(s, s->ids, s->scores, n_add));
-        if (s->o->mul) json_object_object_add(obj, "mul", jresults(s, s->ids2, s->scores2, n_mul));
+        if ((s->o->method != METHOD_MUL)) json_object_object_add(obj, "add", jresults(s, s->ids, s->scores, n_add));
+        if ((s->o->method != METHOD_ADD)) json_object_object_add(obj, "mul", jresults(s, s->ids2, s->scores2, n_mul));
         cli_json_print(obj);
         return 0;
     }
     printf("# %s : %s :: %s : ?\n", words[0], words[1], words[2]);
-    printf("rank%s%s\n", s->o->add ? "\t3CosAdd\tscore" : "", s->o->mul ? "\t3CosMul\tscore" : "");
+    printf("rank%s%s\n", (s->o->method != METHOD_MUL) ? "\t3CosAdd\tscore" : "", (s->o->method != METHOD_ADD) ? "\t3CosMul\tscore" : "");
     int rows = n_add > n_mul ? n_add : n_mul;
     for (int i = 0; i < rows; i++) {
         printf("%d", i + 1);
-        if (s->o->add) {
+        if ((s->o->method != METHOD_MUL)) {
             if (i < n_add) printf("\t%s\t%.4f", emb_query_word(s->q, s->ids[i]), s->scores[i]);
             else printf("\t\t");
         }
-        if (s->o->mul && i < n_mul) printf("\t%s\t%.4f", emb_query_word(s->q, s->ids2[i]), s->scores2[i]);
+        if ((s->o->method != METHOD_ADD) && i < n_mul) printf("\t%s\t%.4f", emb_query_word(s->q, s->ids2[i]), s->scores2[i]);
         printf("\n");
     }
     return 0;
 }
 
 int cmd_analogy(int argc, char **argv) {
-    struct qopts o = {.cmd = "analogy", .k = 10, .n_threads = emb_cpu_count(), .add = 1, .mul = 1};
+    struct qopts o = {.cmd = "analogy", .k = 10, .n_threads = emb_cpu_count(), .method = METHOD_BOTH};
     struct session s = {0};
-    int first = 0, rc = parse_opts(argc, argv, &o, analogy_usage, &first);
+    struct cli_args a;
+    int rc = cli_parse(&analogy_spec, argc, argv, &o, &a);
     if (rc >= 0) return rc;
+    argc = a.n;
+    argv = a.v;
+    int first = 0;
     if (first >= argc) return cli_usage_error(o.cmd, "missing VECTORS (see emb analogy --help)");
     int n_words = argc - first - 1;
     if (n_words != 0 && n_words != 3)
@@ -545,8 +492,12 @@ int cmd_similarity(int argc, char **argv) {
     /* One thread: building the index is the only parallel work here. */
     struct qopts o = {.cmd = "similarity", .k = 1, .n_threads = 1};
     struct session s = {0};
-    int first = 0, rc = parse_opts(argc, argv, &o, similarity_usage, &first);
+    struct cli_args a;
+    int rc = cli_parse(&similarity_spec, argc, argv, &o, &a);
     if (rc >= 0) return rc;
+    argc = a.n;
+    argv = a.v;
+    int first = 0;
     if (first >= argc) return cli_usage_error(o.cmd, "missing VECTORS (see emb similarity --help)");
     int n_words = argc - first - 1;
     if (n_words != 0 && n_words != 2)

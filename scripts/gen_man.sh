@@ -12,15 +12,17 @@ EMB=${1:?usage: gen_man.sh PATH/TO/emb}
 "$EMB" --version >/dev/null
 version=$("$EMB" --version | sed -n '1s/^emb //p')
 
-# Help pages, in order; pages whose text repeats an earlier one are left out
-# (train deepwalk and node2vec share one).
-pages=(train "train deepwalk" "train node2vec" "train line" "train kge"
-  neighbors analogy similarity eval "eval nodes" "eval links" "eval kge" convert
-  index "index build" "index add" search serve project plot export predict-link)
+# Help pages, in emb help's order: every command, then the sub-commands its
+# --help lists under "models:", "kinds:" or "subcommands:" (cli_dispatch's
+# tables); pages whose text repeats an earlier one are left out (train
+# deepwalk and node2vec share one).
+subs() { "$EMB" "$1" --help | awk '/^(models|kinds|subcommands):$/ { f = 1; next } f && /^  [a-z]/ { print $1 } f && /^$/ { f = 0 }'; }
 commands=$("$EMB" help | awk '/^commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 } f && /^$/ { f = 0 }')
+pages=()
 for c in $commands; do
   [[ $c == help ]] && continue
-  printf '%s\n' "${pages[@]}" | grep -qx "$c" || { echo "gen_man.sh: command '$c' is not in the page list" >&2; exit 1; }
+  pages+=("$c")
+  for s in $(subs "$c"); do pages+=("$c $s"); done
 done
 
 # Roff-escape verbatim text: backslashes, minus signs, leading dots/quotes.

@@ -33,6 +33,10 @@ for c in $commands; do
   "$EMB" "$c" --help > "$T/page" 2>&1 || { fail "emb $c --help exit status"; continue; }
   for s in $(grep -oE "(usage: +|^ +)emb $c [a-z][a-z0-9-]*|emb $c [a-z][a-z0-9-]* --help" "$T/page" |
     awk '{ print ($NF == "--help" ? $3 : $NF) }' | sort -u); do pages+=("$c $s"); done
+  # The sub-command tables' lists ("models:", "kinds:", "subcommands:").
+  for s in $(awk '/^(models|kinds|subcommands):$/ { f = 1; next } f && /^  [a-z]/ { print $1 } f && /^$/ { f = 0 }' "$T/page"); do
+    pages+=("$c $s")
+  done
 done
 for m in $(grep -E '^  train ' "$T/help" | sed 's/.*: //; s/,//g'); do pages+=("train $m"); done
 for p in "${pages[@]}"; do
