@@ -106,6 +106,9 @@ def hnsw_setup(after, ctx, tmp):
     q, base = x[perm[:1000]], x[perm[1000:]]
     ctx["base"], ctx["queries"] = os.path.join(tmp, "base.npy"), os.path.join(tmp, "queries.npy")
     np.save(ctx["base"], base)
+    words = open(os.path.splitext(npy)[0] + ".vocab").read().split("\n")
+    with open(os.path.splitext(ctx["base"])[0] + ".vocab", "w") as f:
+        f.write("".join(words[i] + "\n" for i in perm[1000:]))
     np.save(ctx["queries"], q)
     bn = base / np.maximum(np.linalg.norm(base, axis=1, keepdims=True), 1e-30)
     qn = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-30)

@@ -9,12 +9,12 @@
  * AVX-512 (and no EMB_TOPK_ROWWISE) a batch is scored by a GEMM-style
  * kernel: queries transposed so one register holds one dimension of 16
  * queries, no horizontal sums, one compare against the heaps' bars per row.
- * Without AVX-512 a batch of 64 or more goes to cblas_sgemm; smaller ones
- * (and ROWWISE) use dot_many per query (why: emb_topk_scan). A heap is touched only when a score beats its bar, and only then are
- * the exclusions looked at. This lives in src/core beside the dot kernels
+ * Without AVX-512 (and with ROWWISE) a batch uses dot_many per query, a
+ * row block at a time (why not cblas_sgemm: emb_topk_scan). A heap is
+ * touched only when a score beats its bar, and only then are the
+ * exclusions looked at. This lives in src/core beside the dot kernels
  * it is built on, so the index, the word query and t-SNE share it without
  * depending on each other. */
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -89,11 +89,6 @@ int emb_topk_sorted(struct emb_topk *t) {
  * (a multiple of SCAN_BLOCK, so a batch scores each row exactly as a
  * single query does: same groups of four in dot_many). */
 #define ROW_BLOCK 384
-/* Rows per cblas_sgemm call (the (n_q, BLAS_ROWS) scores stay in L2), and
- * the smallest batch that goes to sgemm when there is no AVX-512 (see
- * emb_topk_scan). */
-#define BLAS_ROWS 1024
-#define BLAS_MIN_Q 64
 
 /* Would (id, score) enter the heap? Same order as emb_topk_push. */
 static inline int topk_wants(const struct emb_topk *t, int64_t id, float score) {
@@ -234,40 +229,15 @@ static int scan_avx512(const struct emb_topk_rows *r, int64_t lo, int64_t hi, co
 }
 #endif
 
-/* A batch through cblas_sgemm, BLAS_ROWS rows at a time: S (n_q, m) =
- * Q (n_q, stride) . R_b^T; 0 if its scratch could not be had. */
-static int scan_blas(const struct emb_topk_rows *r, int64_t lo, int64_t hi, const float *const *qs, int n_q,
-                     const int64_t *self, struct emb_topk *tks) {
-    int32_t st = r->stride;
-    float *q = emb_alloc((size_t)n_q * (size_t)st * sizeof *q);
-    float *s = emb_alloc((size_t)n_q * BLAS_ROWS * sizeof *s);
-    if (!q || !s) {
-        emb_free(q);
-        emb_free(s);
-        return 0;
-    }
-    for (int c = 0; c < n_q; c++) memcpy(q + (size_t)c * st, qs[c], (size_t)st * sizeof *q);
-    for (int64_t b = lo; b < hi; b += BLAS_ROWS) {
-        int m = hi - b < BLAS_ROWS ? (int)(hi - b) : BLAS_ROWS;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n_q, m, st, 1.0f, q, st, r->data + b * st, st, 0.0f, s, m);
-        for (int c = 0; c < n_q; c++) {
-            float *sc = s + (size_t)c * m;
-            if (r->sqnorms)
-                for (int i = 0; i < m; i++) sc[i] = 2.0f * sc[i] - r->sqnorms[b + i];
-            emb_topk_offer(&tks[c], r, self ? self[c] : -1, b, sc, m);
-        }
-    }
-    emb_free(q);
-    emb_free(s);
-    return 1;
-}
-
 /* Which batch kernel runs follows docs/benchmarks.md, "Own kernels against
  * OpenBLAS" (bench/kernels.c): one query is fastest with dot_many (sgemv
  * is no faster at 100k x 100 and slower at x 300); with AVX-512 our
- * blocked kernel beats cblas_sgemm 1.4-2.3x for 16 to 256 queries; without
- * it, sgemm beats dot_many from 64 queries on (1.6-2.2x at 256, 0-7% at
- * 64), and dot_many is mostly faster at 16. */
+ * blocked kernel beats cblas_sgemm 1.4-2.3x for 16 to 256 queries. Without
+ * AVX-512, sgemm would beat dot_many from 64 queries on (1.6-2.2x at 256,
+ * 0-7% at 64), but calling it from src/core makes every emb command link
+ * libopenblas, and a binary that links it trains word2vec 15-18% slower
+ * on these machines although no BLAS call runs (same table): batches stay
+ * on dot_many, and CBLAS stays in src/nn. */
 void emb_topk_scan(const struct emb_vec_ops *ops, const struct emb_topk_rows *rows, int64_t lo, int64_t hi,
                    const float *const *qs, int n_q, const int64_t *self, unsigned flags, struct emb_topk *tks) {
     if (n_q == 1) {
@@ -278,7 +248,6 @@ void emb_topk_scan(const struct emb_vec_ops *ops, const struct emb_topk_rows *ro
 #if EMB_X86
         if (ops->kind == EMB_SIMD_AVX512 && scan_avx512(rows, lo, hi, qs, n_q, self, tks)) return;
 #endif
-        if (ops->kind != EMB_SIMD_AVX512 && n_q >= BLAS_MIN_Q && scan_blas(rows, lo, hi, qs, n_q, self, tks)) return;
     }
     scan_rowwise(ops, rows, lo, hi, qs, n_q, self, tks);
 }

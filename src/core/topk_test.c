@@ -5,7 +5,7 @@
  * float whatever order a kernel sums in: ids and scores must then match the
  * reference exactly, ties included (many: lower id first). Covered: one
  * query and batches (5 and 70 queries: dot_many per query, the blocked
- * AVX-512 kernel, cblas_sgemm without AVX-512, and ROWWISE), L2-style scores (2 q.x - |x|^2), skipped rows, an id list,
+ * AVX-512 kernel, and ROWWISE), L2-style scores (2 q.x - |x|^2), skipped rows, an id list,
  * each query's own row, and a sub-range of rows. On random floats a
  * ROWWISE batch must give the bits of one query at a time. */
 #include <stdlib.h>
