@@ -3,16 +3,8 @@
 # `emb eval` on a tiny hand-made vector file whose answers are known:
 # values, --json output, stdin mode, exit codes and messages.
 set -u
-EMB=${EMB:-build/emb}
+. "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-# e ARGS...: run emb; a non-zero exit status is a failure of its own.
-e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
 # o ARGS...: run emb for its output; a non-zero exit adds a line that no
 # expected output has, so the comparison fails.
 o() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || echo "[emb exited $st]"; }

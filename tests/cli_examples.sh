@@ -10,15 +10,11 @@
 # a background job of a script ignores SIGINT). Then `emb help`, `emb help
 # COMMAND` and `emb COMMAND --help` for every command it lists.
 set -u
-EMB=${EMB:-build/emb}
+. "$(dirname "$0")/lib.sh"
 EMB=$(cd "$(dirname "$EMB")" && pwd)/$(basename "$EMB")
 TD=${EMB_TESTDATA:-$PWD/tests/data}
 README=${README:-$PWD/README.md}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 fails=0 ran=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 
 # ---- fixtures ------------------------------------------------------------
 cd "$T" || exit 1
@@ -174,5 +170,4 @@ done
 [[ $help_bad -eq 0 ]] && pass "emb help COMMAND and emb COMMAND --help exit 0 with text on stdout for every command"
 
 echo "$ran command(s) run"
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

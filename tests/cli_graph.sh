@@ -3,16 +3,8 @@
 # Karate club factions, determinism, walks independent of the thread count,
 # names, weights, gzip, isolated nodes, checkpoint/resume, --json.
 set -u
-EMB=${EMB:-build/emb}
+. "$(dirname "$0")/lib.sh"
 KARATE="${EMB_TESTDATA:-tests/data}/karate"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-# e ARGS...: run emb; a non-zero exit status is a failure of its own.
-e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
 
 # Bad input: one line on stderr, the expected exit status, no output file.
 bad() { # name, expected status (1 or 2), model, args...
@@ -171,5 +163,4 @@ interrupt_resume node2vec node2vec --p 0.5 --q 2 $L
 "$EMB" train node2vec --quiet --input "$T/tri.txt" --output "$T/out.txt" --resume "$T/ck" 2> "$T/err"
 check "resume on another graph fails" test $? -eq 1 -a "$(wc -l < "$T/err")" -eq 1 -a ! -e "$T/out.txt"
 
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

@@ -8,14 +8,8 @@
 # refused: exit 1, one line naming the option or the cause, no output. A
 # correct resume still gives the bytes of an uninterrupted run (one thread).
 set -u
-EMB=${EMB:-build/emb}
+. "$(dirname "$0")/lib.sh"
 TD=${EMB_TESTDATA:-tests/data}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 
 # refused NAME PATTERN CMD...: exit 1, one line on stderr matching PATTERN
 # (grep -E), no $T/out.* written.
@@ -161,5 +155,4 @@ $EMB eval kge "$T/out_bad.kge" --data "$TD/nations" > /dev/null 2> "$T/err"
 check "kge: a damaged model file is refused by its checksum" test $? -eq 1 -a "$(wc -l < "$T/err")" -eq 1
 check "... saying so" grep -q checksum "$T/err"
 
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

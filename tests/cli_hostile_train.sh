@@ -6,14 +6,8 @@
 # the run diverged and names the learning rate, write no output file, and
 # leave the file at --checkpoint as it was.
 set -u
-EMB=${EMB:-build/emb}
+. "$(dirname "$0")/lib.sh"
 D=${EMB_TESTDATA:-tests/data}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 
 # A corpus without structure: 20000 sentences of 20 words drawn uniformly
 # from 100. Skip-gram at --alpha 0.5 diverges on it within the epoch (0.4
@@ -79,5 +73,4 @@ check "node2vec at the default rate trains" test $? -eq 0 -a -s "$T/ok.bin"
 "$EMB" train line --quiet --input "$D/karate/edges.tsv" --output "$T/ok2.bin"
 check "line at the default rate trains" test $? -eq 0 -a -s "$T/ok2.bin"
 
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

@@ -3,13 +3,7 @@
 # items 11 and 12): cosine over the whole range, non-finite values refused
 # with the line and word, and a .bin word holding a space named as such.
 set -u
-EMB=${EMB:-build/emb}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 # Cosine of (1e20, 1e20) and (1, 1) is 1: the squared norm overflowed float
 # and the similarity came out 0. Same for tiny components and near FLT_MAX.
@@ -52,5 +46,4 @@ check "bin word with a space: one line" test "$(wc -l < "$T/err")" -eq 1
 check "bin word with a space: names the word and the space" \
   grep -q "row 1's word 'a' seems to go on after a space ('b'), and words in a binary file cannot hold spaces" "$T/err"
 
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

@@ -8,13 +8,7 @@
 # serialised by a lock, and bad input gives one clear line and a non-zero
 # status. Every emb run's exit status is checked.
 set -u
-EMB=${EMB:-build/emb}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+. "$(dirname "$0")/lib.sh"
 # emb ARGS...: run emb; a non-zero exit status is a failure, also inside
 # $(...) and pipelines (recorded in a file, counted at the end).
 emb() {
@@ -268,5 +262,4 @@ if [[ -s "$T/emb_failed" ]]; then
   fail "runs of emb that exited non-zero: $(wc -l < "$T/emb_failed")"
   sed 's/^/  /' "$T/emb_failed"
 fi
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

@@ -4,16 +4,8 @@
 # interrupt + resume, early stopping, a Nations quality floor (when
 # tests/data/nations), and bad input (one-line errors).
 set -u
-EMB=${EMB:-build/emb}
+. "$(dirname "$0")/lib.sh"
 D=${EMB_TESTDATA:-tests/data}/nations
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-# e ARGS...: run emb; a non-zero exit status is a failure of its own.
-e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
 
 # A small KG: 30 entities on a cycle with a successor relation, its
 # inverse and a symmetric "opposite" relation; valid/test are held out.
@@ -134,5 +126,4 @@ bad "bad loss" 2 train kge --model rotate --data "$T/kg" --output "$T/out.kge" -
 bad "resume without checkpoint" 2 train kge --model rotate --data "$T/kg" --output "$T/out.kge" --resume
 bad "chunk above batch" 2 train kge --model rotate --data "$T/kg" --output "$T/out.kge" --batch 8 --chunk 9
 bad "unknown option" 2 train kge --model rotate --data "$T/kg" --output "$T/out.kge" --frobnicate
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

@@ -5,16 +5,8 @@
 # output, thread-count and scorer independence, Countries AUC-PR, top-k
 # answers, and bad input (one line on stderr, non-zero status).
 set -u
-EMB=${EMB:-build/emb}
+. "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-# e ARGS...: run emb; a non-zero exit status is a failure of its own.
-e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
 jget() { $PY -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {'d': d}))" "$@"; }
 
 # ---- the hand-made graph and model ---------------------------------------
@@ -178,5 +170,4 @@ bad "predict --keep-known without --data" 2 predict-link "$T/hand.kge" a r0 '?' 
 bad "--ranks into a missing folder" 1 eval kge "$T/hand.kge" --data "$T/hand" --ranks "$T/no/such/dir/r.tsv"
 bad "predict --ranks" 2 predict-link "$T/hand.kge" a r0 '?' --ranks "$T/r.tsv"
 bad "predict with another dataset" 1 predict-link "$T/hand.kge" a r0 '?' --data "$T/other"
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

@@ -3,15 +3,7 @@
 # outputs, determinism, link prediction well above chance on a graph with
 # planted communities, and bad input.
 set -u
-EMB=${EMB:-build/emb}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-# e ARGS...: run emb; a non-zero exit status is a failure of its own.
-e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
+. "$(dirname "$0")/lib.sh"
 
 # 4 communities of 40 nodes, dense inside (p 0.25), sparse across (p 0.005).
 awk 'BEGIN { srand(5); for (a = 0; a < 160; a++) for (b = a + 1; b < 160; b++) {
@@ -94,5 +86,4 @@ bad "line missing checkpoint" 1 train line --input "$T/g.tsv" --output "$T/out.t
 bad "line bad checkpoint-every" 2 train line --input "$T/g.tsv" --output "$T/out.txt" --checkpoint-every 0
 bad "links with resume" 2 eval links "$T/g.tsv" --method line --resume "$T/ck"
 bad "links missing file" 1 eval links "$T/nope" --method line
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

@@ -4,13 +4,8 @@
 # option that each `emb COMMAND --help` (and each sub-command page, such as
 # `emb eval kge --help`) shows; it is valid roff. Fix with `make man`.
 set -u
-EMB=${EMB:-build/emb}
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 
 MAN=docs/emb.1
 [[ -f $MAN ]] || { echo "FAIL $MAN is missing"; exit 1; }

@@ -3,16 +3,8 @@
 # end: coordinate files, determinism, t-SNE keeping planted clusters apart,
 # a valid PNG and SVG, the TensorBoard file format, and bad input.
 set -u
-EMB=${EMB:-build/emb}
+. "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-# e ARGS...: run emb; a non-zero exit status is a failure of its own.
-e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
 
 # 240 words in 12 dims, 4 well-separated clusters (word c<k>_<i> in cluster k).
 awk 'BEGIN { srand(3); print 240, 12;
@@ -108,5 +100,4 @@ bad "plot bad width" 2 plot "$T/t1.tsv" -o "$T/out.png" --width 10
 bad "export unknown target" 2 export projector "$T/v.txt" "$T/out.tsv"
 bad "export missing DIR" 2 export tensorboard "$T/v.txt"
 bad "export missing file" 1 export tensorboard "$T/nope.txt" "$T/tb3"
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

@@ -6,13 +6,8 @@
 # (python3-sklearn is a test dependency, installed by scripts/setup.sh:
 # without it that check fails).
 set -u
-EMB=${EMB:-build/emb}
+. "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 # bad NAME COMMAND...: non-zero exit and exactly one line on stderr.
 bad() { local name=$1; shift; "$@" >"$T/out" 2>"$T/err"; local st=$?
   if [[ $st -ne 0 && $(wc -l < "$T/err") -eq 1 ]]; then pass "$name"; else

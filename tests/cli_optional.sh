@@ -8,12 +8,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
+. tests/lib.sh
 
 [[ -f $BUILD/libemb.a ]] || { echo "FAIL $BUILD/libemb.a missing (make first)"; exit 1; }
 mkdir -p "$T/hide/cairo" "$T/hide/json-c" "$T/b/obj"

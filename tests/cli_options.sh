@@ -7,12 +7,7 @@
 # every command's --help is generated from its table: it lists every option
 # the command takes (--list-options prints the table).
 set -u
-EMB=${EMB:-build/emb}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 
 # usage NAME TEXT ARGS...: exit 2, one line on stderr starting "emb ", containing TEXT.
 usage() {
@@ -113,5 +108,4 @@ for p in "${pages[@]}"; do
 done
 [[ ${#pages[@]} -ge 20 ]] && pass "${#pages[@]} pages checked" || fail "only ${#pages[@]} pages found"
 
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

@@ -2,15 +2,7 @@
 # cli_train.sh -- `emb train word2vec` end to end: formats, determinism,
 # vocabulary files, stdin and gzip input, checkpoint/resume, bad input.
 set -u
-EMB=${EMB:-build/emb}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
-# e ARGS...: run emb; a non-zero exit status is a failure of its own.
-e() { "$EMB" "$@"; local st=$?; [[ $st -eq 0 ]] || fail "emb $* exited $st"; return $st; }
+. "$(dirname "$0")/lib.sh"
 
 # A small synthetic corpus: 3000 sentences over 200 words, with topical
 # structure (each sentence draws from one of 4 topics).
@@ -129,5 +121,4 @@ e --version > "$T/version"
 check "--version" grep -q '^emb ' "$T/version"
 "$EMB" > /dev/null 2>&1; check "no arguments exits 2" test $? -eq 2
 
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

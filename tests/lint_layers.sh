@@ -8,11 +8,7 @@
 # a header or a folder missing from the table, and a missing table.
 set -u
 cd "$(dirname "$0")/.."
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+. tests/lib.sh
 
 bash scripts/check-layers.sh > "$T/out" 2>&1
 rc=$?
@@ -66,5 +62,4 @@ fresh
 sed -i '/check-layers: begin/,/check-layers: end/d' "$T/tree/docs/ARCHITECTURE.md"
 expect "no table" "no layer table" 2
 
-echo "$fails failure(s)"
-[[ $fails -eq 0 ]]
+finish

@@ -7,11 +7,7 @@
 # function of exactly 120 lines and a long test function pass.
 set -u
 cd "$(dirname "$0")/.."
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
+. tests/lib.sh
 
 sh scripts/check-sizes.sh > "$T/out" 2>&1
 rc=$?
