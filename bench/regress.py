@@ -107,8 +107,9 @@ def hnsw_setup(after, ctx, tmp):
     ctx["base"], ctx["queries"] = os.path.join(tmp, "base.npy"), os.path.join(tmp, "queries.npy")
     np.save(ctx["base"], base)
     words = open(os.path.splitext(npy)[0] + ".vocab").read().split("\n")
-    with open(os.path.splitext(ctx["base"])[0] + ".vocab", "w") as f:
-        f.write("".join(words[i] + "\n" for i in perm[1000:]))
+    for path, rows in ((ctx["base"], perm[1000:]), (ctx["queries"], perm[:1000])):
+        with open(os.path.splitext(path)[0] + ".vocab", "w") as f:
+            f.write("".join(words[i] + "\n" for i in rows))
     np.save(ctx["queries"], q)
     bn = base / np.maximum(np.linalg.norm(base, axis=1, keepdims=True), 1e-30)
     qn = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-30)
@@ -167,7 +168,12 @@ def main():
         for n in names:
             for side in order:
                 emb = a.before if side == "before" else a.after
-                row = WORKLOADS[n](emb, a.after, ctx, tmp, f"{side}{r}")
+                try:
+                    row = WORKLOADS[n](emb, a.after, ctx, tmp, f"{side}{r}")
+                except SystemExit as e:  # one workload failing leaves the others their numbers
+                    print(f"run {r + 1} {n} {side}: FAILED: {e}", flush=True)
+                    res[n][side].append(None)
+                    continue
                 res[n][side].append(row)
                 print(f"run {r + 1} {n} {side}: " + ", ".join(f"{k} {v:.4g}" for k, v in row.items()), flush=True)
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
@@ -176,9 +182,14 @@ def main():
                    "results": res}, f, indent=1)
     print("\n| workload | metric | before | after | after / before |\n|---|---|---:|---:|---:|")
     for n in names:
-        for k in res[n]["before"][0]:
-            b = statistics.median(x[k] for x in res[n]["before"])
-            f = statistics.median(x[k] for x in res[n]["after"])
+        ok_b = [x for x in res[n]["before"] if x]
+        ok_f = [x for x in res[n]["after"] if x]
+        if not ok_b or not ok_f:
+            print(f"| {n} | failed | | | |")
+            continue
+        for k in ok_b[0]:
+            b = statistics.median(x[k] for x in ok_b)
+            f = statistics.median(x[k] for x in ok_f)
             ratio = f / b if b else float("nan")
             if k in ("seconds", "build_s"):
                 ratio = b / f if f else float("nan")  # a speed ratio: > 1 is faster
