@@ -6,6 +6,7 @@
 #                        on tests/data/ and generated data only
 #   make check-data      the tests on the benchmark data in EMB_DATA
 #                        (default ../shared/data; they skip without it)
+#   make check-slow      the slow tests (a minute: the tests of the tests)
 #   make check-all       everything: check, the slow tests and check-data
 #   make asan            the same tests in an ASan+UBSan build (build-asan/)
 #   make fuzz            libFuzzer harnesses (clang) in build-fuzz/
@@ -125,7 +126,7 @@ SERVE_PIC += $(BUILD)/pic/gen/serve_web.o
 SERVE_TARGETS := $(BUILD)/libemb_serve.a $(BUILD)/libemb_serve.so
 endif
 
-.PHONY: all check check-data check-all asan fuzz clean tests mutate bench-kernels
+.PHONY: all check check-data check-slow check-all asan fuzz clean tests mutate bench-kernels
 all: $(BUILD)/libemb.a $(BUILD)/libemb.so $(SERVE_TARGETS) $(BUILD)/emb
 
 $(BUILD)/obj/%.o: %.c
@@ -340,6 +341,8 @@ check: tests
 	BUILD=$(BUILD) MODE=check bash tests/run.sh $(TESTS)
 check-data: tests
 	BUILD=$(BUILD) MODE=data EMB_DATA=$(EMB_DATA) bash tests/run.sh $(TESTS)
+check-slow: tests
+	BUILD=$(BUILD) MODE=slow bash tests/run.sh $(TESTS)
 check-all: tests
 	BUILD=$(BUILD) MODE=all EMB_DATA=$(EMB_DATA) bash tests/run.sh $(TESTS)
 
